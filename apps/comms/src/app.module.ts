@@ -1,0 +1,28 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { IncidentOpenedV1, Topics } from '@vigil/contracts';
+import { eventConsumerProvider } from '@vigil/platform';
+import { DeliverNotificationsWorker } from './notifications/deliver-notifications/deliver-notifications.worker';
+import { IncidentNotificationsController } from './notifications/list-notifications/incident-notifications.controller';
+import { NotifyTeamOfIncidentHandler } from './notifications/notify-team-of-incident/notify-team-of-incident.handler';
+
+@Module({})
+export class CommsModule {
+  static register(platform: DynamicModule): DynamicModule {
+    return {
+      module: CommsModule,
+      imports: [platform],
+      controllers: [IncidentNotificationsController],
+      providers: [
+        DeliverNotificationsWorker,
+        NotifyTeamOfIncidentHandler,
+        eventConsumerProvider({
+          topics: [Topics.incidents, Topics.tasks],
+          inject: [NotifyTeamOfIncidentHandler],
+          handlers: (notifyTeam: NotifyTeamOfIncidentHandler) => ({
+            [IncidentOpenedV1.type]: (event, manager, ctx) => notifyTeam.handle(event, manager, ctx.afterCommit),
+          }),
+        }),
+      ],
+    };
+  }
+}

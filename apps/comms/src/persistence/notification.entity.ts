@@ -1,0 +1,33 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+export type NotificationStatus = 'pending' | 'delivered' | 'failed';
+
+@Entity({ name: 'notifications' })
+export class Notification {
+  @PrimaryColumn('uuid') id!: string;
+  @Column('uuid', { name: 'incident_id' }) incidentId!: string;
+  @Column('text') kind!: string;
+  @Column('text') channel!: string;
+  @Column('text') audience!: string;
+  @Column('text') target!: string;
+  @Column('text') status!: NotificationStatus;
+  @Column('int') attempts!: number;
+  @Column('jsonb') payload!: object;
+  @Column('jsonb', { name: 'trace_headers' }) traceHeaders!: Record<string, string>;
+  @Column('timestamptz', { name: 'next_attempt_at' }) nextAttemptAt!: Date;
+  @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
+  @Column('timestamptz', { name: 'delivered_at', nullable: true }) deliveredAt!: Date | null;
+  @Column('text', { name: 'last_error', nullable: true }) lastError!: string | null;
+}
+
+@Entity({ name: 'deliveries' })
+export class Delivery {
+  @PrimaryColumn('uuid') id!: string;
+  @Column('uuid', { name: 'notification_id' }) notificationId!: string;
+  @Column('int') attempt!: number;
+  @Column('timestamptz') at!: Date;
+  @Column('text') outcome!: 'delivered' | 'failed';
+  @Column('int', { name: 'status_code', nullable: true }) statusCode!: number | null;
+  @Column('text', { nullable: true }) error!: string | null;
+  @Column('int', { name: 'duration_ms' }) durationMs!: number;
+}

@@ -1,0 +1,18 @@
+import type { ServiceDefinition } from '@vigil/platform';
+import { CommsModule } from './app.module';
+import { CommsConfig } from './config';
+import { Initial1764000000000 } from './persistence/migrations/1764000000000-initial';
+import { Delivery, Notification } from './persistence/notification.entity';
+
+export const service: ServiceDefinition<CommsConfig> = {
+  info: {
+    name: 'comms',
+    title: 'Vigil comms',
+    description: 'Notifies the incident response team and stakeholders, and records every delivery.',
+    version: '0.1.0',
+  },
+  config: CommsConfig,
+  entities: [Notification, Delivery],
+  migrations: [Initial1764000000000],
+  module: (platform) => CommsModule.register(platform),
+};

@@ -1,0 +1,48 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import {
+  EventCatalog,
+  IncidentAcknowledgedV1,
+  IncidentAlertAttachedV1,
+  IncidentOpenedV1,
+  IncidentPhaseChangedV1,
+  Topics,
+} from '@vigil/contracts';
+import type { EventHandler } from '@vigil/messaging';
+import { eventConsumerProvider } from '@vigil/platform';
+import { IncidentClockProjector } from './metrics/incident-clock/incident-clock.projector';
+import { MetricsSummaryController } from './metrics/summary/metrics-summary.controller';
+import { TimelineController } from './timeline/get-timeline/timeline.controller';
+import { RecordTimelineHandler } from './timeline/record-timeline/record-timeline.handler';
+
+const INCIDENT_EVENTS = new Set<string>([
+  IncidentOpenedV1.type,
+  IncidentAlertAttachedV1.type,
+  IncidentAcknowledgedV1.type,
+  IncidentPhaseChangedV1.type,
+]);
+
+@Module({})
+export class ReportingModule {
+  static register(platform: DynamicModule): DynamicModule {
+    return {
+      module: ReportingModule,
+      imports: [platform],
+      controllers: [TimelineController, MetricsSummaryController],
+      providers: [
+        RecordTimelineHandler,
+        IncidentClockProjector,
+        eventConsumerProvider({
+          topics: [Topics.alerts, Topics.incidents, Topics.tasks, Topics.comms],
+          inject: [RecordTimelineHandler, IncidentClockProjector],
+          handlers: (timeline: RecordTimelineHandler, clock: IncidentClockProjector) => {
+            const handler: EventHandler = async (event, manager, ctx) => {
+              await timeline.handle(event, manager);
+              if (INCIDENT_EVENTS.has(event.type)) await clock.project(event, manager, ctx.afterCommit);
+            };
+            return Object.fromEntries(Object.keys(EventCatalog).map((type) => [type, handler]));
+          },
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { metrics, type Histogram } from '@opentelemetry/api';
+import type { CloudEvent, IncidentSnapshot } from '@vigil/contracts';
+import type { EntityManager } from 'typeorm';
+import { IncidentClock } from '../../persistence/entities';
+import { MTTX_DEFINITIONS, newlyKnown, type MttxName } from './mttx';
+
+/** Seconds, from a minute to a month: detection and response times span that range. */
+const BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800, 604800, 2592000];
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+/**
+ * Keeps each incident's clock (newest snapshot wins, so replays and reordering are harmless) and
+ * records each MTTx figure in its histogram once, when it first becomes known.
+ */
+@Injectable()
+export class IncidentClockProjector {
+  private readonly histograms: Record<MttxName, Histogram>;
+
+  constructor() {
+    const meter = metrics.getMeter('vigil');
+    this.histograms = Object.fromEntries(
+      (Object.keys(MTTX_DEFINITIONS) as MttxName[]).map((name) => [
+        name,
+        meter.createHistogram(MTTX_DEFINITIONS[name].metric, {
+          unit: 's',
+          description: `${name.toUpperCase()}: ${MTTX_DEFINITIONS[name].description}`,
+          advice: { explicitBucketBoundaries: BUCKETS },
+        }),
+      ]),
+    ) as Record<MttxName, Histogram>;
+  }
+
+  async project(event: CloudEvent, manager: EntityManager, afterCommit: (fn: () => void) => void): Promise<void> {
+    const snapshot = (event.data as { incident: IncidentSnapshot }).incident;
+    const repo = manager.getRepository(IncidentClock);
+    const existing = await repo.findOne({ where: { incidentId: snapshot.incidentId }, lock: { mode: 'pessimistic_write' } });
+    if (existing && existing.version >= snapshot.version) return; // stale or replayed snapshot
+    const t = snapshot.timestamps;
+    const toDate = (v: string | null) => (v ? new Date(v) : null);
+    await repo.save({
+      incidentId: snapshot.incidentId,
+      severity: snapshot.severity,
+      category: snapshot.category,
+      phase: snapshot.phase,
+      exercise: snapshot.exercise,
+      version: snapshot.version,
+      occurredAt: new Date(t.occurredAt),
+      detectedAt: new Date(t.detectedAt),
+      declaredAt: new Date(t.declaredAt),
+      acknowledgedAt: toDate(t.acknowledgedAt),
+      containedAt: toDate(t.containedAt),
+      eradicatedAt: toDate(t.eradicatedAt),
+      recoveredAt: toDate(t.recoveredAt),
+      closedAt: toDate(t.closedAt),
+    });
+    const before = existing
+      ? {
+          occurredAt: iso(existing.occurredAt),
+          detectedAt: iso(existing.detectedAt),
+          acknowledgedAt: iso(existing.acknowledgedAt),
+          containedAt: iso(existing.containedAt),
+          recoveredAt: iso(existing.recoveredAt),
+        }
+      : undefined;
+    const attributes = { severity: snapshot.severity, category: snapshot.category, exercise: String(snapshot.exercise) };
+    for (const { name, seconds } of newlyKnown(before, t)) {
+      afterCommit(() => this.histograms[name].record(Math.max(0, seconds), attributes));
+    }
+  }
+}

@@ -1,0 +1,17 @@
+import { BaseConfig, type ServiceDefinition } from '@vigil/platform';
+import { ReportingModule } from './app.module';
+import { IncidentClock, TimelineEntry } from './persistence/entities';
+import { Initial1764000000000 } from './persistence/migrations/1764000000000-initial';
+
+export const service: ServiceDefinition<BaseConfig> = {
+  info: {
+    name: 'reporting',
+    title: 'Vigil reporting',
+    description: 'Incident timelines and the MTTD, MTTA, MTTC and MTTR figures, for the API and for Prometheus.',
+    version: '0.1.0',
+  },
+  config: BaseConfig,
+  entities: [TimelineEntry, IncidentClock],
+  migrations: [Initial1764000000000],
+  module: (platform) => ReportingModule.register(platform),
+};

@@ -1,0 +1,31 @@
+import type { IncidentPhase, ResponderRole } from '@vigil/contracts';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+@Entity({ name: 'tasks' })
+export class Task {
+  @PrimaryColumn('uuid') id!: string;
+  @Column('uuid', { name: 'incident_id' }) incidentId!: string;
+  @Column('text') playbook!: string;
+  @Column('text', { name: 'step_key' }) stepKey!: string;
+  @Column('text') phase!: IncidentPhase;
+  @Column('text') title!: string;
+  @Column('text') role!: ResponderRole;
+  @Column('text') status!: 'open' | 'done' | 'cancelled';
+  @Column('timestamptz', { name: 'due_at', nullable: true }) dueAt!: Date | null;
+  @Column('boolean') exercise!: boolean;
+  @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
+}
+
+export function toTaskView(t: Task) {
+  return {
+    taskId: t.id,
+    incidentId: t.incidentId,
+    playbook: t.playbook,
+    phase: t.phase,
+    title: t.title,
+    role: t.role,
+    status: t.status,
+    dueAt: t.dueAt ? t.dueAt.toISOString() : null,
+    createdAt: t.createdAt.toISOString(),
+  };
+}

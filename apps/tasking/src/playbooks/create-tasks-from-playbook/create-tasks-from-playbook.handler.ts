@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { createEvent, IncidentOpenedV1, TaskCreatedV1, type CloudEvent, type EventData } from '@vigil/contracts';
+import { enqueueEvent } from '@vigil/messaging';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { Task } from '../../persistence/task.entity';
+import { DEFAULT_PLAYBOOK, type Playbook } from '../default-playbook';
+
+/** On incident opened: one task per playbook step, due relative to when the incident was declared. */
+@Injectable()
+export class CreateTasksFromPlaybookHandler {
+  constructor(private readonly playbook: Playbook = DEFAULT_PLAYBOOK) {}
+
+  async handle(event: CloudEvent, manager: EntityManager): Promise<void> {
+    const { incident } = event.data as EventData<typeof IncidentOpenedV1>;
+    const declaredAt = new Date(incident.timestamps.declaredAt);
+    const now = new Date();
+    for (const step of this.playbook.steps) {
+      const task = manager.create(Task, {
+        id: randomUUID(),
+        incidentId: incident.incidentId,
+        playbook: this.playbook.name,
+        stepKey: step.key,
+        phase: step.phase,
+        title: step.title,
+        role: step.role,
+        status: 'open',
+        dueAt: new Date(declaredAt.getTime() + step.dueMinutes[incident.severity] * 60_000),
+        exercise: incident.exercise,
+        createdAt: now,
+      });
+      await manager.insert(Task, task);
+      const created = createEvent(TaskCreatedV1, {
+        source: '/vigil/tasking',
+        subject: incident.incidentId,
+        data: {
+          taskId: task.id,
+          incidentId: task.incidentId,
+          playbook: task.playbook,
+          phase: task.phase,
+          title: task.title,
+          role: task.role,
+          status: task.status,
+          dueAt: task.dueAt!.toISOString(),
+          createdAt: now.toISOString(),
+        },
+      });
+      await enqueueEvent(manager, 'tasking', created, { topic: TaskCreatedV1.topic, key: incident.incidentId });
+    }
+  }
+}

@@ -1,0 +1,17 @@
+import { BaseConfig, type ServiceDefinition } from '@vigil/platform';
+import { TaskingModule } from './app.module';
+import { Initial1764000000000 } from './persistence/migrations/1764000000000-initial';
+import { Task } from './persistence/task.entity';
+
+export const service: ServiceDefinition<BaseConfig> = {
+  info: {
+    name: 'tasking',
+    title: 'Vigil tasking',
+    description: 'Creates response tasks from playbooks for each incident, per phase and role.',
+    version: '0.1.0',
+  },
+  config: BaseConfig,
+  entities: [Task],
+  migrations: [Initial1764000000000],
+  module: (platform) => TaskingModule.register(platform),
+};

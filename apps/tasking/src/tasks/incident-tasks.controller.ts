@@ -1,0 +1,24 @@
+import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { TaskList } from '@vigil/contracts';
+import { ApiJsonResponse, ApiProblems } from '@vigil/platform';
+import { DataSource } from 'typeorm';
+import { Task, toTaskView } from '../persistence/task.entity';
+
+const PHASE_ORDER = ['triaged', 'contained', 'eradicated', 'recovered', 'post_incident', 'closed'];
+
+@ApiTags('tasks')
+@Controller('v1/incidents')
+export class IncidentTasksController {
+  constructor(private readonly dataSource: DataSource) {}
+
+  @Get(':incidentId/tasks')
+  @ApiOperation({ summary: 'Tasks of an incident, in lifecycle order', operationId: 'listIncidentTasks' })
+  @ApiJsonResponse(200, TaskList, 'The tasks (empty while the incident has not reached tasking yet)')
+  @ApiProblems(400, 503)
+  async list(@Param('incidentId', new ParseUUIDPipe()) incidentId: string) {
+    const tasks = await this.dataSource.getRepository(Task).find({ where: { incidentId }, order: { createdAt: 'ASC' } });
+    tasks.sort((a, b) => PHASE_ORDER.indexOf(a.phase) - PHASE_ORDER.indexOf(b.phase));
+    return { items: tasks.map(toTaskView) };
+  }
+}

@@ -1,0 +1,42 @@
+import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AcknowledgeIncident, createEvent, IncidentAcknowledgedV1, IncidentView } from '@vigil/contracts';
+import { ApiJsonBody, ApiJsonResponse, ApiProblems, ZodPipe } from '@vigil/platform';
+import { DataSource } from 'typeorm';
+import { toSnapshot, toView } from '../../persistence/incident.entity';
+import { changeIncident, effectiveTime } from '../record-change';
+
+@ApiTags('incidents')
+@Controller('v1/incidents')
+export class AcknowledgeIncidentController {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** The first acknowledgement stops the MTTA clock; repeating it changes nothing. */
+  @Post(':incidentId/acknowledge')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Acknowledge an incident (first acknowledgement sets acknowledgedAt)', operationId: 'acknowledgeIncident' })
+  @ApiJsonBody(AcknowledgeIncident)
+  @ApiJsonResponse(200, IncidentView, 'The incident after acknowledgement')
+  @ApiProblems(400, 404, 503)
+  async acknowledge(
+    @Param('incidentId', new ParseUUIDPipe()) incidentId: string,
+    @Body(new ZodPipe(AcknowledgeIncident)) body: AcknowledgeIncident,
+  ) {
+    const actor = body.actor ?? 'anonymous';
+    const incident = await changeIncident(this.dataSource, incidentId, (incident) => {
+      if (incident.acknowledgedAt) return null;
+      const at = effectiveTime(incident, body.at);
+      incident.acknowledgedAt = at;
+      return {
+        history: { actor, action: 'acknowledged', effectiveAt: at, reason: body.reason },
+        event: (i) =>
+          createEvent(IncidentAcknowledgedV1, {
+            source: '/vigil/triage',
+            subject: i.id,
+            data: { incident: toSnapshot(i), actor, reason: body.reason ?? null },
+          }),
+      };
+    });
+    return toView(incident);
+  }
+}

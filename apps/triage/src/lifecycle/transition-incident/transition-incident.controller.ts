@@ -1,0 +1,60 @@
+import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { createEvent, IncidentPhaseChangedV1, IncidentView, TransitionIncident } from '@vigil/contracts';
+import { ApiJsonBody, ApiJsonResponse, ApiProblems, Problem, ZodPipe } from '@vigil/platform';
+import { DataSource } from 'typeorm';
+import { toSnapshot, toView } from '../../persistence/incident.entity';
+import { allowedTransitions, canTransition, clockFieldOf } from '../phases';
+import { changeIncident, effectiveTime } from '../record-change';
+
+@ApiTags('incidents')
+@Controller('v1/incidents')
+export class TransitionIncidentController {
+  constructor(private readonly dataSource: DataSource) {}
+
+  @Post(':incidentId/transition')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Move an incident to its next lifecycle phase',
+    description:
+      'detected → triaged → contained → eradicated → recovered → post_incident → closed; detected or triaged → false_positive. ' +
+      'Entering contained, eradicated, recovered or closed sets that timestamp. An illegal transition is a 409 naming the allowed ones.',
+    operationId: 'transitionIncident',
+  })
+  @ApiJsonBody(TransitionIncident)
+  @ApiJsonResponse(200, IncidentView, 'The incident in its new phase')
+  @ApiProblems(400, 404, 409, 503)
+  async transition(
+    @Param('incidentId', new ParseUUIDPipe()) incidentId: string,
+    @Body(new ZodPipe(TransitionIncident)) body: TransitionIncident,
+  ) {
+    const actor = body.actor ?? 'anonymous';
+    const incident = await changeIncident(this.dataSource, incidentId, (incident) => {
+      const from = incident.phase;
+      if (!canTransition(from, body.to)) {
+        const allowed = allowedTransitions(from);
+        throw new Problem(
+          409,
+          'Illegal transition',
+          `An incident in phase ${from} cannot move to ${body.to}; ` +
+            (allowed.length ? `allowed: ${allowed.join(', ')}.` : `${from} is a final phase.`),
+          { currentPhase: from, requestedPhase: body.to, allowedTransitions: allowed },
+        );
+      }
+      const at = effectiveTime(incident, body.at);
+      incident.phase = body.to;
+      const clockField = clockFieldOf(body.to);
+      if (clockField) (incident as unknown as Record<string, Date>)[clockField] = at;
+      return {
+        history: { actor, action: 'transitioned', fromPhase: from, toPhase: body.to, effectiveAt: at, reason: body.reason },
+        event: (i) =>
+          createEvent(IncidentPhaseChangedV1, {
+            source: '/vigil/triage',
+            subject: i.id,
+            data: { incident: toSnapshot(i), from, to: body.to, actor, reason: body.reason ?? null },
+          }),
+      };
+    });
+    return toView(incident);
+  }
+}

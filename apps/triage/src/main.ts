@@ -1,0 +1,5 @@
+import './instrumentation';
+import { runService } from '@vigil/platform';
+import { service } from './service';
+
+void runService(service);

@@ -1,0 +1,4 @@
+import { migrateService } from '@vigil/platform';
+import { service } from './service';
+
+void migrateService(service);

@@ -1,0 +1,17 @@
+import { BaseConfig, type ServiceDefinition } from '@vigil/platform';
+import { TriageModule } from './app.module';
+import { Incident } from './persistence/incident.entity';
+import { Initial1764000000000 } from './persistence/migrations/1764000000000-initial';
+
+export const service: ServiceDefinition<BaseConfig> = {
+  info: {
+    name: 'triage',
+    title: 'Vigil triage',
+    description: 'Turns alerts into incidents and carries them through the NIST SP 800-61 lifecycle.',
+    version: '0.1.0',
+  },
+  config: BaseConfig,
+  entities: [Incident],
+  migrations: [Initial1764000000000],
+  module: (platform) => TriageModule.register(platform),
+};

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { AlertReceivedV1 } from './alerts';
+import { NotificationDeliveredV1, NotificationFailedV1 } from './comms';
+import type { EventDefinition } from './define-event';
+import { IncidentAcknowledgedV1, IncidentAlertAttachedV1, IncidentOpenedV1, IncidentPhaseChangedV1 } from './incidents';
+import { TaskCreatedV1 } from './tasks';
+
+/** Every event Vigil publishes, by CloudEvents type. */
+export const EventCatalog = {
+  [AlertReceivedV1.type]: AlertReceivedV1,
+  [IncidentOpenedV1.type]: IncidentOpenedV1,
+  [IncidentAlertAttachedV1.type]: IncidentAlertAttachedV1,
+  [IncidentAcknowledgedV1.type]: IncidentAcknowledgedV1,
+  [IncidentPhaseChangedV1.type]: IncidentPhaseChangedV1,
+  [TaskCreatedV1.type]: TaskCreatedV1,
+  [NotificationDeliveredV1.type]: NotificationDeliveredV1,
+  [NotificationFailedV1.type]: NotificationFailedV1,
+} as const satisfies Record<string, EventDefinition>;
+
+export type EventType = keyof typeof EventCatalog;
+
+export function findEventDefinition(type: string): EventDefinition | undefined {
+  return (EventCatalog as Record<string, EventDefinition>)[type];
+}
+
+/** JSON Schema (draft 2020-12) of an event's data, generated from the same schema that validates it. */
+export function eventJsonSchema(definition: EventDefinition): Record<string, unknown> {
+  return z.toJSONSchema(definition.schema, { target: 'draft-2020-12' }) as Record<string, unknown>;
+}

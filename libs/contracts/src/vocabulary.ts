@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/** Severity as detection tools speak it (canonical alert form). */
+export const AlertSeverity = z.enum(['critical', 'high', 'medium', 'low', 'info']);
+export type AlertSeverity = z.infer<typeof AlertSeverity>;
+
+/** Incident severity, SEV1 most severe. */
+export const IncidentSeverity = z.enum(['SEV1', 'SEV2', 'SEV3', 'SEV4']);
+export type IncidentSeverity = z.infer<typeof IncidentSeverity>;
+
+/** NIST SP 800-61 inspired incident categories. */
+export const IncidentCategory = z.enum([
+  'malware',
+  'ransomware',
+  'phishing',
+  'unauthorized_access',
+  'data_breach',
+  'denial_of_service',
+  'insider',
+  'web_application_attack',
+  'lost_or_stolen_device',
+  'policy_violation',
+  'other',
+]);
+export type IncidentCategory = z.infer<typeof IncidentCategory>;
+
+/** Lifecycle phases; `false_positive` and `merged` are terminal side exits. */
+export const IncidentPhase = z.enum([
+  'detected',
+  'triaged',
+  'contained',
+  'eradicated',
+  'recovered',
+  'post_incident',
+  'closed',
+  'false_positive',
+  'merged',
+]);
+export type IncidentPhase = z.infer<typeof IncidentPhase>;
+
+/** Incident response team roles (NIST SP 800-61 team formation). */
+export const ResponderRole = z.enum([
+  'ir_manager',
+  'security_analyst',
+  'system_administrator',
+  'communications',
+  'legal',
+]);
+export type ResponderRole = z.infer<typeof ResponderRole>;
+
+export const ObservableType = z.enum(['ip', 'domain', 'url', 'hash', 'email', 'user', 'hostname', 'file', 'other']);
+export type ObservableType = z.infer<typeof ObservableType>;
+
+/** RFC 3339 timestamp with offset, as every Vigil contract writes time. */
+export const Timestamp = z.iso.datetime({ offset: true });

@@ -1,0 +1,222 @@
+import { metrics } from '@opentelemetry/api';
+import { Consumer, stringDeserializers, type Message, type MessagesStream } from '@platformatic/kafka';
+import { ContractViolation, decodeEvent, deadLetterTopicOf, type CloudEvent } from '@vigil/contracts';
+import { contextFromHeaders, inSpan, SpanKind } from '@vigil/telemetry';
+import type { Logger } from 'pino';
+import type { DataSource, EntityManager } from 'typeorm';
+import { backoff, isTransientInfrastructureError, sleep } from './errors';
+import type { KafkaSettings, StringProducer } from './kafka';
+
+type StringMessage = Message<string, string, string, string>;
+
+export interface HandlerContext {
+  /** Runs `fn` once the transaction has committed (e.g. to record a metric exactly once). */
+  afterCommit(fn: () => void): void;
+}
+
+/** Applies one event. Runs inside the transaction that also records the event id in the inbox. */
+export type EventHandler = (event: CloudEvent, manager: EntityManager, context: HandlerContext) => Promise<void>;
+
+export interface EventConsumerOptions {
+  kafka: KafkaSettings;
+  groupId: string;
+  topics: string[];
+  /** Handlers by CloudEvents type; events of other types on these topics are skipped. */
+  handlers: Record<string, EventHandler>;
+  dataSource: DataSource;
+  schema: string;
+  /** Used to park poison messages on `<topic>.dlq`. */
+  producer: StringProducer;
+  logger: Logger;
+  /** Attempts for a failing handler before the message goes to the DLQ. */
+  maxAttempts?: number;
+  sessionTimeoutMs?: number;
+}
+
+/**
+ * Consumes Vigil events exactly once in effect: each event id is recorded in the inbox table in
+ * the same transaction as its effect, and the offset is committed only after that transaction.
+ * A redelivered event finds its id in the inbox and is skipped. A message that keeps failing is
+ * sent to `<topic>.dlq` with the error after bounded retries, so it never stalls its partition.
+ * Messages are applied one at a time in partition order, which keeps per-incident order.
+ */
+export class EventConsumer {
+  private consumer?: Consumer<string, string, string, string>;
+  private stream?: MessagesStream<string, string, string, string>;
+  private loop?: Promise<void>;
+  private stopping = false;
+  private readonly maxAttempts: number;
+  private readonly processed = metrics.getMeter('vigil').createCounter('vigil.events.consumed', {
+    description: 'events consumed, by outcome (applied, duplicate, skipped, dead_lettered)',
+  });
+
+  constructor(private readonly options: EventConsumerOptions) {
+    this.maxAttempts = options.maxAttempts ?? 5;
+  }
+
+  async start(): Promise<void> {
+    const { kafka, groupId, topics } = this.options;
+    this.consumer = new Consumer({
+      clientId: `${kafka.clientId}-consumer`,
+      bootstrapBrokers: kafka.brokers,
+      groupId,
+      deserializers: stringDeserializers,
+      autocommit: false,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: 1000,
+      rebalanceTimeout: 20_000,
+      maxWaitTime: 500,
+      retries: Number.MAX_SAFE_INTEGER,
+      retryDelay: 1000,
+    });
+    this.stream = await this.consumer.consume({ topics, mode: 'committed', fallbackMode: 'earliest' });
+    this.loop = this.run(this.stream);
+  }
+
+  /** Finishes the message in hand, commits its offset, leaves the group. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.stream?.close().catch(() => undefined);
+    await this.loop?.catch(() => undefined);
+    await this.consumer?.close(true).catch(() => undefined);
+  }
+
+  isRunning(): boolean {
+    return !!this.stream && !this.stopping;
+  }
+
+  private async run(stream: MessagesStream<string, string, string, string>): Promise<void> {
+    for await (const message of stream) {
+      await this.handle(message);
+      if (this.stopping) break;
+    }
+  }
+
+  private async handle(message: StringMessage): Promise<void> {
+    const headers = Object.fromEntries(message.headers);
+    let event: CloudEvent;
+    try {
+      event = decodeEvent(message.headers, message.value ?? null);
+    } catch (error) {
+      // A message that breaks its contract will never succeed: straight to the DLQ.
+      await this.deadLetter(message, error as Error, 1);
+      return;
+    }
+    const handler = this.options.handlers[event.type];
+    if (!handler) {
+      this.processed.add(1, { topic: message.topic, outcome: 'skipped' });
+      await this.commit(message);
+      return;
+    }
+    let attempts = 0;
+    let transientFailures = 0;
+    for (;;) {
+      attempts += 1;
+      try {
+        const applied = await inSpan(
+          `${message.topic} process`,
+          {
+            kind: SpanKind.CONSUMER,
+            parent: contextFromHeaders(headers),
+            attributes: {
+              'messaging.system': 'kafka',
+              'messaging.destination.name': message.topic,
+              'messaging.consumer.group.name': this.options.groupId,
+              'messaging.kafka.offset': Number(message.offset),
+              'messaging.destination.partition.id': String(message.partition),
+              'messaging.message.id': event.id,
+              'cloudevents.event_type': event.type,
+            },
+          },
+          () => this.applyOnce(event, message, handler),
+        );
+        this.processed.add(1, { topic: message.topic, outcome: applied ? 'applied' : 'duplicate' });
+        await this.commit(message);
+        return;
+      } catch (error) {
+        if (isTransientInfrastructureError(error)) {
+          // The database is away: wait for it, however long; the message is not at fault.
+          attempts -= 1;
+          transientFailures += 1;
+          this.options.logger.warn({ err: error, eventId: event.id }, 'consumer: infrastructure unavailable, retrying');
+          await sleep(backoff(Math.min(transientFailures, 6), 250, 10_000));
+          continue;
+        }
+        if (attempts >= this.maxAttempts) {
+          await this.deadLetter(message, error as Error, attempts);
+          return;
+        }
+        this.options.logger.warn({ err: error, eventId: event.id, attempts }, 'consumer: handler failed, retrying');
+        await sleep(backoff(attempts, 100, 2000));
+      }
+    }
+  }
+
+  /** Returns false when the event had already been applied (redelivery). */
+  private async applyOnce(event: CloudEvent, message: StringMessage, handler: EventHandler): Promise<boolean> {
+    const { dataSource, schema, groupId } = this.options;
+    const afterCommit: Array<() => void> = [];
+    const applied = await dataSource.transaction(async (manager) => {
+      const inserted: unknown[] = await manager.query(
+        `INSERT INTO "${schema}".inbox (consumer, event_id, event_type, topic, kafka_partition, kafka_offset)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING event_id`,
+        [groupId, event.id, event.type, message.topic, message.partition, message.offset.toString()],
+      );
+      if (inserted.length === 0) return false;
+      await handler(event, manager, { afterCommit: (fn) => afterCommit.push(fn) });
+      return true;
+    });
+    for (const fn of afterCommit) fn();
+    return applied;
+  }
+
+  private async commit(message: StringMessage): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await message.commit();
+        return;
+      } catch (error) {
+        // A lost commit only means a redelivery, which the inbox absorbs; after a rebalance the
+        // partition is someone else's, so give up quietly.
+        if (this.stopping || attempt >= 5) {
+          this.options.logger.warn({ err: error, topic: message.topic, offset: message.offset.toString() }, 'consumer: offset commit failed');
+          return;
+        }
+        await sleep(backoff(attempt));
+      }
+    }
+  }
+
+  private async deadLetter(message: StringMessage, error: Error, attempts: number): Promise<void> {
+    const dlq = deadLetterTopicOf(message.topic);
+    const headers: Record<string, string> = {
+      ...Object.fromEntries(message.headers),
+      'vigil-dlq-error': String(error.message).slice(0, 4000),
+      'vigil-dlq-error-class': error instanceof ContractViolation ? 'contract_violation' : error.name,
+      'vigil-dlq-original-topic': message.topic,
+      'vigil-dlq-original-partition': String(message.partition),
+      'vigil-dlq-original-offset': message.offset.toString(),
+      'vigil-dlq-consumer-group': this.options.groupId,
+      'vigil-dlq-attempts': String(attempts),
+      'vigil-dlq-at': new Date().toISOString(),
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.options.producer.send({
+          messages: [{ topic: dlq, key: message.key ?? undefined, value: message.value ?? undefined, headers }],
+        });
+        break;
+      } catch (produceError) {
+        // Never commit past a message that is neither applied nor parked.
+        this.options.logger.error({ err: produceError, dlq }, 'consumer: could not write to the dead-letter topic, retrying');
+        await sleep(backoff(Math.min(attempt, 6), 250, 10_000));
+      }
+    }
+    this.options.logger.error(
+      { err: error, topic: message.topic, partition: message.partition, offset: message.offset.toString(), dlq, attempts },
+      'consumer: message sent to the dead-letter topic',
+    );
+    this.processed.add(1, { topic: message.topic, outcome: 'dead_lettered' });
+    await this.commit(message);
+  }
+}

@@ -1,0 +1,5 @@
+export * from './tables';
+export * from './errors';
+export * from './kafka';
+export * from './outbox';
+export * from './consumer';

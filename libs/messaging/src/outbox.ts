@@ -1,0 +1,214 @@
+import { metrics } from '@opentelemetry/api';
+import { toKafkaHeaders, type CloudEvent } from '@vigil/contracts';
+import { contextFromHeaders, currentTraceHeaders, inSpan, SpanKind } from '@vigil/telemetry';
+import { Client } from 'pg';
+import type { Logger } from 'pino';
+import type { DataSource, EntityManager } from 'typeorm';
+import { backoff, sleep } from './errors';
+import type { StringProducer } from './kafka';
+import { outboxChannel } from './tables';
+
+/**
+ * Records an event for publication in the caller's transaction: the state change and the event
+ * commit together or not at all. The trace context of the caller travels with the row.
+ */
+export async function enqueueEvent(
+  manager: EntityManager,
+  schema: string,
+  event: CloudEvent,
+  route: { topic: string; key: string },
+): Promise<void> {
+  const headers = { ...toKafkaHeaders(event), ...currentTraceHeaders() };
+  await manager.query(
+    `INSERT INTO "${schema}".outbox (event_id, topic, message_key, event_type, headers, payload)
+     VALUES ($1, $2, $3, $4, $5, $6)`,
+    [event.id, route.topic, route.key, event.type, JSON.stringify(headers), JSON.stringify(event.data)],
+  );
+}
+
+interface OutboxRow {
+  seq: string;
+  event_id: string;
+  topic: string;
+  message_key: string;
+  event_type: string;
+  headers: Record<string, string>;
+  payload: unknown;
+}
+
+export interface OutboxRelayOptions {
+  dataSource: DataSource;
+  /** Connection string for the LISTEN connection (same database and role as the DataSource). */
+  databaseUrl: string;
+  schema: string;
+  producer: StringProducer;
+  logger: Logger;
+  batchSize?: number;
+  /** Safety net for a lost notification (e.g. while reconnecting); not the wake-up path. */
+  sweepIntervalMs?: number;
+}
+
+/**
+ * Publishes outbox rows in commit order. Woken by LISTEN/NOTIFY; one relay per service holds a
+ * session advisory lock so that replicas never publish the same rows or reorder a key.
+ */
+export class OutboxRelay {
+  private listener?: Client;
+  private running = false;
+  private wake?: () => void;
+  private loop?: Promise<void>;
+  private leader = false;
+  private readonly batchSize: number;
+  private readonly sweepIntervalMs: number;
+  private lastBacklog = 0;
+  private oldestAgeSeconds = 0;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.batchSize = options.batchSize ?? 500;
+    this.sweepIntervalMs = options.sweepIntervalMs ?? 5000;
+    const meter = metrics.getMeter('vigil');
+    meter
+      .createObservableGauge('vigil.outbox.backlog', { description: 'outbox rows not yet published to Kafka' })
+      .addCallback((r) => r.observe(this.lastBacklog, { schema: options.schema }));
+    meter
+      .createObservableGauge('vigil.outbox.oldest_age', { unit: 's', description: 'age of the oldest unpublished outbox row' })
+      .addCallback((r) => r.observe(this.oldestAgeSeconds, { schema: options.schema }));
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await this.closeListener();
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      try {
+        await this.ensureListening();
+        if (!this.leader) {
+          await this.idle(this.sweepIntervalMs);
+          continue;
+        }
+        const published = await this.publishBatch();
+        failures = 0;
+        if (published < this.batchSize) await this.idle(this.sweepIntervalMs);
+      } catch (error) {
+        failures += 1;
+        this.options.logger.warn({ err: error, failures }, 'outbox relay: publishing failed, will retry');
+        await this.closeListener();
+        await this.idle(backoff(failures, 250, 5000));
+      }
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private async ensureListening(): Promise<void> {
+    if (this.listener) {
+      if (!this.leader) this.leader = await this.tryLead(this.listener);
+      return;
+    }
+    const client = new Client({ connectionString: this.options.databaseUrl, application_name: `${this.options.schema}-outbox-relay` });
+    client.on('error', (error) => {
+      this.options.logger.warn({ err: error }, 'outbox relay: listen connection lost');
+      this.listener = undefined;
+      this.leader = false;
+      this.wake?.();
+    });
+    client.on('notification', () => this.wake?.());
+    await client.connect();
+    await client.query(`LISTEN "${outboxChannel(this.options.schema)}"`);
+    this.listener = client;
+    this.leader = await this.tryLead(client);
+  }
+
+  /** The advisory lock lives as long as the LISTEN session; a crashed leader frees it at once. */
+  private async tryLead(client: Client): Promise<boolean> {
+    const { rows } = await client.query<{ locked: boolean }>(
+      `SELECT pg_try_advisory_lock(hashtext($1)) AS locked`,
+      [`vigil-outbox-relay:${this.options.schema}`],
+    );
+    return rows[0].locked;
+  }
+
+  private async closeListener(): Promise<void> {
+    const client = this.listener;
+    this.listener = undefined;
+    this.leader = false;
+    await client?.end().catch(() => undefined);
+  }
+
+  private async publishBatch(): Promise<number> {
+    const { dataSource, schema, producer } = this.options;
+    const rows: OutboxRow[] = await dataSource.query(
+      `SELECT seq, event_id, topic, message_key, event_type, headers, payload
+         FROM "${schema}".outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
+      [this.batchSize],
+    );
+    await this.measureBacklog(rows.length);
+    if (rows.length === 0) return 0;
+    // One producer span per row, child of the trace that wrote the row, so the trace continues
+    // from the HTTP request (or consumer) into Kafka.
+    const messages = await Promise.all(
+      rows.map((row) =>
+        inSpan(
+          `${row.topic} publish`,
+          {
+            kind: SpanKind.PRODUCER,
+            parent: contextFromHeaders(row.headers),
+            attributes: {
+              'messaging.system': 'kafka',
+              'messaging.destination.name': row.topic,
+              'messaging.message.id': row.event_id,
+              'cloudevents.event_type': row.event_type,
+            },
+          },
+          async () => ({
+            topic: row.topic,
+            key: row.message_key,
+            value: JSON.stringify(row.payload),
+            headers: { ...row.headers, ...currentTraceHeaders() },
+          }),
+        ),
+      ),
+    );
+    await producer.send({ messages });
+    await dataSource.query(`UPDATE "${schema}".outbox SET published_at = now() WHERE seq = ANY($1::bigint[])`, [
+      rows.map((r) => r.seq),
+    ]);
+    return rows.length;
+  }
+
+  private async measureBacklog(batchRows: number): Promise<void> {
+    if (batchRows === 0) {
+      this.lastBacklog = 0;
+      this.oldestAgeSeconds = 0;
+      return;
+    }
+    const [row] = await this.options.dataSource.query(
+      `SELECT count(*)::int AS backlog, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float AS oldest
+         FROM "${this.options.schema}".outbox WHERE published_at IS NULL`,
+    );
+    this.lastBacklog = row.backlog;
+    this.oldestAgeSeconds = row.oldest;
+  }
+}
+
+export { sleep };

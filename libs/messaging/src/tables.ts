@@ -1,0 +1,45 @@
+/**
+ * Outbox and inbox tables, created by each service's first migration inside its own schema.
+ * Frozen once released: a later change gets a new `...V2` function, as migrations must replay
+ * exactly as they first ran.
+ */
+export function messagingTablesV1(schema: string): { up: string[]; down: string[] } {
+  const s = `"${schema}"`;
+  const channel = outboxChannel(schema);
+  return {
+    up: [
+      `CREATE TABLE ${s}.outbox (
+         seq bigserial PRIMARY KEY,
+         event_id uuid NOT NULL UNIQUE,
+         topic text NOT NULL,
+         message_key text NOT NULL,
+         event_type text NOT NULL,
+         headers jsonb NOT NULL,
+         payload jsonb NOT NULL,
+         created_at timestamptz NOT NULL DEFAULT now(),
+         published_at timestamptz
+       )`,
+      `CREATE INDEX outbox_unpublished ON ${s}.outbox (seq) WHERE published_at IS NULL`,
+      // Wakes the relay the moment a row commits (NOTIFY is delivered on commit only).
+      `CREATE FUNCTION ${s}.outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN PERFORM pg_notify('${channel}', ''); RETURN NULL; END $$`,
+      `CREATE TRIGGER outbox_notify AFTER INSERT ON ${s}.outbox
+         FOR EACH STATEMENT EXECUTE FUNCTION ${s}.outbox_notify()`,
+      `CREATE TABLE ${s}.inbox (
+         consumer text NOT NULL,
+         event_id text NOT NULL,
+         event_type text NOT NULL,
+         topic text NOT NULL,
+         kafka_partition int NOT NULL,
+         kafka_offset bigint NOT NULL,
+         processed_at timestamptz NOT NULL DEFAULT now(),
+         PRIMARY KEY (consumer, event_id)
+       )`,
+    ],
+    down: [`DROP TABLE ${s}.inbox`, `DROP TABLE ${s}.outbox`, `DROP FUNCTION ${s}.outbox_notify()`],
+  };
+}
+
+export function outboxChannel(schema: string): string {
+  return `${schema}_outbox`;
+}

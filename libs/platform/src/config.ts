@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const brokerList = z
+  .string()
+  .min(1)
+  .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each broker must be host:port')).min(1));
+
+/** Variables every Vigil service reads. Values marked sensitive are never logged. */
+export const BaseConfig = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).meta({ sensitive: true }),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  KAFKA_BROKERS: brokerList,
+  KAFKA_CLIENT_ID: z.string().min(1).optional(),
+  MIGRATIONS_RUN: flag.default(false).describe('run this service\'s migrations at start'),
+  KAFKA_TOPICS_CREATE: flag.default(false).describe('create missing topics at start'),
+  KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(10).default(3),
+  KAFKA_MIN_INSYNC_REPLICAS: z.coerce.number().int().min(1).max(10).default(2),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
+  PUBLIC_BASE_URL: z.url().optional().describe('how clients reach this service; printed at start'),
+});
+export type BaseConfig = z.infer<typeof BaseConfig>;
+
+export class ConfigError extends Error {
+  constructor(
+    readonly service: string,
+    readonly problems: string[],
+  ) {
+    super(`vigil-${service}: invalid configuration\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Validates the environment once, at boot. Every missing or bad variable is named. */
+export function parseConfig<S extends z.ZodType>(service: string, schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    service,
+    result.error.issues.map((i) => {
+      const name = i.path.join('.');
+      const present = name in env;
+      return `${name}: ${present ? i.message : 'is required but not set'}`;
+    }),
+  );
+}
+
+/** Same as parseConfig, but a bad configuration ends the process with exit code 1 (for main.ts). */
+export function loadConfigOrExit<S extends z.ZodType>(service: string, schema: S): z.infer<S> {
+  try {
+    return parseConfig(service, schema);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
+/** The configuration with sensitive values masked, fit for a log line. */
+export function redactConfig(config: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(config).map(([k, v]) => [k, /URL|PASSWORD|SECRET|KEY|TOKEN/.test(k) && typeof v === 'string' ? redactUrl(v) : v]),
+  );
+}
+
+function redactUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '***';
+  }
+}

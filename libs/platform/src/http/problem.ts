@@ -1,0 +1,124 @@
+import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
+import { isTransientInfrastructureError } from '@vigil/messaging';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+
+export interface FieldError {
+  /** JSON Pointer into the request body, e.g. `/assets/0/ip`. */
+  pointer: string;
+  detail: string;
+}
+
+/** An RFC 9457 problem, thrown by handlers and rendered as application/problem+json. */
+export class Problem extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail?: string,
+    readonly extra: Record<string, unknown> & { errors?: FieldError[] } = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail ?? title);
+  }
+
+  static validation(errors: FieldError[], detail = 'The request is not valid.'): Problem {
+    return new Problem(400, 'Invalid request', detail, { errors });
+  }
+
+  static notFound(what: string): Problem {
+    return new Problem(404, 'Not found', `${what} does not exist.`);
+  }
+}
+
+const pointerOf = (path: PropertyKey[]) => path.map((p) => '/' + String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+
+/** One field error per bad field; an unknown key is reported at its own pointer. */
+export function zodIssuesToFieldErrors(error: z.ZodError): FieldError[] {
+  return error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ pointer: pointerOf([...issue.path, key]), detail: 'is not a known field' }))
+      : [{ pointer: pointerOf(issue.path) || '/', detail: issue.message }],
+  );
+}
+
+const TYPE_BASE = 'https://vigil.dev/problems/';
+const SLUGS: Record<number, string> = {
+  400: 'invalid-request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not-found',
+  405: 'method-not-allowed',
+  409: 'conflict',
+  412: 'precondition-failed',
+  413: 'payload-too-large',
+  415: 'unsupported-media-type',
+  422: 'unprocessable',
+  429: 'too-many-requests',
+  503: 'service-unavailable',
+};
+const TITLES: Record<number, string> = {
+  400: 'Invalid request',
+  404: 'Not found',
+  405: 'Method not allowed',
+  413: 'Payload too large',
+  415: 'Unsupported media type',
+  500: 'Internal error',
+  503: 'Service unavailable',
+};
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Problem): void {
+  reply
+    .status(problem.status)
+    .headers(problem.headers)
+    .header('content-type', 'application/problem+json; charset=utf-8')
+    .send({
+      type: TYPE_BASE + (SLUGS[problem.status] ?? (problem.status >= 500 ? 'internal-error' : 'error')),
+      title: problem.title,
+      status: problem.status,
+      ...(problem.detail ? { detail: problem.detail } : {}),
+      instance: request.url,
+      ...problem.extra,
+    });
+}
+
+/**
+ * Turns anything thrown into a problem. Fastify's own 4xx (bad JSON, wrong content type, body too
+ * large) keep their status; an unreachable dependency is a 503 with Retry-After; anything else is
+ * a logged 500 that reveals nothing internal.
+ */
+export function toProblem(error: unknown, logger?: Logger): Problem {
+  if (error instanceof Problem) return error;
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const response = error.getResponse();
+    const message = typeof response === 'string' ? response : ((response as { message?: unknown }).message ?? error.message);
+    return new Problem(status, TITLES[status] ?? error.name, Array.isArray(message) ? message.join('; ') : String(message));
+  }
+  const e = error as { statusCode?: number; code?: string; message?: string };
+  if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    const detail =
+      e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+        ? 'Send the body as application/json.'
+        : e.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? 'The request body is larger than this service accepts.'
+          : e.message;
+    return new Problem(e.statusCode, TITLES[e.statusCode] ?? 'Bad request', detail);
+  }
+  if (isTransientInfrastructureError(error)) {
+    logger?.warn({ err: error }, 'dependency unavailable');
+    return new Problem(503, 'Service unavailable', 'A dependency is unavailable; retry later.', {}, { 'retry-after': '5' });
+  }
+  logger?.error({ err: error }, 'unhandled error');
+  return new Problem(500, 'Internal error', 'An unexpected error occurred; it has been logged.');
+}
+
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    sendProblem(http.getResponse<FastifyReply>(), http.getRequest<FastifyRequest>(), toProblem(error, this.logger));
+  }
+}

