@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { type DynamicModule, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { prometheusExporter, type Logger } from '@vigil/telemetry';
+import { prometheusExporter, shutdownTelemetry, type Logger } from '@vigil/telemetry';
 import type { BaseConfig } from './config';
 import { redactConfig } from './config';
 import { ProblemFilter } from './http/problem';
@@ -44,6 +44,35 @@ function jsonDepthExceeds(text: string, max: number): boolean {
     } else if (c === 125 || c === 93) depth--;
   }
   return false;
+}
+
+/**
+ * SIGTERM/SIGINT: stop taking requests, let consumers finish the message in hand and commit, close
+ * the outbox relay and the database, then exit 0. A shutdown that hangs is cut off after 25 s
+ * (below Kubernetes' default 30 s grace period).
+ */
+function handleShutdownSignals(app: NestFastifyApplication, logger: Logger): void {
+  let closing = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 25_000);
+    deadline.unref();
+    app
+      .close()
+      .then(() => shutdownTelemetry())
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
 }
 
 export interface ServiceInfo {
@@ -90,9 +119,9 @@ export async function startService(info: ServiceInfo, module: DynamicModule, con
     bodyParser: false, // keep our JSON parser (Nest would register its own)
   });
   app.useGlobalFilters(new ProblemFilter(logger));
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   setupOpenApi(app, { title: info.title, description: info.description, version: info.version });
   await app.listen({ port: config.PORT, host: config.HOST });
+  handleShutdownSignals(app, logger);
   const base = config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`;
   logger.info({ url: base, docs: `${base}/docs` }, `vigil-${info.name} listening on ${base} (docs: ${base}/docs)`);
   return app;

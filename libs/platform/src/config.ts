@@ -45,9 +45,9 @@ export function parseConfig<S extends z.ZodType>(service: string, schema: S, env
   throw new ConfigError(
     service,
     result.error.issues.map((i) => {
-      const name = i.path.join('.');
-      const present = name in env;
-      return `${name}: ${present ? i.message : 'is required but not set'}`;
+      const name = String(i.path[0] ?? '(environment)');
+      const value = env[name];
+      return `${name}: ${value === undefined || value === '' ? 'is required but not set' : i.message}`;
     }),
   );
 }

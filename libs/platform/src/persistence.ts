@@ -72,3 +72,20 @@ export function serviceDatabaseUrl(baseUrl: string, role: string, password: stri
   url.password = password;
   return url.toString();
 }
+
+/**
+ * Runs the service's pending migrations while holding a database-wide advisory lock, so replicas
+ * that start together (or a Helm hook and a pod) never run the same migration twice.
+ */
+export async function runMigrationsExclusively(dataSource: DataSource, schema: string): Promise<string[]> {
+  const lock = dataSource.createQueryRunner();
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`vigil-migrations:${schema}`]);
+    const ran = await dataSource.runMigrations({ transaction: 'each' });
+    return ran.map((m) => m.name);
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [`vigil-migrations:${schema}`]).catch(() => undefined);
+    await lock.release();
+  }
+}

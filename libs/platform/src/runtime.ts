@@ -3,6 +3,7 @@ import { createAdmin, createProducer, OutboxRelay, provisionTopics, vigilTopics,
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { BaseConfig } from './config';
+import { runMigrationsExclusively } from './persistence';
 
 /**
  * What every service holds at run time: its DataSource, a Kafka producer and admin client, and
@@ -45,8 +46,8 @@ export class ServiceRuntime {
       }
     }
     if (this.config.MIGRATIONS_RUN) {
-      const ran = await this.dataSource.runMigrations({ transaction: 'each' });
-      this.logger.info({ migrations: ran.map((m) => m.name) }, `migrations: ${ran.length} applied`);
+      const ran = await runMigrationsExclusively(this.dataSource, this.service);
+      this.logger.info({ migrations: ran }, `migrations: ${ran.length} applied`);
     }
     if (this.config.KAFKA_TOPICS_CREATE) {
       const created = await provisionTopics(this.admin, vigilTopics(), {

@@ -7,7 +7,7 @@ import { BaseConfig, loadConfigOrExit } from './config';
 
 const MigrationConfig = BaseConfig.pick({ DATABASE_URL: true, DATABASE_POOL_SIZE: true, LOG_LEVEL: true });
 import { PlatformModule } from './module';
-import { createServiceDataSource } from './persistence';
+import { createServiceDataSource, runMigrationsExclusively } from './persistence';
 
 /** Everything that makes one Vigil service: its identity, configuration, tables and Nest module. */
 export interface ServiceDefinition<C extends BaseConfig> {
@@ -54,8 +54,8 @@ export async function migrateService<C extends BaseConfig>(definition: ServiceDe
   const dataSource = dataSourceFor(definition, config as C);
   try {
     await dataSource.initialize();
-    const ran = await dataSource.runMigrations({ transaction: 'each' });
-    logger.info({ migrations: ran.map((m) => m.name) }, `vigil-${definition.info.name}: ${ran.length} migration(s) applied`);
+    const ran = await runMigrationsExclusively(dataSource, definition.info.name);
+    logger.info({ migrations: ran }, `vigil-${definition.info.name}: ${ran.length} migration(s) applied`);
     await dataSource.destroy();
   } catch (error) {
     logger.fatal({ err: error }, `vigil-${definition.info.name}: migrations failed`);

@@ -10,6 +10,7 @@ const ListQuery = z.strictObject({
   phase: IncidentPhase.optional(),
   severity: IncidentSeverity.optional(),
   exercise: z.enum(['true', 'false']).optional(),
+  dedupKey: z.string().min(1).max(255).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),
 });
@@ -40,6 +41,7 @@ export class IncidentsQueryController {
   @ApiQuery({ name: 'phase', required: false, enum: IncidentPhase.options })
   @ApiQuery({ name: 'severity', required: false, enum: IncidentSeverity.options })
   @ApiQuery({ name: 'exercise', required: false, enum: ['true', 'false'] })
+  @ApiQuery({ name: 'dedupKey', required: false, type: String, description: 'incidents of this dedup key (open and past)' })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } })
   @ApiQuery({ name: 'cursor', required: false, type: String })
   @ApiJsonResponse(200, IncidentPage, 'A page of incidents')
@@ -48,6 +50,7 @@ export class IncidentsQueryController {
     const qb = this.dataSource.getRepository(Incident).createQueryBuilder('i');
     if (query.phase) qb.andWhere('i.phase = :phase', { phase: query.phase });
     if (query.severity) qb.andWhere('i.severity = :severity', { severity: query.severity });
+    if (query.dedupKey) qb.andWhere('i.dedupKey = :dedupKey', { dedupKey: query.dedupKey });
     if (query.exercise) qb.andWhere('i.exercise = :exercise', { exercise: query.exercise === 'true' });
     if (query.cursor) {
       const c = decodeCursor(query.cursor);

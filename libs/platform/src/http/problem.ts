@@ -38,7 +38,7 @@ export function zodIssuesToFieldErrors(error: z.ZodError): FieldError[] {
   return error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
       ? issue.keys.map((key) => ({ pointer: pointerOf([...issue.path, key]), detail: 'is not a known field' }))
-      : [{ pointer: pointerOf(issue.path) || '/', detail: issue.message }],
+      : [{ pointer: pointerOf(issue.path), detail: issue.message }],
   );
 }
 

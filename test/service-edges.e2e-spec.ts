@@ -1,0 +1,82 @@
+import { http, startService, testEnv, type ServiceProcess } from './support/harness';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { startServiceProcess } = require('../tools/stack/services.cjs');
+
+describe('a service at its edges: bad input, bad configuration, shutdown', () => {
+  let intake: ServiceProcess;
+
+  beforeAll(async () => {
+    intake = await startService('intake', { HTTP_BODY_LIMIT_BYTES: '4096' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await intake?.stop();
+  });
+
+  const post = (body: string, contentType = 'application/json') => http('POST', `${intake.url}/v1/alerts`, body, { 'content-type': contentType });
+
+  it('answers 400 problem+json naming each bad field', async () => {
+    const res = await post(JSON.stringify({ title: '', severity: 'urgent', assets: [{ ip: 'not-an-ip' }], colour: 'red' }));
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    const pointers = res.json.errors.map((e: { pointer: string }) => e.pointer).sort();
+    expect(pointers).toEqual(['/assets/0/ip', '/colour', '/severity', '/source', '/title']);
+    expect(res.json).toMatchObject({ status: 400, title: 'Invalid request', instance: '/v1/alerts' });
+  });
+
+  it('rejects malformed JSON, depth bombs, other content types and oversized bodies with 4xx, never 5xx', async () => {
+    const malformed = await post('{"title": ');
+    expect(malformed.status).toBe(400);
+    expect(malformed.json.detail).toMatch(/Malformed JSON/);
+
+    const bomb = await post('['.repeat(1500) + ']'.repeat(1500));
+    expect(bomb.status).toBe(400);
+    expect(bomb.json.detail).toMatch(/nested deeper/);
+
+    const text = await post('title=x', 'text/plain');
+    expect(text.status).toBe(415);
+    expect(text.headers.get('content-type')).toContain('application/problem+json');
+
+    const big = await post(JSON.stringify({ title: 'x', source: 'y', severity: 'low', description: 'z'.repeat(10_000) }));
+    expect(big.status).toBe(413);
+
+    const empty = await post('');
+    expect(empty.status).toBe(400);
+  });
+
+  it('answers unknown routes and bad ids with problems', async () => {
+    const missing = await http('GET', `${intake.url}/v1/nothing-here`);
+    expect(missing.status).toBe(404);
+    expect(missing.json.type).toMatch(/not-found$/);
+    const badId = await http('GET', `${intake.url}/v1/alerts/not-a-uuid`);
+    expect(badId.status).toBe(400);
+    const unknown = await http('GET', `${intake.url}/v1/alerts/00000000-0000-4000-8000-000000000000`);
+    expect(unknown.status).toBe(404);
+  });
+
+  it('refuses to start on a bad configuration and names each bad variable', async () => {
+    const env = testEnv();
+    const bad = startServiceProcess('intake', {
+      PORT: 'eighty',
+      DATABASE_URL: '',
+      KAFKA_BROKERS: 'no-port-here',
+      // An empty value for a required variable must be reported, not defaulted.
+    });
+    const { code } = await bad.exited;
+    expect(code).toBe(1);
+    const output = bad.tail();
+    expect(output).toMatch(/invalid configuration/);
+    expect(output).toMatch(/PORT: /);
+    expect(output).toMatch(/DATABASE_URL: /);
+    expect(output).toMatch(/KAFKA_BROKERS: each broker must be host:port/);
+    expect(env.brokers).toBeTruthy();
+  });
+
+  it('shuts down cleanly on SIGTERM', async () => {
+    const other = await startService('intake');
+    const { code, signal } = await other.stop();
+    expect(signal).toBeNull();
+    expect(code).toBe(0);
+  });
+});
