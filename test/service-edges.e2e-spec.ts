@@ -1,6 +1,5 @@
 import { http, startService, testEnv, type ServiceProcess } from './support/harness';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startServiceProcess } = require('../tools/stack/services.cjs');
 
 describe('a service at its edges: bad input, bad configuration, shutdown', () => {

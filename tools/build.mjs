@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist');
 const swcrc = JSON.parse(await readFile(join(root, '.swcrc'), 'utf8'));
-const tsconfig = JSON.parse(await readFile(join(root, 'tsconfig.json'), 'utf8'));
+const tsconfig = JSON.parse(await readFile(join(root, 'tsconfig.base.json'), 'utf8'));
 const aliases = Object.fromEntries(
   Object.entries(tsconfig.compilerOptions.paths).map(([name, [target]]) => [name, join(root, target)]),
 );

@@ -1,7 +1,7 @@
 // `npm test`: unit and integration tests (the integration set-up starts a throwaway PostgreSQL
 // and Kafka). Jest's JSON results go to reports/jest.json; the totals end the output.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,9 +11,26 @@ const require = createRequire(import.meta.url);
 const jest = require.resolve('jest/bin/jest');
 const report = join(root, 'reports', 'jest.json');
 mkdirSync(dirname(report), { recursive: true });
+rmSync(report, { force: true });
+
+// Static checks first: a type error or a broken module boundary fails the run before any test.
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const nxEnv = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
+for (const [what, command, commandArgs] of [
+  ['type check', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
+  ['project graph', bin('nx'), ['show', 'projects']],
+  ['lint', bin('eslint'), ['.']],
+]) {
+  const check = spawnSync(command, commandArgs, { cwd: root, stdio: ['ignore', what === 'project graph' ? 'ignore' : 'inherit', 'inherit'], env: nxEnv });
+  if (check.status !== 0) {
+    console.error(`vigil: ${what} failed`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+}
 
 const args = [jest, '--ci', '--maxWorkers=2', '--json', `--outputFile=${report}`, ...process.argv.slice(2)];
-const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env: nxEnv });
 
 let summary = 'no Jest results were written';
 try {

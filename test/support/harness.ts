@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startServiceProcess } = require('../../tools/stack/services.cjs') as {
   startServiceProcess: (name: string, env: Record<string, string>, options?: { logDir?: string }) => ServiceProcess;
 };

@@ -1,0 +1,269 @@
+import { AlertReceivedV1 } from './events/alerts';
+import { EventCatalog, type EventType } from './events/catalog';
+import { NotificationDeliveredV1, NotificationFailedV1 } from './events/comms';
+import type { EventData } from './events/define-event';
+import {
+  IncidentAcknowledgedV1,
+  IncidentAlertAttachedV1,
+  IncidentOpenedV1,
+  IncidentPhaseChangedV1,
+  type IncidentSnapshot,
+} from './events/incidents';
+import { TaskCreatedV1 } from './events/tasks';
+import { CloudEventHeaders, ContractViolation, createEvent, decodeEvent, isEvent, toKafkaHeaders, type CloudEvent } from './envelope';
+
+const incidentId = '3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b';
+const alertId = '7a8b9c0d-1e2f-4a3b-9c4d-5e6f7a8b9c0d';
+
+const incident: IncidentSnapshot = {
+  incidentId,
+  title: 'Credential dumping detected on web-01',
+  severity: 'SEV2',
+  category: 'unauthorized_access',
+  phase: 'triaged',
+  exercise: false,
+  alertCount: 1,
+  version: 2,
+  timestamps: {
+    occurredAt: '2026-11-24T06:40:00Z',
+    detectedAt: '2026-11-24T06:41:00Z',
+    declaredAt: '2026-11-24T06:41:05Z',
+    acknowledgedAt: '2026-11-24T06:45:00Z',
+    containedAt: null,
+    eradicatedAt: null,
+    recoveredAt: null,
+    closedAt: null,
+  },
+};
+
+const alertRef = {
+  alertId,
+  dedupKey: 'edr-4711',
+  title: 'Credential dumping detected on web-01',
+  source: 'edr:crowdstrike',
+  receivedAt: '2026-11-24T06:41:00Z',
+};
+
+const notification = {
+  notificationId: 'c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f',
+  incidentId,
+  channel: 'webhook',
+  audience: 'ir-team',
+  attempts: 2,
+  at: '2026-11-24T06:42:00Z',
+  lastError: null,
+};
+
+/** One valid data sample per event type of the catalog. */
+const samples: { [T in EventType]: EventData<(typeof EventCatalog)[T]> } = {
+  [AlertReceivedV1.type]: {
+    alertId,
+    dedupKey: 'edr-4711',
+    title: 'Credential dumping detected on web-01',
+    source: 'edr:crowdstrike',
+    severity: 'high',
+    category: 'unauthorized_access',
+    occurredAt: '2026-11-24T06:40:00Z',
+    receivedAt: '2026-11-24T06:41:00Z',
+    description: 'lsass memory read by an unsigned binary',
+    labels: { rule: 'lsass-access' },
+    assets: [{ hostname: 'web-01', ip: '10.0.4.21' }],
+    observables: [{ type: 'hash', value: 'd41d8cd98f00b204e9800998ecf8427e' }],
+    exercise: false,
+  },
+  [IncidentOpenedV1.type]: { incident: { ...incident, phase: 'detected', version: 1 }, alert: alertRef },
+  [IncidentAlertAttachedV1.type]: { incident: { ...incident, alertCount: 2 }, alert: alertRef },
+  [IncidentAcknowledgedV1.type]: { incident, actor: 'alice@soc.example', reason: null },
+  [IncidentPhaseChangedV1.type]: { incident, from: 'detected', to: 'triaged', actor: 'bob@soc.example', reason: 'scoped' },
+  [TaskCreatedV1.type]: {
+    taskId: 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b',
+    incidentId,
+    playbook: 'default-v1',
+    phase: 'contained',
+    title: 'Contain: isolate affected hosts',
+    role: 'system_administrator',
+    status: 'open',
+    dueAt: '2026-11-24T07:41:05Z',
+    createdAt: '2026-11-24T06:41:06Z',
+  },
+  [NotificationDeliveredV1.type]: notification,
+  [NotificationFailedV1.type]: { ...notification, attempts: 8, lastError: 'HTTP 502' },
+};
+
+const catalogTypes = Object.keys(EventCatalog) as EventType[];
+
+/** Runs `fn` and returns the ContractViolation it throws (fails the test if it throws anything else). */
+function violationOf(fn: () => unknown): ContractViolation {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ContractViolation);
+    return error as ContractViolation;
+  }
+  throw new Error('expected a ContractViolation, but nothing was thrown');
+}
+
+function validRecord(type: EventType = AlertReceivedV1.type) {
+  const event = createEvent(EventCatalog[type], { source: '/vigil/test', subject: 'subject-1', data: samples[type] as never });
+  return { event, headers: toKafkaHeaders(event), value: Buffer.from(JSON.stringify(event.data)) };
+}
+
+describe(createEvent.name, () => {
+  it('fills in the CloudEvents attributes around valid data', () => {
+    const time = new Date('2026-11-24T06:41:00.000Z');
+    const event = createEvent(AlertReceivedV1, {
+      source: '/vigil/intake',
+      subject: 'edr-4711',
+      data: samples[AlertReceivedV1.type],
+      id: 'evt-1',
+      time,
+    });
+    expect(event).toEqual({
+      specversion: '1.0',
+      id: 'evt-1',
+      type: 'vigil.alert.received.v1',
+      source: '/vigil/intake',
+      time: '2026-11-24T06:41:00.000Z',
+      subject: 'edr-4711',
+      datacontenttype: 'application/json',
+      data: samples[AlertReceivedV1.type],
+    });
+  });
+
+  it('gives every event a fresh id and the current time when none is given', () => {
+    const before = Date.now();
+    const a = createEvent(AlertReceivedV1, { source: 's', subject: 'x', data: samples[AlertReceivedV1.type] });
+    const b = createEvent(AlertReceivedV1, { source: 's', subject: 'x', data: samples[AlertReceivedV1.type] });
+    expect(a.id).not.toEqual(b.id);
+    expect(Date.parse(a.time)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(a.time)).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('rejects invalid data on the producing side, naming every bad field', () => {
+    const data = { ...samples[AlertReceivedV1.type], severity: 'apocalyptic', alertId: 'not-a-uuid' };
+    const violation = violationOf(() => createEvent(AlertReceivedV1, { source: 's', subject: 'x', data: data as never }));
+    expect(violation.message).toContain('data of vigil.alert.received.v1 is invalid');
+    expect(violation.issues).toHaveLength(2);
+    expect(violation.issues).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^severity: /), expect.stringMatching(/^alertId: /)]),
+    );
+  });
+
+  it('names nested fields by their dotted path', () => {
+    const data = { ...samples[IncidentOpenedV1.type], incident: { ...incident, timestamps: { ...incident.timestamps, detectedAt: 'yesterday' } } };
+    const violation = violationOf(() => createEvent(IncidentOpenedV1, { source: 's', subject: 'x', data }));
+    expect(violation.issues).toEqual([expect.stringMatching(/^incident\.timestamps\.detectedAt: /)]);
+  });
+});
+
+describe('toKafkaHeaders and decodeEvent', () => {
+  it('has a valid sample for every catalog event', () => {
+    expect(Object.keys(samples).sort()).toEqual([...catalogTypes].sort());
+  });
+
+  it('puts each attribute in its ce_* header and the content type in content-type', () => {
+    const { event, headers } = validRecord();
+    expect(headers).toEqual({
+      ce_specversion: '1.0',
+      ce_id: event.id,
+      ce_type: event.type,
+      ce_source: '/vigil/test',
+      ce_time: event.time,
+      ce_subject: 'subject-1',
+      'content-type': 'application/json',
+    });
+  });
+
+  it.each(catalogTypes)('round-trips %s through headers and a JSON value', (type) => {
+    const { event, headers, value } = validRecord(type);
+    const decoded = decodeEvent(headers, value);
+    expect(decoded).toEqual(event);
+    expect(isEvent(decoded, EventCatalog[type])).toBe(true);
+  });
+
+  it.each(catalogTypes)('round-trips %s with headers given as a Map and the value as a string', (type) => {
+    const { event, headers, value } = validRecord(type);
+    expect(decodeEvent(new Map(Object.entries(headers)), value.toString('utf8'))).toEqual(event);
+  });
+});
+
+describe(decodeEvent.name, () => {
+  const required = ['specversion', 'id', 'type', 'source', 'time', 'subject'] as const;
+
+  it.each(required.map((k) => CloudEventHeaders[k]))('rejects a record without the %s header, naming it', (header) => {
+    const { headers, value } = validRecord();
+    delete (headers as Record<string, string>)[header];
+    const violation = violationOf(() => decodeEvent(headers, value));
+    expect(violation.message).toContain('not a CloudEvent');
+    expect(violation.issues).toEqual([`header ${header} is missing`]);
+  });
+
+  it('names every missing header at once', () => {
+    const { value } = validRecord();
+    const violation = violationOf(() => decodeEvent({ ce_specversion: '1.0', ce_type: AlertReceivedV1.type }, value));
+    expect(violation.issues).toEqual([
+      'header ce_id is missing',
+      'header ce_source is missing',
+      'header ce_time is missing',
+      'header ce_subject is missing',
+    ]);
+  });
+
+  it('treats an empty header as missing', () => {
+    const { headers, value } = validRecord();
+    const violation = violationOf(() => decodeEvent({ ...headers, ce_id: '' }, value));
+    expect(violation.issues).toEqual(['header ce_id is missing']);
+  });
+
+  it.each(['0.3', '1.1', '2.0', '1'])('rejects specversion %s', (specversion) => {
+    const { headers, value } = validRecord();
+    const violation = violationOf(() => decodeEvent({ ...headers, ce_specversion: specversion }, value));
+    expect(violation.message).toBe(`unsupported CloudEvents specversion ${specversion}`);
+  });
+
+  it.each(['vigil.alert.received.v2', 'vigil.alert.deleted.v1', 'com.example.other'])('rejects the unknown type %s', (type) => {
+    const { headers, value } = validRecord();
+    const violation = violationOf(() => decodeEvent({ ...headers, ce_type: type }, value));
+    expect(violation.message).toBe(`unknown event type ${type}`);
+  });
+
+  it.each([
+    ['a truncated document', '{"alertId": "7a8b'],
+    ['plain text', 'hello'],
+    ['an empty value', ''],
+    ['a null value', null],
+  ])('rejects %s as not JSON', (_, value) => {
+    const { headers } = validRecord();
+    const violation = violationOf(() => decodeEvent(headers, value));
+    expect(violation.message).toContain('data of vigil.alert.received.v1 is not JSON');
+    expect(violation.issues).toHaveLength(1);
+  });
+
+  it('rejects data that breaks the schema and names the field path', () => {
+    const { headers } = validRecord();
+    const data = { ...samples[AlertReceivedV1.type], assets: [{ hostname: 'web-01' }, { ip: '999.1.1.1' }] };
+    const violation = violationOf(() => decodeEvent(headers, JSON.stringify(data)));
+    expect(violation.message).toContain('data of vigil.alert.received.v1 is invalid');
+    expect(violation.issues).toEqual([expect.stringMatching(/^assets\.1\.ip: /)]);
+  });
+
+  it('rejects data that lacks a required field, naming it', () => {
+    const { headers } = validRecord(TaskCreatedV1.type);
+    const { role: _role, ...data } = samples[TaskCreatedV1.type];
+    const violation = violationOf(() => decodeEvent(headers, JSON.stringify(data)));
+    expect(violation.issues).toEqual([expect.stringMatching(/^role: /)]);
+  });
+
+  it('reports an invalid document root as (root)', () => {
+    const { headers } = validRecord();
+    const violation = violationOf(() => decodeEvent(headers, '[]'));
+    expect(violation.issues).toEqual([expect.stringMatching(/^\(root\): /)]);
+  });
+
+  it('decodes the type from the header, not from anything in the value', () => {
+    const { headers } = validRecord(TaskCreatedV1.type);
+    const decoded: CloudEvent = decodeEvent(headers, JSON.stringify({ ...samples[TaskCreatedV1.type], type: 'vigil.alert.received.v1' }));
+    expect(decoded.type).toBe(TaskCreatedV1.type);
+    expect(decoded.data).not.toHaveProperty('type');
+  });
+});

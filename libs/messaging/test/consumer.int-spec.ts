@@ -1,0 +1,196 @@
+import { Admin } from '@platformatic/kafka';
+import { AlertReceivedV1, createEvent, deadLetterTopicOf, toKafkaHeaders, type CloudEvent } from '@vigil/contracts';
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import { DataSource } from 'typeorm';
+import { eventually, readTopic, testEnv } from '../../../test/support/harness';
+import { EventConsumer } from '../src/consumer';
+import { createProducer, provisionTopics, type StringProducer } from '../src/kafka';
+import { enqueueEvent, OutboxRelay } from '../src/outbox';
+import { messagingTablesV1 } from '../src/tables';
+
+/**
+ * The delivery guarantees of the messaging library against a real broker and database:
+ * effects applied once, bounded retries then the DLQ, infrastructure failures never dead-lettered,
+ * and an outbox that publishes exactly what was committed.
+ */
+describe(EventConsumer.name, () => {
+  const run = randomUUID().slice(0, 8);
+  const schema = `msgtest_${run}`;
+  const topic = `vigil.test-${run}.v1`;
+  const logger = pino({ level: 'silent' });
+  let dataSource: DataSource;
+  let producer: StringProducer;
+  let consumer: EventConsumer;
+  const calls = new Map<string, number>();
+
+  function alert(title: string, dedupKey = `key-${randomUUID()}`): CloudEvent {
+    return createEvent(AlertReceivedV1, {
+      source: '/test',
+      subject: dedupKey,
+      data: {
+        alertId: randomUUID(),
+        dedupKey,
+        title,
+        source: 'test',
+        severity: 'low',
+        occurredAt: new Date().toISOString(),
+        receivedAt: new Date().toISOString(),
+        labels: {},
+        assets: [],
+        observables: [],
+        exercise: false,
+      },
+    });
+  }
+
+  const publish = (event: CloudEvent, key = String((event.data as { dedupKey: string }).dedupKey)) =>
+    producer.send({ messages: [{ topic, key, value: JSON.stringify(event.data), headers: toKafkaHeaders(event) }] });
+
+  const effects = async (title: string) =>
+    Number((await dataSource.query(`SELECT count(*)::int AS n FROM "${schema}".effects WHERE title = $1`, [title]))[0].n);
+
+  beforeAll(async () => {
+    const env = testEnv();
+    dataSource = new DataSource({ type: 'postgres', url: env.adminUrl, extra: { max: 5 } });
+    await dataSource.initialize();
+    await dataSource.query(`CREATE SCHEMA "${schema}"`);
+    for (const sql of messagingTablesV1(schema).up) await dataSource.query(sql);
+    await dataSource.query(`CREATE TABLE "${schema}".effects (id bigserial PRIMARY KEY, title text NOT NULL)`);
+    const admin = new Admin({ clientId: 'vigil-test-admin', bootstrapBrokers: env.brokers.split(',') });
+    await provisionTopics(admin, [topic, deadLetterTopicOf(topic)], { partitions: 2, replicationFactor: 1, minInsyncReplicas: 1 });
+    await admin.close();
+    producer = createProducer({ brokers: env.brokers.split(','), clientId: 'vigil-test' });
+    consumer = new EventConsumer({
+      kafka: { brokers: env.brokers.split(','), clientId: 'vigil-test' },
+      groupId: `vigil-test-${run}`,
+      topics: [topic],
+      dataSource,
+      schema,
+      producer,
+      logger,
+      maxAttempts: 3,
+      handlers: {
+        [AlertReceivedV1.type]: async (event, manager) => {
+          const title = (event.data as { title: string }).title;
+          const n = (calls.get(title) ?? 0) + 1;
+          calls.set(title, n);
+          if (title.startsWith('fail-twice') && n <= 2) throw new Error(`attempt ${n} fails`);
+          if (title.startsWith('always-fail')) throw new Error('this handler never succeeds');
+          if (title.startsWith('database-away') && n <= 4) throw Object.assign(new Error('terminating connection'), { code: '57P01' });
+          await manager.query(`INSERT INTO "${schema}".effects (title) VALUES ($1)`, [title]);
+        },
+      },
+    });
+    await consumer.start();
+  }, 60_000);
+
+  afterAll(async () => {
+    await consumer?.stop();
+    await producer?.close();
+    await dataSource?.query(`DROP SCHEMA "${schema}" CASCADE`).catch(() => undefined);
+    await dataSource?.destroy();
+  });
+
+  it('applies an event once even when it is delivered twice', async () => {
+    const event = alert(`duplicate-${run}`);
+    await publish(event);
+    await publish(event);
+    const marker = alert(`after-duplicate-${run}`, String((event.data as { dedupKey: string }).dedupKey));
+    await publish(marker);
+    await eventually(async () => ((await effects(`after-duplicate-${run}`)) === 1 ? true : undefined));
+    expect(await effects(`duplicate-${run}`)).toBe(1);
+    expect(calls.get(`duplicate-${run}`)).toBe(1);
+  });
+
+  it('retries a failing handler and applies the event once it succeeds', async () => {
+    await publish(alert(`fail-twice-${run}`));
+    await eventually(async () => ((await effects(`fail-twice-${run}`)) === 1 ? true : undefined));
+    expect(calls.get(`fail-twice-${run}`)).toBe(3);
+  });
+
+  it('sends a message that keeps failing to the DLQ after bounded retries, and the partition keeps flowing', async () => {
+    const key = `poison-${run}`;
+    const poison = alert(`always-fail-${run}`, key);
+    await publish(poison);
+    await publish(alert(`behind-the-poison-${run}`, key));
+    await eventually(async () => ((await effects(`behind-the-poison-${run}`)) === 1 ? true : undefined));
+    expect(calls.get(`always-fail-${run}`)).toBe(3);
+    const [parked] = await readTopic(deadLetterTopicOf(topic), (messages) => {
+      const mine = messages.filter((m) => m.headers.ce_id === poison.id);
+      return mine.length ? mine : undefined;
+    });
+    expect(parked.headers).toMatchObject({
+      'vigil-dlq-error': 'this handler never succeeds',
+      'vigil-dlq-attempts': '3',
+      'vigil-dlq-original-topic': topic,
+      'vigil-dlq-consumer-group': `vigil-test-${run}`,
+      ce_type: AlertReceivedV1.type,
+    });
+    expect(JSON.parse(parked.value).title).toBe(`always-fail-${run}`);
+  });
+
+  it('waits out an unavailable database instead of dead-lettering', async () => {
+    const event = alert(`database-away-${run}`);
+    await publish(event);
+    await eventually(async () => ((await effects(`database-away-${run}`)) === 1 ? true : undefined), 60_000);
+    expect(calls.get(`database-away-${run}`)).toBe(5); // more than maxAttempts, and still applied
+  });
+});
+
+describe(OutboxRelay.name, () => {
+  const run = randomUUID().slice(0, 8);
+  const schema = `relaytest_${run}`;
+  const topic = `vigil.relay-test-${run}.v1`;
+  let dataSource: DataSource;
+  let producer: StringProducer;
+  let relay: OutboxRelay;
+
+  beforeAll(async () => {
+    const env = testEnv();
+    dataSource = new DataSource({ type: 'postgres', url: env.adminUrl, extra: { max: 5 } });
+    await dataSource.initialize();
+    await dataSource.query(`CREATE SCHEMA "${schema}"`);
+    for (const sql of messagingTablesV1(schema).up) await dataSource.query(sql);
+    const admin = new Admin({ clientId: 'vigil-test-admin', bootstrapBrokers: env.brokers.split(',') });
+    await provisionTopics(admin, [topic], { partitions: 1, replicationFactor: 1, minInsyncReplicas: 1 });
+    await admin.close();
+    producer = createProducer({ brokers: env.brokers.split(','), clientId: 'vigil-relay-test' });
+    // A long sweep interval: if events arrive quickly, it is the NOTIFY that woke the relay.
+    relay = new OutboxRelay({ dataSource, databaseUrl: env.adminUrl, schema, producer, logger: pino({ level: 'silent' }), sweepIntervalMs: 60_000 });
+    relay.start();
+  });
+
+  afterAll(async () => {
+    await relay?.stop();
+    await producer?.close();
+    await dataSource?.query(`DROP SCHEMA "${schema}" CASCADE`).catch(() => undefined);
+    await dataSource?.destroy();
+  });
+
+  it('publishes committed events in order, woken by NOTIFY, and nothing from a rolled-back transaction', async () => {
+    await new Promise((r) => setTimeout(r, 1000)); // let the relay settle into its LISTEN wait
+    const committed = Array.from({ length: 5 }, (_, i) => ({ id: randomUUID(), n: i }));
+    const rolledBack = randomUUID();
+    await dataSource
+      .transaction(async (manager) => {
+        const event = { specversion: '1.0', id: rolledBack, type: 'vigil.alert.received.v1', source: '/t', time: new Date().toISOString(), subject: 's', datacontenttype: 'application/json', data: {} } as CloudEvent;
+        await enqueueEvent(manager, schema, event, { topic, key: 'k' });
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+    const started = Date.now();
+    await dataSource.transaction(async (manager) => {
+      for (const { id, n } of committed) {
+        const event = { specversion: '1.0', id, type: 'vigil.alert.received.v1', source: '/t', time: new Date().toISOString(), subject: 's', datacontenttype: 'application/json', data: { n } } as CloudEvent;
+        await enqueueEvent(manager, schema, event, { topic, key: 'k' });
+      }
+    });
+    const messages = await readTopic(topic, (seen) => (seen.length >= committed.length ? seen : undefined), 20_000);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(messages.map((m) => m.headers.ce_id)).toEqual(committed.map((c) => c.id));
+    expect(messages.map((m) => JSON.parse(m.value).n)).toEqual([0, 1, 2, 3, 4]);
+    const pending = await dataSource.query(`SELECT count(*)::int AS n FROM "${schema}".outbox WHERE published_at IS NULL`);
+    expect(pending[0].n).toBe(0);
+  });
+});
