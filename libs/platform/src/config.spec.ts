@@ -1,0 +1,171 @@
+import fc from 'fast-check';
+import { BaseConfig, ConfigError, parseConfig, redactConfig } from './config';
+
+const validEnv = {
+  PORT: '3000',
+  DATABASE_URL: 'postgres://vigil:s3cret@db:5432/vigil',
+  KAFKA_BROKERS: 'kafka-1:9092, kafka-2:9093,',
+};
+
+/** Returns the ConfigError that parseConfig throws for `env`. */
+function configErrorOf(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    parseConfig('intake', BaseConfig, env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError, but the configuration parsed');
+}
+
+describe(parseConfig.name, () => {
+  it('parses a minimal environment and applies the defaults', () => {
+    expect(parseConfig('intake', BaseConfig, validEnv)).toEqual({
+      PORT: 3000,
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'postgres://vigil:s3cret@db:5432/vigil',
+      DATABASE_POOL_SIZE: 10,
+      KAFKA_BROKERS: ['kafka-1:9092', 'kafka-2:9093'],
+      MIGRATIONS_RUN: false,
+      KAFKA_TOPICS_CREATE: false,
+      KAFKA_TOPIC_PARTITIONS: 6,
+      KAFKA_REPLICATION_FACTOR: 3,
+      KAFKA_MIN_INSYNC_REPLICAS: 2,
+      LOG_LEVEL: 'info',
+      HTTP_BODY_LIMIT_BYTES: 1024 * 1024,
+    });
+  });
+
+  it('coerces numbers and keeps given values over defaults', () => {
+    const config = parseConfig('intake', BaseConfig, {
+      ...validEnv,
+      HOST: '127.0.0.1',
+      DATABASE_POOL_SIZE: '25',
+      KAFKA_TOPIC_PARTITIONS: '12',
+      KAFKA_REPLICATION_FACTOR: '1',
+      KAFKA_MIN_INSYNC_REPLICAS: '1',
+      LOG_LEVEL: 'debug',
+      KAFKA_CLIENT_ID: 'vigil-intake-1',
+      PUBLIC_BASE_URL: 'https://vigil.example/intake',
+    });
+    expect(config).toMatchObject({
+      HOST: '127.0.0.1',
+      DATABASE_POOL_SIZE: 25,
+      KAFKA_TOPIC_PARTITIONS: 12,
+      KAFKA_REPLICATION_FACTOR: 1,
+      KAFKA_MIN_INSYNC_REPLICAS: 1,
+      LOG_LEVEL: 'debug',
+      KAFKA_CLIENT_ID: 'vigil-intake-1',
+      PUBLIC_BASE_URL: 'https://vigil.example/intake',
+    });
+  });
+
+  it('accepts a postgresql:// URL too', () => {
+    expect(parseConfig('intake', BaseConfig, { ...validEnv, DATABASE_URL: 'postgresql://db/vigil' }).DATABASE_URL).toBe('postgresql://db/vigil');
+  });
+
+  it.each([
+    ['true', true],
+    ['1', true],
+    ['yes', true],
+    ['false', false],
+    ['0', false],
+    ['no', false],
+  ])('reads the flag value %p as %p', (value, expected) => {
+    const config = parseConfig('intake', BaseConfig, { ...validEnv, MIGRATIONS_RUN: value, KAFKA_TOPICS_CREATE: value });
+    expect(config.MIGRATIONS_RUN).toBe(expected);
+    expect(config.KAFKA_TOPICS_CREATE).toBe(expected);
+  });
+
+  it('ignores unrelated environment variables', () => {
+    expect(parseConfig('intake', BaseConfig, { ...validEnv, PATH: '/usr/bin', HOME: '/root' })).not.toHaveProperty('PATH');
+  });
+
+  it.each(['PORT', 'DATABASE_URL', 'KAFKA_BROKERS'])('reports a missing %s as required but not set', (name) => {
+    const env: NodeJS.ProcessEnv = { ...validEnv };
+    delete env[name];
+    expect(configErrorOf(env).problems).toEqual([`${name}: is required but not set`]);
+  });
+
+  it.each(['PORT', 'DATABASE_URL', 'KAFKA_BROKERS'])('reports an empty %s as required but not set', (name) => {
+    expect(configErrorOf({ ...validEnv, [name]: '' }).problems).toEqual([`${name}: is required but not set`]);
+  });
+
+  it.each([
+    ['KAFKA_BROKERS', 'nohostport', 'each broker must be host:port'],
+    ['KAFKA_BROKERS', 'kafka-1:9092,kafka 2:9092', 'each broker must be host:port'],
+    ['KAFKA_BROKERS', 'kafka-1:port', 'each broker must be host:port'],
+    ['DATABASE_URL', 'mysql://db/vigil', 'must be a postgres:// URL'],
+    ['DATABASE_URL', 'not a url', 'must be a postgres:// URL'],
+    ['PORT', '70000', '<=65535'],
+    ['PORT', 'http', 'expected number, received NaN'],
+    ['PORT', '80.5', 'expected int'],
+    ['DATABASE_POOL_SIZE', '0', '>=1'],
+    ['MIGRATIONS_RUN', 'maybe', 'expected one of "0"|"1"|"true"|"false"|"yes"|"no"'],
+    ['LOG_LEVEL', 'loud', '"silent"'],
+    ['HTTP_BODY_LIMIT_BYTES', '100', '>=1024'],
+  ])('names %s and the reason when it is %p', (name, value, reason) => {
+    const { problems } = configErrorOf({ ...validEnv, [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0].startsWith(`${name}: `)).toBe(true);
+    expect(problems[0]).toContain(reason);
+    expect(problems[0]).not.toContain('is required but not set');
+  });
+
+  it('reports every problem at once, in the error message too', () => {
+    const error = configErrorOf({ PORT: 'abc', KAFKA_BROKERS: 'nohostport', LOG_LEVEL: 'loud' });
+    expect(error.service).toBe('intake');
+    expect(error.problems).toHaveLength(4);
+    expect(error.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^PORT: /),
+        'DATABASE_URL: is required but not set',
+        'KAFKA_BROKERS: each broker must be host:port',
+        expect.stringMatching(/^LOG_LEVEL: /),
+      ]),
+    );
+    expect(error.message.split('\n')[0]).toBe('vigil-intake: invalid configuration');
+    for (const problem of error.problems) expect(error.message).toContain(`  - ${problem}`);
+  });
+
+  it('never echoes the value of a bad variable, so a mistyped secret stays out of the logs', () => {
+    const error = configErrorOf({ ...validEnv, DATABASE_URL: 'mysql://vigil:hunter2@db/vigil' });
+    expect(error.message).not.toContain('hunter2');
+  });
+});
+
+describe(redactConfig.name, () => {
+  it('masks the password of a URL and keeps the rest of it', () => {
+    expect(redactConfig({ DATABASE_URL: 'postgres://vigil:s3cret@db:5432/vigil?sslmode=require' })).toEqual({
+      DATABASE_URL: 'postgres://vigil:***@db:5432/vigil?sslmode=require',
+    });
+  });
+
+  it('leaves a URL without a password as it is', () => {
+    expect(redactConfig({ PUBLIC_BASE_URL: 'https://vigil.example/intake' })).toEqual({ PUBLIC_BASE_URL: 'https://vigil.example/intake' });
+  });
+
+  it.each(['KAFKA_SASL_PASSWORD', 'COMMS_WEBHOOK_SECRET', 'API_KEY', 'OIDC_CLIENT_SECRET', 'GITHUB_TOKEN'])('masks the whole value of %s', (key) => {
+    expect(redactConfig({ [key]: 'hunter2-is-long-enough' })).toEqual({ [key]: '***' });
+  });
+
+  it('keeps values that are not secret', () => {
+    const config = { PORT: 3000, HOST: '0.0.0.0', KAFKA_BROKERS: ['kafka-1:9092'], MIGRATIONS_RUN: true, LOG_LEVEL: 'info', KAFKA_CLIENT_ID: 'vigil-intake' };
+    expect(redactConfig(config)).toEqual(config);
+  });
+
+  it('does not change the configuration it is given', () => {
+    const config = { DATABASE_URL: 'postgres://vigil:s3cret@db/vigil' };
+    redactConfig(config);
+    expect(config.DATABASE_URL).toBe('postgres://vigil:s3cret@db/vigil');
+  });
+
+  it('never shows a URL password, whatever its characters (property)', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[A-Za-z0-9._-]{1,40}$/), (password) => {
+        const redacted = redactConfig({ DATABASE_URL: `postgres://vigil:${password}@db:5432/vigil` });
+        expect(redacted.DATABASE_URL).toBe('postgres://vigil:***@db:5432/vigil');
+      }),
+    );
+  });
+});
