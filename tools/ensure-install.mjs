@@ -10,16 +10,18 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const lock = join(root, 'package-lock.json');
 const stamp = join(root, 'node_modules', '.vigil-install-stamp');
-const digest = createHash('sha256').update(readFileSync(lock)).digest('hex');
+const digest = () => createHash('sha256').update(readFileSync(lock)).digest('hex');
 
-if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest && existsSync(join(root, 'node_modules', '.bin', 'node'))) {
+if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest() && existsSync(join(root, 'node_modules', '.bin', 'node'))) {
   process.exit(0);
 }
-console.log('vigil: installing dependencies (npm ci)…');
+// `npm install`, not `npm ci`: the lock file pins every version either way, but `npm ci` refuses a
+// lock that lacks the optional per-platform packages a registry did not list (e.g. @swc/core's).
+console.log('vigil: installing dependencies…');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: 'inherit' });
+const result = spawnSync(npm, ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: 'inherit' });
 if (result.status !== 0) {
-  console.error('vigil: npm ci failed; see the output above.');
+  console.error('vigil: npm install failed; see the output above.');
   process.exit(result.status ?? 1);
 }
-writeFileSync(stamp, digest);
+writeFileSync(stamp, digest());

@@ -55,6 +55,11 @@ export class EventConsumer {
   }
 
   async start(): Promise<void> {
+    await this.subscribe();
+    this.loop = this.run();
+  }
+
+  private async subscribe(): Promise<void> {
     const { kafka, groupId, topics } = this.options;
     this.consumer = new Consumer({
       clientId: `${kafka.clientId}-consumer`,
@@ -66,11 +71,10 @@ export class EventConsumer {
       heartbeatInterval: 1000,
       rebalanceTimeout: 20_000,
       maxWaitTime: 500,
-      retries: Number.MAX_SAFE_INTEGER,
+      retries: 10,
       retryDelay: 1000,
     });
     this.stream = await this.consumer.consume({ topics, mode: 'committed', fallbackMode: 'earliest' });
-    this.loop = this.run(this.stream);
   }
 
   /** Finishes the message in hand, commits its offset, leaves the group. */
@@ -85,10 +89,31 @@ export class EventConsumer {
     return !!this.stream && !this.stopping;
   }
 
-  private async run(stream: MessagesStream<string, string, string, string>): Promise<void> {
-    for await (const message of stream) {
-      await this.handle(message);
-      if (this.stopping) break;
+  /**
+   * Consumes until stopped. If the broker goes away for longer than the client's own retries, the
+   * consumer is rebuilt and rejoins its group, resuming from the last committed offsets.
+   */
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        if (!this.stream) await this.subscribe();
+        for await (const message of this.stream!) {
+          failures = 0;
+          await this.handle(message);
+          if (this.stopping) break;
+        }
+        if (!this.stopping) throw new Error('the message stream ended');
+      } catch (error) {
+        if (this.stopping) break;
+        failures += 1;
+        this.options.logger.warn({ err: error, failures }, 'consumer: stream failed, rejoining the group');
+        await this.stream?.close().catch(() => undefined);
+        await this.consumer?.close(true).catch(() => undefined);
+        this.stream = undefined;
+        this.consumer = undefined;
+        await sleep(backoff(Math.min(failures, 6), 500, 15_000));
+      }
     }
   }
 

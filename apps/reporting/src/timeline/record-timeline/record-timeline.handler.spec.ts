@@ -1,0 +1,195 @@
+// @nestjs/common 12 ships only as ES modules, which the unit project does not transform; the
+// handler only needs @Injectable from it.
+jest.mock('@nestjs/common', () => ({ Injectable: () => () => undefined }));
+
+import {
+  AlertReceivedV1,
+  IncidentAcknowledgedV1,
+  IncidentAlertAttachedV1,
+  IncidentOpenedV1,
+  IncidentPhaseChangedV1,
+  NotificationDeliveredV1,
+  NotificationFailedV1,
+  TaskCreatedV1,
+  createEvent,
+  type CloudEvent,
+  type EventDefinition,
+  type IncidentSnapshot,
+} from '@vigil/contracts';
+import type { EntityManager } from 'typeorm';
+import { RecordTimelineHandler, describe as describeEvent } from './record-timeline.handler';
+
+const incidentId = '3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b';
+const alertId = '7a8b9c0d-1e2f-4a3b-9c4d-5e6f7a8b9c0d';
+/** The time of the event itself, deliberately unlike every timestamp in the data. */
+const eventTime = new Date('2026-11-24T09:00:00.000Z');
+
+const incident: IncidentSnapshot = {
+  incidentId,
+  title: 'Credential dumping on web-01',
+  severity: 'SEV2',
+  category: 'unauthorized_access',
+  phase: 'contained',
+  exercise: false,
+  alertCount: 3,
+  version: 4,
+  timestamps: {
+    occurredAt: '2026-11-24T06:40:00.000Z',
+    detectedAt: '2026-11-24T06:41:00.000Z',
+    declaredAt: '2026-11-24T06:41:05.000Z',
+    acknowledgedAt: '2026-11-24T06:45:00.000Z',
+    containedAt: '2026-11-24T07:30:00.000Z',
+    eradicatedAt: null,
+    recoveredAt: null,
+    closedAt: null,
+  },
+};
+const alert = { alertId, dedupKey: 'edr-4711', title: 'lsass access', source: 'edr:crowdstrike', receivedAt: '2026-11-24T06:41:00.000Z' };
+const notification = {
+  notificationId: 'c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f',
+  incidentId,
+  channel: 'webhook',
+  audience: 'ir-team',
+  attempts: 3,
+  at: '2026-11-24T06:42:00.000Z',
+  lastError: null,
+};
+
+const eventOf = <E extends EventDefinition>(definition: E, data: unknown): CloudEvent =>
+  createEvent(definition, { source: '/vigil/test', subject: incidentId, data: data as never, time: eventTime, id: `evt-${definition.type}` });
+
+describe('describe (timeline line of an event)', () => {
+  it.each<[string, CloudEvent, { at: string; incidentId?: string; alertId?: string }, RegExp]>([
+    [
+      'an alert received, on the alert only, at its receive time',
+      eventOf(AlertReceivedV1, {
+        alertId,
+        dedupKey: 'edr-4711',
+        title: 'lsass access',
+        source: 'edr:crowdstrike',
+        severity: 'high',
+        occurredAt: '2026-11-24T06:40:00.000Z',
+        receivedAt: '2026-11-24T06:41:00.000Z',
+        labels: {},
+        assets: [],
+        observables: [],
+        exercise: false,
+      }),
+      { at: '2026-11-24T06:41:00.000Z', alertId },
+      /edr:crowdstrike.*high.*lsass access/,
+    ],
+    [
+      'an incident opened, at its declaration',
+      eventOf(IncidentOpenedV1, { incident, alert }),
+      { at: '2026-11-24T06:41:05.000Z', incidentId, alertId },
+      /SEV2 unauthorized_access: Credential dumping on web-01/,
+    ],
+    [
+      'an alert attached, at the event time',
+      eventOf(IncidentAlertAttachedV1, { incident, alert }),
+      { at: eventTime.toISOString(), incidentId, alertId },
+      /3 in all.*lsass access/,
+    ],
+    [
+      'an acknowledgement, at the acknowledgement time',
+      eventOf(IncidentAcknowledgedV1, { incident, actor: 'alice@soc.example', reason: 'paged late' }),
+      { at: '2026-11-24T06:45:00.000Z', incidentId },
+      /alice@soc\.example \(paged late\)/,
+    ],
+    [
+      'a phase change, at the event time',
+      eventOf(IncidentPhaseChangedV1, { incident, from: 'triaged', to: 'contained', actor: 'bob@soc.example', reason: null }),
+      { at: eventTime.toISOString(), incidentId },
+      /triaged → contained by bob@soc\.example$/,
+    ],
+    [
+      'a task created, at its creation',
+      eventOf(TaskCreatedV1, {
+        taskId: 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b',
+        incidentId,
+        playbook: 'default-v1',
+        phase: 'contained',
+        title: 'Isolate web-01',
+        role: 'system_administrator',
+        status: 'open',
+        dueAt: null,
+        createdAt: '2026-11-24T06:41:06.000Z',
+      }),
+      { at: '2026-11-24T06:41:06.000Z', incidentId },
+      /system_administrator \(contained\): Isolate web-01/,
+    ],
+    [
+      'a notification delivered, at its delivery',
+      eventOf(NotificationDeliveredV1, notification),
+      { at: '2026-11-24T06:42:00.000Z', incidentId },
+      /ir-team via webhook delivered after 3 attempt\(s\)$/,
+    ],
+    [
+      'a notification failed, at its last attempt, with the error',
+      eventOf(NotificationFailedV1, { ...notification, attempts: 8, lastError: 'HTTP 502' }),
+      { at: '2026-11-24T06:42:00.000Z', incidentId },
+      /ir-team via webhook failed after 8 attempt\(s\): HTTP 502$/,
+    ],
+  ])('describes %s', (_, event, expected, summary) => {
+    const line = describeEvent(event);
+    expect(line).toBeDefined();
+    expect({ at: line!.at, incidentId: line!.incidentId, alertId: line!.alertId }).toEqual({
+      at: expected.at,
+      incidentId: expected.incidentId,
+      alertId: expected.alertId,
+    });
+    expect(line!.summary).toMatch(summary);
+  });
+
+  it('falls back to the event time for an acknowledgement without a clock entry', () => {
+    const event = eventOf(IncidentAcknowledgedV1, { incident: { ...incident, timestamps: { ...incident.timestamps, acknowledgedAt: null } }, actor: 'alice', reason: null });
+    expect(describeEvent(event)).toEqual({ at: eventTime.toISOString(), incidentId, summary: 'Acknowledged by alice' });
+  });
+
+  it.each(['vigil.review.scheduled.v1', 'vigil.alert.received.v2', 'com.example.other'])('has no line for the unknown type %s', (type) => {
+    const event = { ...eventOf(NotificationDeliveredV1, notification), type };
+    expect(describeEvent(event)).toBeUndefined();
+  });
+});
+
+describe(RecordTimelineHandler.name, () => {
+  function fakeManager() {
+    const values: unknown[] = [];
+    const queries: Array<[string, unknown[]]> = [];
+    const builder = {
+      insert: () => builder,
+      into: () => builder,
+      values: (v: unknown) => (values.push(v), builder),
+      orIgnore: () => builder,
+      execute: async () => undefined,
+    };
+    const manager = { createQueryBuilder: () => builder, query: async (sql: string, params: unknown[]) => void queries.push([sql, params]) };
+    return { manager: manager as unknown as EntityManager, values, queries };
+  }
+
+  it('records an alert not yet on an incident under the alert, without a link', async () => {
+    const { manager, values, queries } = fakeManager();
+    const event = eventOf(AlertReceivedV1, {
+      alertId, dedupKey: 'k', title: 't', source: 's', severity: 'low',
+      occurredAt: '2026-11-24T06:40:00.000Z', receivedAt: '2026-11-24T06:41:00.000Z',
+      labels: {}, assets: [], observables: [], exercise: false,
+    });
+    await new RecordTimelineHandler().handle(event, manager);
+    expect(values).toEqual([expect.objectContaining({ eventId: event.id, incidentId: null, alertId, at: new Date('2026-11-24T06:41:00.000Z'), type: AlertReceivedV1.type })]);
+    expect(queries).toEqual([]);
+  });
+
+  it('records an incident line under the incident and links its alert to it', async () => {
+    const { manager, values, queries } = fakeManager();
+    await new RecordTimelineHandler().handle(eventOf(IncidentOpenedV1, { incident, alert }), manager);
+    expect(values).toEqual([expect.objectContaining({ incidentId, alertId: null })]);
+    expect(queries).toEqual([[expect.stringContaining('incident_alert_links'), [alertId, incidentId]]]);
+  });
+
+  it('records nothing for an event it cannot describe', async () => {
+    const { manager, values, queries } = fakeManager();
+    await new RecordTimelineHandler().handle({ ...eventOf(NotificationDeliveredV1, notification), type: 'vigil.review.scheduled.v1' }, manager);
+    expect(values).toEqual([]);
+    expect(queries).toEqual([]);
+  });
+});
