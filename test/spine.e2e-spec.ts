@@ -183,6 +183,46 @@ describe('Vigil spine (five services, real Kafka and PostgreSQL)', () => {
     expect(Number(sumLine!.split(' ').pop())).toBeCloseTo(expected.mttr, 2);
   });
 
+  it('records a backdated acknowledgement and phase change, with the reason, at the time they happened', async () => {
+    const dedupKey = `backdate-${randomUUID()}`;
+    await postAlert({ title: 'Lost laptop', source: 'helpdesk', severity: 'medium', category: 'lost_or_stolen_device', dedupKey, occurredAt: new Date(Date.now() - 3_600_000).toISOString() });
+    const incident = await incidentOf(dedupKey);
+    const path = `${url('triage')}/v1/incidents/${incident.incidentId}`;
+    const ackAt = new Date(Date.now() - 600_000).toISOString();
+
+    const noReason = await http('POST', `${path}/acknowledge`, { actor: 'carol', at: ackAt });
+    expect(noReason.status).toBe(400);
+    expect(noReason.json.errors).toEqual([{ pointer: '/reason', detail: 'a backdated acknowledgement needs a reason' }]);
+    const future = await http('POST', `${path}/acknowledge`, { actor: 'carol', at: new Date(Date.now() + 3_600_000).toISOString(), reason: 'typo' });
+    expect(future.status).toBe(400);
+
+    const ack = await http('POST', `${path}/acknowledge`, { actor: 'carol', at: ackAt, reason: 'acknowledged by phone before the ticket existed' });
+    expect(ack.status).toBe(200);
+    expect(ack.json.timestamps.acknowledgedAt).toBe(ackAt);
+    const again = await http('POST', `${path}/acknowledge`, { actor: 'dave' });
+    expect(again.json.timestamps.acknowledgedAt).toBe(ackAt); // the first acknowledgement stands
+
+    const triagedAt = new Date(Date.now() - 300_000).toISOString();
+    const triaged = await http('POST', `${path}/transition`, { to: 'triaged', actor: 'carol', at: triagedAt, reason: 'triaged on the phone' });
+    expect(triaged.status).toBe(200);
+
+    const timeline = await eventually(async () => {
+      const res = await http('GET', `${url('reporting')}/v1/incidents/${incident.incidentId}/timeline`);
+      return res.json?.entries?.some((e: { type: string }) => e.type === 'vigil.incident.phase-changed.v1') ? res.json.entries : undefined;
+    });
+    const acknowledged = timeline.find((e: { type: string }) => e.type === 'vigil.incident.acknowledged.v1');
+    expect(acknowledged.at).toBe(ackAt);
+    expect(acknowledged.summary).toContain('acknowledged by phone');
+    expect(timeline.find((e: { type: string }) => e.type === 'vigil.incident.phase-changed.v1').at).toBe(triagedAt);
+    const history = await withDatabase((db) =>
+      db.query('SELECT actor, action, reason FROM triage.incident_history WHERE incident_id = $1 ORDER BY id', [incident.incidentId]),
+    );
+    expect(history.rows).toEqual([
+      { actor: 'carol', action: 'acknowledged', reason: 'acknowledged by phone before the ticket existed' },
+      { actor: 'carol', action: 'transitioned', reason: 'triaged on the phone' },
+    ]);
+  });
+
   it('retries a failing webhook and records every delivery attempt', async () => {
     const title = `Phishing wave ${randomUUID()}`;
     failuresWanted.set(title, 2);

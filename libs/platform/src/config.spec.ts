@@ -169,3 +169,31 @@ describe(redactConfig.name, () => {
     );
   });
 });
+
+describe('redactConfig, secrets that are not URLs', () => {
+  it('masks secrets, keys and tokens entirely, even when they look like URLs', () => {
+    expect(redactConfig({ COMMS_WEBHOOK_SECRET: 'whsec:0123456789abcdef', API_KEY_PEPPER: 'pa:ss', LOG_LEVEL: 'info' })).toEqual({
+      COMMS_WEBHOOK_SECRET: '***',
+      API_KEY_PEPPER: '***',
+      LOG_LEVEL: 'info',
+    });
+  });
+
+  it('hides the path and query of a webhook URL, where the credential usually is', () => {
+    expect(redactConfig({ COMMS_WEBHOOK_URL: 'https://hooks.slack.example/services/T000/B000/XXXXSECRET?x=1' })).toEqual({
+      COMMS_WEBHOOK_URL: 'https://hooks.slack.example/***',
+    });
+  });
+});
+
+describe('parseConfig, empty variables', () => {
+  const base = { PORT: '8080', DATABASE_URL: 'postgres://u:p@db:5432/vigil', KAFKA_BROKERS: 'k:9092' };
+
+  it('treats an empty optional variable as unset, so its default applies', () => {
+    expect(parseConfig('intake', BaseConfig, { ...base, HOST: '' }).HOST).toBe('0.0.0.0');
+  });
+
+  it('reports an empty required variable as missing', () => {
+    expect(() => parseConfig('intake', BaseConfig, { ...base, DATABASE_URL: '' })).toThrow(/DATABASE_URL: is required but not set/);
+  });
+});

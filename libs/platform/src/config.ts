@@ -40,7 +40,9 @@ export class ConfigError extends Error {
 
 /** Validates the environment once, at boot. Every missing or bad variable is named. */
 export function parseConfig<S extends z.ZodType>(service: string, schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
-  const result = schema.safeParse(env);
+  // An empty variable is an unset one: its default applies, or it is reported as missing.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(present);
   if (result.success) return result.data;
   throw new ConfigError(
     service,
@@ -62,17 +64,26 @@ export function loadConfigOrExit<S extends z.ZodType>(service: string, schema: S
   }
 }
 
-/** The configuration with sensitive values masked, fit for a log line. */
+/**
+ * The configuration with sensitive values masked, fit for a log line: secrets, keys and tokens
+ * entirely; URLs keep their scheme, host and port, but never a password, and a webhook URL (whose
+ * path often is the credential) loses its path and query too.
+ */
 export function redactConfig(config: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(config).map(([k, v]) => [k, /URL|PASSWORD|SECRET|KEY|TOKEN/.test(k) && typeof v === 'string' ? redactUrl(v) : v]),
+    Object.entries(config).map(([key, value]) => {
+      if (/_URL$/i.test(key) && typeof value === 'string') return [key, redactUrl(value, /WEBHOOK/i.test(key))];
+      if (/PASSWORD|SECRET|KEY|TOKEN|PEPPER|CREDENTIAL/i.test(key) && value !== undefined) return [key, '***'];
+      return [key, value];
+    }),
   );
 }
 
-function redactUrl(value: string): string {
+function redactUrl(value: string, hidePath: boolean): string {
   try {
     const url = new URL(value);
     if (url.password) url.password = '***';
+    if (hidePath) return `${url.protocol}//${url.host}/***`;
     return url.toString();
   } catch {
     return '***';

@@ -20,7 +20,7 @@ export const EventCatalog = {
 export type EventType = keyof typeof EventCatalog;
 
 export function findEventDefinition(type: string): EventDefinition | undefined {
-  return (EventCatalog as Record<string, EventDefinition>)[type];
+  return Object.hasOwn(EventCatalog, type) ? (EventCatalog as Record<string, EventDefinition>)[type] : undefined;
 }
 
 /** JSON Schema (draft 2020-12) of an event's data, generated from the same schema that validates it. */

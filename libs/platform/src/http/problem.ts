@@ -59,6 +59,12 @@ const SLUGS: Record<number, string> = {
 };
 const TITLES: Record<number, string> = {
   400: 'Invalid request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  409: 'Conflict',
+  412: 'Precondition failed',
+  422: 'Unprocessable content',
+  429: 'Too many requests',
   404: 'Not found',
   405: 'Method not allowed',
   413: 'Payload too large',

@@ -126,3 +126,13 @@ describe(ReceiveAlertHandler.name, () => {
     expect(inserted).toEqual([expect.objectContaining({ occurredAtFromSource: true, exercise: true })]);
   });
 });
+
+describe(`${deriveDedupKey.name}, ambiguous names`, () => {
+  it.each([
+    [[{ name: 'db/primary' }], [{ hostname: 'db', name: 'primary' }]],
+    [[{ name: 'a,b' }], [{ name: 'a' }, { name: 'b' }]],
+    [[{ hostname: 'x' }], [{ name: 'x' }]],
+  ])('keeps %j and %j apart', (a, b) => {
+    expect(deriveDedupKey({ source: 's', title: 't', assets: a })).not.toBe(deriveDedupKey({ source: 's', title: 't', assets: b }));
+  });
+});

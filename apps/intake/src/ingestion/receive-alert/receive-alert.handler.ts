@@ -10,11 +10,10 @@ import { AlertRecord } from '../../persistence/alert.entity';
  * its title and the assets it names. Repeats of one detection then correlate without a key.
  */
 export function deriveDedupKey(alert: Pick<CanonicalAlert, 'source' | 'title' | 'assets'>): string {
-  const assets = (alert.assets ?? [])
-    .map((a) => [a.id, a.hostname, a.ip, a.name].filter(Boolean).join('/'))
-    .sort()
-    .join(',');
-  return 'vigil:' + createHash('sha256').update(`${alert.source}\u0000${alert.title}\u0000${assets}`).digest('hex').slice(0, 40);
+  // Canonical JSON, so that no choice of names can make two different alerts hash alike.
+  const assets = (alert.assets ?? []).map((a) => JSON.stringify([a.id ?? null, a.hostname ?? null, a.ip ?? null, a.name ?? null])).sort();
+  const canonical = JSON.stringify([alert.source, alert.title, assets]);
+  return 'vigil:' + createHash('sha256').update(canonical).digest('hex').slice(0, 40);
 }
 
 @Injectable()

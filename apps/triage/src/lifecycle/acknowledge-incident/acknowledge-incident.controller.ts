@@ -33,6 +33,7 @@ export class AcknowledgeIncidentController {
           createEvent(IncidentAcknowledgedV1, {
             source: '/vigil/triage',
             subject: i.id,
+            time: at, // when it happened (a backdated change keeps its place on the timeline)
             data: { incident: toSnapshot(i), actor, reason: body.reason ?? null },
           }),
       };

@@ -51,6 +51,7 @@ export class TransitionIncidentController {
           createEvent(IncidentPhaseChangedV1, {
             source: '/vigil/triage',
             subject: i.id,
+            time: at, // when it happened (a backdated change keeps its place on the timeline)
             data: { incident: toSnapshot(i), from, to: body.to, actor, reason: body.reason ?? null },
           }),
       };
