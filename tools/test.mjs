@@ -1,5 +1,6 @@
 // `npm test`: unit and integration tests (the integration set-up starts a throwaway PostgreSQL
-// and Kafka). Jest's JSON results go to reports/jest.json; the totals end the output.
+// and Kafka). Tests run in band: integration suites start and kill real service processes that
+// share consumer groups, so they must not overlap. Jest's JSON results go to reports/jest.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -29,7 +30,7 @@ for (const [what, command, commandArgs] of [
   }
 }
 
-const args = [jest, '--ci', '--maxWorkers=2', '--json', `--outputFile=${report}`, ...process.argv.slice(2)];
+const args = [jest, '--ci', '--runInBand', '--json', `--outputFile=${report}`, ...process.argv.slice(2)];
 const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env: nxEnv });
 
 let summary = 'no Jest results were written';

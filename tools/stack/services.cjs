@@ -4,6 +4,7 @@
 const { spawn } = require('node:child_process');
 const { createWriteStream, mkdirSync } = require('node:fs');
 const { join, resolve } = require('node:path');
+const { reapWithParent } = require('./reaper.cjs');
 
 const root = resolve(__dirname, '..', '..');
 
@@ -36,7 +37,14 @@ function startServiceProcess(name, env, options = {}) {
   };
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
-  const exited = new Promise((resolveExit) => child.on('exit', (code, signal) => resolveExit({ code, signal })));
+  // A service must not outlive whoever started it (a crashed test runner, a killed `npm start`).
+  const disarm = reapWithParent(child.pid, 'TERM', 20);
+  const exited = new Promise((resolveExit) =>
+    child.on('exit', (code, signal) => {
+      disarm();
+      resolveExit({ code, signal });
+    }),
+  );
   const url = `http://127.0.0.1:${env.PORT}`;
   return {
     name,
