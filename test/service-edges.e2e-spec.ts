@@ -1,19 +1,22 @@
-import { http, startService, testEnv, type ServiceProcess } from './support/harness';
+import { createIntegration, http, startService, testEnv, type ServiceProcess } from './support/harness';
 
 const { startServiceProcess } = require('../tools/stack/services.cjs');
 
 describe('a service at its edges: bad input, bad configuration, shutdown', () => {
   let intake: ServiceProcess;
+  let apiKey: string;
 
   beforeAll(async () => {
     intake = await startService('intake', { HTTP_BODY_LIMIT_BYTES: '4096' });
+    ({ apiKey } = await createIntegration(intake.url, 'canonical'));
   }, 120_000);
 
   afterAll(async () => {
     await intake?.stop();
   });
 
-  const post = (body: string, contentType = 'application/json') => http('POST', `${intake.url}/v1/alerts`, body, { 'content-type': contentType });
+  const post = (body: string, contentType = 'application/json') =>
+    http('POST', `${intake.url}/v1/alerts`, body, { 'content-type': contentType, authorization: `Bearer ${apiKey}` });
 
   it('answers 400 problem+json naming each bad field', async () => {
     const res = await post(JSON.stringify({ title: '', severity: 'urgent', assets: [{ ip: 'not-an-ip' }], colour: 'red' }));

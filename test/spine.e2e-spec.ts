@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  createIntegration,
   eventually,
   http,
   kafkaProducer,
@@ -21,6 +22,7 @@ describe('Vigil spine (five services, real Kafka and PostgreSQL)', () => {
   const url = (name: ServiceName) => services[name].url;
   let webhook: Awaited<ReturnType<typeof startReceiver>>;
   let otlp: Awaited<ReturnType<typeof startReceiver>>;
+  let apiKey: string;
   /** Titles whose webhook deliveries fail this many times before succeeding. */
   const failuresWanted = new Map<string, number>();
 
@@ -44,6 +46,7 @@ describe('Vigil spine (five services, real Kafka and PostgreSQL)', () => {
     });
     const started = await Promise.all(SERVICES.map((name) => startService(name, serviceEnv(name))));
     started.forEach((s) => (services[s.name as ServiceName] = s));
+    ({ apiKey } = await createIntegration(url('intake'), 'canonical'));
   }, 180_000);
 
   afterAll(async () => {
@@ -53,7 +56,7 @@ describe('Vigil spine (five services, real Kafka and PostgreSQL)', () => {
   });
 
   async function postAlert(alert: Record<string, unknown>, headers: Record<string, string> = {}) {
-    const res = await http('POST', `${url('intake')}/v1/alerts`, alert, headers);
+    const res = await http('POST', `${url('intake')}/v1/alerts`, alert, { authorization: `Bearer ${apiKey}`, ...headers });
     expect(res.status).toBe(202);
     return res.json as { alertId: string; dedupKey: string };
   }
@@ -62,7 +65,7 @@ describe('Vigil spine (five services, real Kafka and PostgreSQL)', () => {
     return eventually(async () => {
       const res = await http('GET', `${url('triage')}/v1/incidents?dedupKey=${encodeURIComponent(dedupKey)}`);
       return res.json.items[0];
-    });
+    }, 60_000);
   }
 
   it('carries one alert to an incident, its tasks, a delivered webhook notification and a timeline', async () => {
@@ -103,8 +106,11 @@ describe('Vigil spine (five services, real Kafka and PostgreSQL)', () => {
 
     const timeline = await eventually(async () => {
       const res = await http('GET', `${url('reporting')}/v1/incidents/${incident.incidentId}/timeline`);
-      const types = new Set((res.json?.entries ?? []).map((e: { type: string }) => e.type));
-      return types.has('vigil.notification.delivered.v1') && types.has('vigil.alert.received.v1') ? res.json : undefined;
+      const entries: Array<{ type: string }> = res.json?.entries ?? [];
+      const types = new Set(entries.map((e) => e.type));
+      const tasks = entries.filter((e) => e.type === 'vigil.task.created.v1').length;
+      // Topics are consumed independently: wait for the last of each kind to arrive.
+      return types.has('vigil.notification.delivered.v1') && types.has('vigil.alert.received.v1') && tasks >= 6 ? res.json : undefined;
     });
     const types = timeline.entries.map((e: { type: string }) => e.type);
     expect(types[0]).toBe('vigil.alert.received.v1');

@@ -1,8 +1,44 @@
 import { Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
+import { spawn } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
+
+/**
+ * A piece of the local stack run as its own process (tools/stack/serve.mjs), for tests that stop
+ * and restart a dependency on purpose. Resolves with what it printed once ready.
+ */
+export async function serveStack<T>(args: string[], timeoutMs = 120_000): Promise<{ info: T; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [join(__dirname, '..', '..', 'tools', 'stack', 'serve.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const info = await new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve.mjs ${args[0]} not ready in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const ready = /^ready (.*)$/m.exec(output);
+      if (ready) {
+        clearTimeout(timer);
+        resolve(JSON.parse(ready[1]) as T);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve.mjs ${args[0]} exited (${code}):\n${output}`));
+    });
+  });
+  return {
+    info,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
 
 const { startServiceProcess } = require('../../tools/stack/services.cjs') as {
   startServiceProcess: (name: string, env: Record<string, string>, options?: { logDir?: string }) => ServiceProcess;
@@ -44,8 +80,13 @@ export async function freePort(): Promise<number> {
 }
 
 /** A running Vigil service process against the test database and broker. */
+/** Secrets the test intake runs with (test-only values). */
+export const INTAKE_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+const INTAKE_API_KEY_PEPPER = 'test-pepper-0123456789';
+
 export async function startService(name: ServiceName, extraEnv: Record<string, string> = {}, port?: number): Promise<ServiceProcess> {
   const env = testEnv();
+  if (name === 'intake') extraEnv = { INTAKE_ADMIN_TOKEN, INTAKE_API_KEY_PEPPER, ...extraEnv };
   const service = startServiceProcess(
     name,
     {
@@ -53,6 +94,8 @@ export async function startService(name: ServiceName, extraEnv: Record<string, s
       HOST: '127.0.0.1',
       DATABASE_URL: env.serviceUrls[name],
       KAFKA_BROKERS: env.brokers,
+      // Fail fast in tests when a dependency is gone, so outage tests see it within seconds.
+      DATABASE_POOL_SIZE: '10',
       MIGRATIONS_RUN: 'true',
       LOG_LEVEL: 'info',
       ...extraEnv,
@@ -84,8 +127,8 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
 export async function http(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(url, {
     method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    headers: body === undefined || body === null ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined || body === null ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
   let json: any;
@@ -137,26 +180,33 @@ export async function readTopic<T>(
   topic: string,
   until: (messages: Array<{ key: string; value: string; headers: Record<string, string>; partition: number }>) => T | undefined,
   timeoutMs = 30_000,
+  brokers = testEnv().brokers,
+  /** Keep reading this long after the condition first holds, then evaluate it again (to catch duplicates). */
+  settleMs = 0,
 ): Promise<T> {
   const consumer = new Consumer({
     clientId: 'vigil-test-reader',
     groupId: `vigil-test-reader-${Math.random().toString(36).slice(2)}`,
-    bootstrapBrokers: testEnv().brokers.split(','),
+    bootstrapBrokers: brokers.split(','),
     deserializers: stringDeserializers,
     autocommit: false,
     maxWaitTime: 200,
   });
   const stream = await consumer.consume({ topics: [topic], mode: 'earliest' });
   const seen: Array<{ key: string; value: string; headers: Record<string, string>; partition: number }> = [];
+  let settling = false;
   try {
     return await new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${topic}: condition not met within ${timeoutMs} ms (${seen.length} messages read)`)), timeoutMs);
       stream.on('data', (m) => {
         seen.push({ key: m.key, value: m.value, headers: Object.fromEntries(m.headers), partition: m.partition });
+        if (settling) return;
         const result = until(seen);
         if (result !== undefined) {
           clearTimeout(timer);
-          resolve(result);
+          if (settleMs === 0) return resolve(result);
+          settling = true;
+          setTimeout(() => resolve(until(seen) as T), settleMs);
         }
       });
       stream.on('error', reject);
@@ -175,4 +225,11 @@ export async function withDatabase<T>(fn: (client: Client) => Promise<T>): Promi
   } finally {
     await client.end();
   }
+}
+
+/** Creates an integration through intake's API and returns its API key. */
+export async function createIntegration(intakeUrl: string, kind: string, extra: Record<string, unknown> = {}): Promise<{ apiKey: string; integrationId: string }> {
+  const res = await http('POST', `${intakeUrl}/v1/integrations`, { name: `test ${kind}`, kind, ...extra }, { authorization: `Bearer ${INTAKE_ADMIN_TOKEN}` });
+  if (res.status !== 201) throw new Error(`creating a ${kind} integration failed: ${res.status} ${res.text}`);
+  return res.json;
 }

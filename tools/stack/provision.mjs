@@ -22,11 +22,44 @@ function dist(path) {
  * second start finds the same roles working.
  */
 export function servicePasswords(file) {
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
-  const passwords = Object.fromEntries(SERVICES.map((s) => [s, randomBytes(18).toString('base64url')]));
+  const stored = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const secret = () => randomBytes(24).toString('base64url');
+  let changed = false;
+  for (const name of [...SERVICES, 'intakeAdminToken', 'intakeApiKeyPepper']) {
+    if (!stored[name]) {
+      stored[name] = secret();
+      changed = true;
+    }
+  }
+  if (changed) saveCredentials(file, stored);
+  return stored;
+}
+
+export function saveCredentials(file, credentials) {
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(passwords, null, 2), { mode: 0o600 });
-  return passwords;
+  writeFileSync(file, JSON.stringify(credentials, null, 2), { mode: 0o600 });
+}
+
+/**
+ * An API key for the canonical alert endpoint, created once through intake's own API and kept
+ * with the other local credentials (Vigil stores only its hash, so it cannot be shown again).
+ */
+export async function ensureLocalApiKey(intakeUrl, credentials, file) {
+  const auth = { authorization: `Bearer ${credentials.intakeAdminToken}` };
+  if (credentials.localApiKey) {
+    const res = await fetch(`${intakeUrl}/v1/integrations`, { headers: auth });
+    const { items } = await res.json();
+    if (items.some((i) => i.keyPrefix === credentials.localApiKey.slice(0, 8) && !i.revokedAt)) return credentials.localApiKey;
+  }
+  const res = await fetch(`${intakeUrl}/v1/integrations`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'local default', kind: 'canonical' }),
+  });
+  if (!res.ok) throw new Error(`could not create the local API key: HTTP ${res.status} ${await res.text()}`);
+  credentials.localApiKey = (await res.json()).apiKey;
+  saveCredentials(file, credentials);
+  return credentials.localApiKey;
 }
 
 /** Creates each service's role and schema; returns each service's own DATABASE_URL. */

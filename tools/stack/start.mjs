@@ -9,7 +9,7 @@ import { build } from '../build.mjs';
 import { startKafka } from './kafka.mjs';
 import { startPostgres } from './postgres.mjs';
 import { assertPortFree } from './ports.mjs';
-import { provisionDatabase, provisionKafkaTopics, root, SERVICES, servicePasswords } from './provision.mjs';
+import { ensureLocalApiKey, provisionDatabase, provisionKafkaTopics, root, SERVICES, servicePasswords } from './provision.mjs';
 
 const require = createRequire(import.meta.url);
 const { startServiceProcess } = require('./services.cjs');
@@ -114,7 +114,9 @@ async function main() {
   }
 
   say('provisioning database roles and schemas, and Kafka topics…');
-  const urls = await provisionDatabase(adminUrl, servicePasswords(join(dataDir, 'credentials.json')));
+  const credentialsFile = join(dataDir, 'credentials.json');
+  const credentials = servicePasswords(credentialsFile);
+  const urls = await provisionDatabase(adminUrl, credentials);
   const single = !env.KAFKA_BROKERS;
   const created = await provisionKafkaTopics(brokers, {
     partitions: Number(env.KAFKA_TOPIC_PARTITIONS ?? 3),
@@ -147,6 +149,9 @@ async function main() {
           MIGRATIONS_RUN: 'true',
           LOG_LEVEL: env.LOG_LEVEL ?? 'info',
           ...(name === 'comms' ? { COMMS_WEBHOOK_URL: webhookUrl } : {}),
+          ...(name === 'intake'
+            ? { INTAKE_ADMIN_TOKEN: env.INTAKE_ADMIN_TOKEN ?? credentials.intakeAdminToken, INTAKE_API_KEY_PEPPER: env.INTAKE_API_KEY_PEPPER ?? credentials.intakeApiKeyPepper }
+            : {}),
         },
         { logDir: join(dataDir, 'logs'), onLine: env.VIGIL_QUIET ? undefined : printLine },
       ),
@@ -162,6 +167,7 @@ async function main() {
     });
   }
 
+  const apiKey = await ensureLocalApiKey(`http://127.0.0.1:${PORTS.intake}`, credentials, credentialsFile);
   const rows = SERVICES.map((s) => `  ${s.padEnd(10)} http://localhost:${PORTS[s]}   docs: http://localhost:${PORTS[s]}/docs`);
   console.log(`
 Vigil is up.
@@ -170,8 +176,13 @@ ${rows.join('\n')}
   Kafka      ${brokers}
   webhook    ${webhookUrl}
 
+  API key (canonical alerts)   ${apiKey}
+  admin token (integrations)   ${credentials.intakeAdminToken}
+  (both kept in .data/credentials.json)
+
 Send a first alert:
   curl -s -X POST http://localhost:${PORTS.intake}/v1/alerts -H 'content-type: application/json' \\
+    -H 'authorization: Bearer ${apiKey}' \\
     -d '{"title":"Suspicious PowerShell on web-01","source":"edr","severity":"high","assets":[{"hostname":"web-01"}]}'
   curl -s http://localhost:${PORTS.triage}/v1/incidents
 

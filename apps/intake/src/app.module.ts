@@ -1,6 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { IngestService } from './ingestion/ingest.service';
 import { ReceiveAlertController } from './ingestion/receive-alert/receive-alert.controller';
-import { ReceiveAlertHandler } from './ingestion/receive-alert/receive-alert.handler';
+import { SignalWriter } from './ingestion/signal-writer';
+import { SourceFormatsController } from './ingestion/source-formats/source-formats.controller';
+import { IntegrationRegistry } from './integrations/integration-registry';
+import { IntegrationsController } from './integrations/manage-integrations/integrations.controller';
 
 @Module({})
 export class IntakeModule {
@@ -8,8 +12,8 @@ export class IntakeModule {
     return {
       module: IntakeModule,
       imports: [platform],
-      controllers: [ReceiveAlertController],
-      providers: [ReceiveAlertHandler],
+      controllers: [ReceiveAlertController, SourceFormatsController, IntegrationsController],
+      providers: [IntegrationRegistry, SignalWriter, IngestService],
     };
   }
 }

@@ -2,6 +2,7 @@ import { BaseConfig, type ServiceDefinition } from '@vigil/platform';
 import { TriageModule } from './app.module';
 import { Incident } from './persistence/incident.entity';
 import { Initial1764000000000 } from './persistence/migrations/1764000000000-initial';
+import { AlertStatus1764100000000 } from './persistence/migrations/1764100000000-alert-status';
 
 export const service: ServiceDefinition<BaseConfig> = {
   info: {
@@ -12,6 +13,6 @@ export const service: ServiceDefinition<BaseConfig> = {
   },
   config: BaseConfig,
   entities: [Incident],
-  migrations: [Initial1764000000000],
+  migrations: [Initial1764000000000, AlertStatus1764100000000],
   module: (platform) => TriageModule.register(platform),
 };

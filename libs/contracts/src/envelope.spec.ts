@@ -1,4 +1,4 @@
-import { AlertReceivedV1 } from './events/alerts';
+import { AlertAcknowledgedV1, AlertReceivedV1, AlertRepeatedV1, AlertResolvedV1 } from './events/alerts';
 import { EventCatalog, type EventType } from './events/catalog';
 import { NotificationDeliveredV1, NotificationFailedV1 } from './events/comms';
 import type { EventData } from './events/define-event';
@@ -71,6 +71,9 @@ const samples: { [T in EventType]: EventData<(typeof EventCatalog)[T]> } = {
     observables: [{ type: 'hash', value: 'd41d8cd98f00b204e9800998ecf8427e' }],
     exercise: false,
   },
+  [AlertRepeatedV1.type]: { alertId, dedupKey: 'edr-4711', occurrences: 3, lastSeenAt: '2026-11-24T06:45:00Z', severity: 'high', exercise: false },
+  [AlertAcknowledgedV1.type]: { alertId, dedupKey: 'edr-4711', acknowledgedAt: '2026-11-24T06:46:00Z', exercise: false },
+  [AlertResolvedV1.type]: { alertId, dedupKey: 'edr-4711', resolvedAt: '2026-11-24T06:50:00Z', exercise: false },
   [IncidentOpenedV1.type]: { incident: { ...incident, phase: 'detected', version: 1 }, alert: alertRef },
   [IncidentAlertAttachedV1.type]: { incident: { ...incident, alertCount: 2 }, alert: alertRef },
   [IncidentAcknowledgedV1.type]: { incident, actor: 'alice@soc.example', reason: null },

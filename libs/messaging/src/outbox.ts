@@ -26,6 +26,37 @@ export async function enqueueEvent(
   );
 }
 
+export interface OutboxItem {
+  event: CloudEvent;
+  topic: string;
+  key: string;
+  /** W3C trace context to carry; defaults to the active one. */
+  traceHeaders?: Record<string, string>;
+}
+
+/** Records many events in the caller's transaction with one statement (bulk ingestion). */
+export async function enqueueEvents(manager: EntityManager, schema: string, items: OutboxItem[]): Promise<void> {
+  if (items.length === 0) return;
+  const active = currentTraceHeaders();
+  const rows = items.map(({ event, topic, key, traceHeaders }) => ({
+    event_id: event.id,
+    topic,
+    message_key: key,
+    event_type: event.type,
+    headers: { ...toKafkaHeaders(event), ...(traceHeaders ?? active) },
+    payload: event.data,
+  }));
+  await manager.query(
+    `INSERT INTO "${schema}".outbox (event_id, topic, message_key, event_type, headers, payload)
+     SELECT event_id, topic, message_key, event_type, headers, payload
+       FROM ROWS FROM (jsonb_to_recordset($1::jsonb)
+              AS (event_id uuid, topic text, message_key text, event_type text, headers jsonb, payload jsonb))
+            WITH ORDINALITY AS r(event_id, topic, message_key, event_type, headers, payload, ord)
+      ORDER BY ord`, // outbox order (seq) must be the order the events happened
+    [JSON.stringify(rows)],
+  );
+}
+
 interface OutboxRow {
   seq: string;
   event_id: string;
@@ -64,7 +95,7 @@ export class OutboxRelay {
   private oldestAgeSeconds = 0;
 
   constructor(private readonly options: OutboxRelayOptions) {
-    this.batchSize = options.batchSize ?? 500;
+    this.batchSize = options.batchSize ?? 2000;
     this.sweepIntervalMs = options.sweepIntervalMs ?? 5000;
     const meter = metrics.getMeter('vigil');
     meter

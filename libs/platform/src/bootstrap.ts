@@ -87,7 +87,13 @@ export interface ServiceInfo {
  * OpenAPI at /openapi.json and /docs, Prometheus metrics at /metrics, graceful shutdown on
  * SIGTERM/SIGINT.
  */
-export async function startService(info: ServiceInfo, module: DynamicModule, config: BaseConfig, logger: Logger): Promise<NestFastifyApplication> {
+export async function startService(
+  info: ServiceInfo,
+  module: DynamicModule,
+  config: BaseConfig,
+  logger: Logger,
+  configure?: (app: NestFastifyApplication) => Promise<void> | undefined,
+): Promise<NestFastifyApplication> {
   logger.info({ config: redactConfig(config as unknown as Record<string, unknown>) }, `starting vigil-${info.name}`);
   const adapter = new FastifyAdapter({ bodyLimit: config.HTTP_BODY_LIMIT_BYTES, logger: false, trustProxy: true });
   const fastify = adapter.getInstance();
@@ -119,6 +125,7 @@ export async function startService(info: ServiceInfo, module: DynamicModule, con
     bodyParser: false, // keep our JSON parser (Nest would register its own)
   });
   app.useGlobalFilters(new ProblemFilter(logger));
+  await configure?.(app);
   setupOpenApi(app, { title: info.title, description: info.description, version: info.version });
   await app.listen({ port: config.PORT, host: config.HOST });
   handleShutdownSignals(app, logger);

@@ -44,7 +44,8 @@ class HealthController {
         .then(() => (checks.kafka = 'ok'))
         .catch((e: Error) => (checks.kafka = `unavailable: ${e.message}`)),
     ]);
-    const ok = Object.values(checks).every((v) => v === 'ok');
+    // A service that buffers its events in the outbox (intake) keeps serving while Kafka is away.
+    const ok = checks.database === 'ok' && (checks.kafka === 'ok' || !this.runtime.kafkaRequiredForReadiness);
     if (!ok) throw new Problem(503, 'Service unavailable', 'Not ready.', { checks }, { 'retry-after': '5' });
     return { status: 'ok', service: this.runtime.service, checks };
   }
@@ -66,6 +67,8 @@ export interface PlatformOptions {
   config: BaseConfig;
   logger: Logger;
   dataSource: DataSource;
+  /** false: readiness reports Kafka but does not fail on it (default true). */
+  kafkaRequiredForReadiness?: boolean;
 }
 
 /** Shared runtime for a service: config, logger, DataSource, Kafka, outbox relay, health routes. */
@@ -76,6 +79,7 @@ export class PlatformModule {
       provide: ServiceRuntime,
       useFactory: async () => {
         const runtime = new ServiceRuntime(options.service, options.config, options.dataSource, options.logger);
+        runtime.kafkaRequiredForReadiness = options.kafkaRequiredForReadiness ?? true;
         await runtime.prepare();
         return runtime;
       },

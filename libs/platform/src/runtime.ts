@@ -14,6 +14,7 @@ export class ServiceRuntime {
   readonly producer: StringProducer;
   readonly admin: Admin;
   readonly relay: OutboxRelay;
+  kafkaRequiredForReadiness = true;
 
   constructor(
     readonly service: string,

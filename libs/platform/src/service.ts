@@ -1,4 +1,5 @@
 import type { DynamicModule } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createLogger } from '@vigil/telemetry';
 import type { EntitySchema, MixedList } from 'typeorm';
 import type { z } from 'zod';
@@ -17,6 +18,10 @@ export interface ServiceDefinition<C extends BaseConfig> {
   migrations: MixedList<Function | string>;
   /** The app module, given the platform module to import and the validated config. */
   module: (platform: DynamicModule, config: C) => DynamicModule;
+  /** false for a service whose writes wait in its outbox while Kafka is away (default true). */
+  kafkaRequiredForReadiness?: boolean;
+  /** Fastify plugins and the like, registered after the app is created and before it listens. */
+  configure?: (app: NestFastifyApplication, config: C) => Promise<void>;
 }
 
 function dataSourceFor<C extends BaseConfig>(definition: ServiceDefinition<C>, config: C) {
@@ -34,9 +39,15 @@ export async function runService<C extends BaseConfig>(definition: ServiceDefini
   const config = loadConfigOrExit(definition.info.name, definition.config);
   const logger = createLogger(definition.info.name, config.LOG_LEVEL);
   const dataSource = dataSourceFor(definition, config);
-  const platform = PlatformModule.forRoot({ service: definition.info.name, config, logger, dataSource });
+  const platform = PlatformModule.forRoot({
+    service: definition.info.name,
+    config,
+    logger,
+    dataSource,
+    kafkaRequiredForReadiness: definition.kafkaRequiredForReadiness,
+  });
   try {
-    await startService(definition.info, definition.module(platform, config), config, logger);
+    await startService(definition.info, definition.module(platform, config), config, logger, (app) => definition.configure?.(app, config));
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     const hint = e.code === 'EADDRINUSE' ? ` — port ${config.PORT} is in use; set PORT to a free one` : '';

@@ -68,6 +68,14 @@ export const AlertAccepted = z
     alertId: z.uuid(),
     dedupKey: z.string(),
     status: z.literal('accepted'),
+    action: z.enum(['trigger', 'acknowledge', 'resolve']),
+    outcome: z
+      .enum(['created', 'deduplicated', 'acknowledged', 'resolved', 'ignored'])
+      .describe('created: a new alert; deduplicated: one more occurrence of an open alert; ignored: nothing open to acknowledge or resolve'),
+    occurrences: z.int().nonnegative(),
   })
-  .meta({ id: 'AlertAccepted' });
+  .meta({
+    id: 'AlertAccepted',
+    examples: [{ alertId: '6f1c1f9e-3a57-4c38-9a43-0c3b7e2f4c11', dedupKey: 'edr-4711', status: 'accepted', action: 'trigger', outcome: 'created', occurrences: 1 }],
+  });
 export type AlertAccepted = z.infer<typeof AlertAccepted>;

@@ -22,5 +22,42 @@ export const AlertReceivedV1 = defineEvent(
     assets: z.array(AffectedAsset),
     observables: z.array(Observable),
     exercise: z.boolean(),
+    format: z.string().optional().describe('the source format it arrived in (canonical, alertmanager, pagerduty, …)'),
+    integrationId: z.uuid().optional().describe('the integration whose key sent it'),
   }),
+);
+
+const AlertRef = {
+  alertId: z.uuid(),
+  dedupKey: z.string().min(1).max(255),
+};
+
+/**
+ * The source sent an alert again while it was still open (PagerDuty deduplication): no new alert,
+ * one more occurrence of the existing one.
+ */
+export const AlertRepeatedV1 = defineEvent(
+  'vigil.alert.repeated.v1',
+  Topics.alerts,
+  z.object({
+    ...AlertRef,
+    occurrences: z.int().positive().describe('occurrences so far, this one included'),
+    lastSeenAt: Timestamp,
+    severity: AlertSeverity,
+    exercise: z.boolean(),
+  }),
+);
+
+/** The source acknowledged the alert (e.g. a PagerDuty `acknowledge` event). */
+export const AlertAcknowledgedV1 = defineEvent(
+  'vigil.alert.acknowledged.v1',
+  Topics.alerts,
+  z.object({ ...AlertRef, acknowledgedAt: Timestamp, exercise: z.boolean() }),
+);
+
+/** The source resolved the alert (Alertmanager `resolved`, PagerDuty `resolve`, OCSF close). */
+export const AlertResolvedV1 = defineEvent(
+  'vigil.alert.resolved.v1',
+  Topics.alerts,
+  z.object({ ...AlertRef, resolvedAt: Timestamp, exercise: z.boolean() }),
 );

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AlertReceivedV1 } from './alerts';
+import { AlertAcknowledgedV1, AlertReceivedV1, AlertRepeatedV1, AlertResolvedV1 } from './alerts';
 import { NotificationDeliveredV1, NotificationFailedV1 } from './comms';
 import type { EventDefinition } from './define-event';
 import { IncidentAcknowledgedV1, IncidentAlertAttachedV1, IncidentOpenedV1, IncidentPhaseChangedV1 } from './incidents';
@@ -8,6 +8,9 @@ import { TaskCreatedV1 } from './tasks';
 /** Every event Vigil publishes, by CloudEvents type. */
 export const EventCatalog = {
   [AlertReceivedV1.type]: AlertReceivedV1,
+  [AlertRepeatedV1.type]: AlertRepeatedV1,
+  [AlertAcknowledgedV1.type]: AlertAcknowledgedV1,
+  [AlertResolvedV1.type]: AlertResolvedV1,
   [IncidentOpenedV1.type]: IncidentOpenedV1,
   [IncidentAlertAttachedV1.type]: IncidentAlertAttachedV1,
   [IncidentAcknowledgedV1.type]: IncidentAcknowledgedV1,

@@ -34,6 +34,19 @@ export class Problem extends Error {
 const pointerOf = (path: PropertyKey[]) => path.map((p) => '/' + String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
 
 /** One field error per bad field; an unknown key is reported at its own pointer. */
+/**
+ * An error answered in another API's own shape, where compatibility requires it (e.g. PagerDuty's
+ * `{status: "invalid event", …}`), instead of problem+json.
+ */
+export class ForeignErrorResponse extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(`HTTP ${status}`);
+  }
+}
+
 export function zodIssuesToFieldErrors(error: z.ZodError): FieldError[] {
   return error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
@@ -125,6 +138,10 @@ export class ProblemFilter implements ExceptionFilter {
 
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
+    if (error instanceof ForeignErrorResponse) {
+      http.getResponse<FastifyReply>().status(error.status).header('content-type', 'application/json; charset=utf-8').send(error.body);
+      return;
+    }
     sendProblem(http.getResponse<FastifyReply>(), http.getRequest<FastifyRequest>(), toProblem(error, this.logger));
   }
 }

@@ -1,41 +1,148 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { AlertAccepted, CanonicalAlert } from '@vigil/contracts';
-import { ApiJsonBody, ApiJsonResponse, ApiProblems, Problem, ZodPipe } from '@vigil/platform';
+import { ApiJsonBody, ApiJsonResponse, ApiProblems, Problem, zodIssuesToFieldErrors, type FieldError } from '@vigil/platform';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
-import { AlertRecord } from '../../persistence/alert.entity';
-import { ReceiveAlertHandler } from './receive-alert.handler';
+import { z } from 'zod';
+import { mapCanonical, mapCanonicalItem, type AlertSignal } from '../../formats';
+import { IngestService } from '../ingest.service';
+import type { SignalOutcome } from '../signal-writer';
+
+export const accepted = (o: SignalOutcome) => ({
+  alertId: o.alertId!,
+  dedupKey: o.dedupKey,
+  status: 'accepted' as const,
+  action: o.action,
+  outcome: o.outcome,
+  occurrences: o.occurrences,
+});
+
+const AlertBatch = z
+  .object({ alerts: z.array(z.unknown()).min(1).max(10_000) })
+  .meta({
+    id: 'AlertBatch',
+    description: 'Up to INTAKE_BATCH_MAX_ALERTS (default 1,000) canonical alerts; each is validated on its own.',
+    examples: [{ alerts: [{ title: 'Port scan from 203.0.113.9', source: 'ids', severity: 'low' }] }],
+  });
+
+const BatchItemResult = z.object({
+  index: z.int(),
+  status: z.enum(['accepted', 'rejected']),
+  alertId: z.uuid().optional(),
+  dedupKey: z.string().optional(),
+  outcome: z.string().optional(),
+  occurrences: z.int().optional(),
+  errors: z.array(z.object({ pointer: z.string(), detail: z.string() })).optional(),
+});
+const BatchAccepted = z
+  .object({ accepted: z.int(), rejected: z.int(), results: z.array(BatchItemResult) })
+  .meta({ id: 'BatchAccepted' });
 
 @ApiTags('alerts')
-@Controller('v1/alerts')
+@ApiSecurity('apiKey')
+@Controller('v1')
 export class ReceiveAlertController {
   constructor(
-    private readonly handler: ReceiveAlertHandler,
+    private readonly ingest: IngestService,
     private readonly dataSource: DataSource,
   ) {}
 
-  @Post()
+  @Post('alerts')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Send one alert in Vigil\'s canonical form', operationId: 'receiveAlert' })
+  @ApiOperation({
+    summary: "Send one alert in Vigil's canonical form",
+    description:
+      'Answered 202 only after the alert and its event are committed; it reaches triage even if Kafka is down right now. ' +
+      'An alert whose dedup key matches an open alert is one more occurrence of it, not a new alert.',
+    operationId: 'receiveAlert',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'the same key and body within 24 h get the first answer; another body gets 422' })
   @ApiJsonBody(CanonicalAlert)
-  @ApiJsonResponse(202, AlertAccepted, 'Stored; it will reach triage even if Kafka is down right now.')
-  @ApiProblems(400, 413, 415, 503)
-  receive(@Body(new ZodPipe(CanonicalAlert)) alert: CanonicalAlert): Promise<AlertAccepted> {
-    return this.handler.execute(alert);
+  @ApiJsonResponse(202, AlertAccepted, 'Stored')
+  @ApiProblems(400, 401, 403, 413, 415, 422, 429, 503)
+  receive(@Body() body: unknown, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.ingest.ingest({
+      kind: 'canonical',
+      request,
+      reply,
+      body,
+      map: mapCanonical,
+      respond: ([outcome]) => ({ statusCode: 202, body: accepted(outcome) }),
+    });
   }
 
-  @Get(':alertId')
-  @ApiOperation({ summary: 'An alert as intake received it', operationId: 'getAlert' })
+  @Post('alerts::batch')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Send many canonical alerts at once',
+    description: 'Each alert is validated on its own: one bad item does not reject the rest. 400 only when no item is valid.',
+    operationId: 'receiveAlertBatch',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiJsonBody(AlertBatch)
+  @ApiJsonResponse(202, BatchAccepted, 'Per-item results, in request order')
+  @ApiProblems(400, 401, 403, 413, 415, 422, 429, 503)
+  async receiveBatch(@Body() body: unknown, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const limit = this.ingest.batchLimit;
+    return this.ingest.ingest({
+      kind: 'canonical',
+      request,
+      reply,
+      body,
+      map: (raw) => {
+        const envelope = AlertBatch.safeParse(raw);
+        if (!envelope.success) return { ok: false, errors: zodIssuesToFieldErrors(envelope.error) };
+        if (envelope.data.alerts.length > limit) return { ok: false, errors: [{ pointer: '/alerts', detail: `at most ${limit} alerts per batch` }] };
+        const rejected: Array<{ index: number; errors: FieldError[] }> = [];
+        const signals: AlertSignal[] = [];
+        const indexes: number[] = [];
+        envelope.data.alerts.forEach((item, index) => {
+          const mapped = mapCanonicalItem(item, index);
+          if (mapped.ok) {
+            signals.push(...mapped.signals);
+            indexes.push(index);
+          } else {
+            rejected.push({ index, errors: mapped.errors });
+          }
+        });
+        if (signals.length === 0) return { ok: false, errors: rejected.flatMap((r) => r.errors) };
+        return { ok: true, signals, meta: { rejected, indexes, total: envelope.data.alerts.length } };
+      },
+      respond: (outcomes, _signals, meta) => {
+        const { rejected, indexes, total } = meta as { rejected: Array<{ index: number; errors: FieldError[] }>; indexes: number[]; total: number };
+        const results: Array<z.infer<typeof BatchItemResult>> = new Array(total);
+        outcomes.forEach((o, i) => {
+          const { alertId, dedupKey, outcome, occurrences } = accepted(o);
+          results[indexes[i]] = { index: indexes[i], status: 'accepted', alertId, dedupKey, outcome, occurrences };
+        });
+        for (const r of rejected) results[r.index] = { index: r.index, status: 'rejected', errors: r.errors };
+        return { statusCode: 202, body: { accepted: outcomes.length, rejected: rejected.length, results } };
+      },
+    });
+  }
+
+  @Get('alerts/:alertId')
+  @ApiOperation({ summary: 'An alert as intake holds it: status, occurrences, canonical form and raw payload', operationId: 'getAlert' })
   @ApiProblems(400, 404)
   async get(@Param('alertId', new ParseUUIDPipe()) alertId: string) {
-    const record = await this.dataSource.getRepository(AlertRecord).findOneBy({ id: alertId });
-    if (!record) throw Problem.notFound(`Alert ${alertId}`);
+    const [row] = await this.dataSource.query(`SELECT * FROM intake.alerts WHERE id = $1`, [alertId]);
+    if (!row) throw Problem.notFound(`Alert ${alertId}`);
+    const iso = (d: Date | null) => (d ? d.toISOString() : null);
     return {
-      alertId: record.id,
-      dedupKey: record.dedupKey,
-      receivedAt: record.receivedAt.toISOString(),
-      occurredAt: record.occurredAt.toISOString(),
-      alert: record.payload,
+      alertId: row.id,
+      dedupKey: row.dedup_key,
+      status: row.status,
+      occurrences: row.occurrences,
+      format: row.format,
+      integrationId: row.integration_id,
+      occurredAt: iso(row.occurred_at),
+      receivedAt: iso(row.received_at),
+      lastSeenAt: iso(row.last_seen_at),
+      acknowledgedAt: iso(row.acknowledged_at),
+      resolvedAt: iso(row.resolved_at),
+      alert: row.payload,
+      raw: row.raw,
     };
   }
 }

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import {
+  AlertAcknowledgedV1,
   AlertReceivedV1,
+  AlertRepeatedV1,
+  AlertResolvedV1,
   IncidentAcknowledgedV1,
   IncidentAlertAttachedV1,
   IncidentOpenedV1,
@@ -27,6 +30,18 @@ export function describe(event: CloudEvent): Line | undefined {
     case AlertReceivedV1.type: {
       const d = event.data as EventData<typeof AlertReceivedV1>;
       return { at: d.receivedAt, alertId: d.alertId, summary: `Alert received from ${d.source} (${d.severity}): ${d.title}` };
+    }
+    case AlertRepeatedV1.type: {
+      const d = event.data as EventData<typeof AlertRepeatedV1>;
+      return { at: d.lastSeenAt, alertId: d.alertId, summary: `Alert seen again (${d.occurrences} occurrences)` };
+    }
+    case AlertAcknowledgedV1.type: {
+      const d = event.data as EventData<typeof AlertAcknowledgedV1>;
+      return { at: d.acknowledgedAt, alertId: d.alertId, summary: 'Alert acknowledged at its source' };
+    }
+    case AlertResolvedV1.type: {
+      const d = event.data as EventData<typeof AlertResolvedV1>;
+      return { at: d.resolvedAt, alertId: d.alertId, summary: 'Alert resolved at its source' };
     }
     case IncidentOpenedV1.type: {
       const d = event.data as EventData<typeof IncidentOpenedV1>;

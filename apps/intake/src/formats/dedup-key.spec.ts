@@ -1,13 +1,6 @@
-// @nestjs/common 12 ships only as ES modules, which the unit project does not transform; the
-// handler only needs @Injectable from it. The outbox is replaced so that no database is needed.
-jest.mock('@nestjs/common', () => ({ Injectable: () => () => undefined }));
-jest.mock('@vigil/messaging', () => ({ enqueueEvent: jest.fn(async () => undefined) }));
-
-import { AlertReceivedV1, Topics, type AffectedAsset, type CanonicalAlert, type CloudEvent } from '@vigil/contracts';
-import { enqueueEvent } from '@vigil/messaging';
+import type { AffectedAsset } from '@vigil/contracts';
 import fc from 'fast-check';
-import type { DataSource } from 'typeorm';
-import { ReceiveAlertHandler, deriveDedupKey } from './receive-alert.handler';
+import { deriveDedupKey } from './dedup-key';
 
 const base = {
   source: 'edr:crowdstrike',
@@ -79,51 +72,6 @@ describe(deriveDedupKey.name, () => {
         },
       ),
     );
-  });
-});
-
-describe(ReceiveAlertHandler.name, () => {
-  const enqueued = jest.mocked(enqueueEvent);
-  const inserted: unknown[] = [];
-  const manager = { insert: jest.fn(async (_entity: unknown, row: unknown) => void inserted.push(row)) };
-  const dataSource = { transaction: async (work: (m: typeof manager) => Promise<void>) => work(manager) } as unknown as DataSource;
-  const receivedAt = new Date('2026-11-24T06:41:00.000Z');
-
-  beforeEach(() => {
-    enqueued.mockClear();
-    inserted.length = 0;
-  });
-
-  const enqueuedEvent = () => enqueued.mock.calls[0][2] as CloudEvent<{ dedupKey: string; occurredAt: string; exercise: boolean; labels: object }>;
-
-  it('derives the dedup key when the source gave none, and keys the event by it', async () => {
-    const alert: CanonicalAlert = { ...base, severity: 'high' };
-    const accepted = await new ReceiveAlertHandler(dataSource).execute(alert, receivedAt);
-    expect(accepted).toEqual({ alertId: expect.any(String), dedupKey: deriveDedupKey(alert), status: 'accepted' });
-    expect(enqueued).toHaveBeenCalledWith(manager, 'intake', expect.objectContaining({ type: AlertReceivedV1.type, subject: accepted.dedupKey }), {
-      topic: Topics.alerts,
-      key: accepted.dedupKey,
-    });
-    expect(enqueuedEvent().data).toMatchObject({ alertId: accepted.alertId, dedupKey: accepted.dedupKey });
-  });
-
-  it("keeps the source's own dedup key", async () => {
-    const accepted = await new ReceiveAlertHandler(dataSource).execute({ ...base, severity: 'low', dedupKey: 'edr-4711' }, receivedAt);
-    expect(accepted.dedupKey).toBe('edr-4711');
-    expect(enqueued.mock.calls[0][3]).toEqual({ topic: Topics.alerts, key: 'edr-4711' });
-  });
-
-  it('takes the receive time as occurredAt when the source gave none, and says so', async () => {
-    await new ReceiveAlertHandler(dataSource).execute({ ...base, severity: 'low' }, receivedAt);
-    expect(enqueuedEvent().data).toMatchObject({ occurredAt: receivedAt.toISOString(), exercise: false, labels: {} });
-    expect(enqueuedEvent().time).toBe(receivedAt.toISOString());
-    expect(inserted).toEqual([expect.objectContaining({ occurredAt: receivedAt, occurredAtFromSource: false, exercise: false })]);
-  });
-
-  it("keeps the source's occurredAt, normalised to UTC", async () => {
-    await new ReceiveAlertHandler(dataSource).execute({ ...base, severity: 'low', occurredAt: '2026-11-24T07:40:00+01:00', exercise: true }, receivedAt);
-    expect(enqueuedEvent().data).toMatchObject({ occurredAt: '2026-11-24T06:40:00.000Z', exercise: true });
-    expect(inserted).toEqual([expect.objectContaining({ occurredAtFromSource: true, exercise: true })]);
   });
 });
 
