@@ -16,7 +16,9 @@ const aliases = Object.fromEntries(
 async function* sources(dir) {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* sources(path);
+    if (entry.isDirectory()) {
+      if (entry.name !== '__fixtures__') yield* sources(path); // test data, not code to ship
+    }
     else if (entry.name.endsWith('.ts') && !/\.(spec|test|int-spec|e2e-spec)\.ts$/.test(entry.name) && !entry.name.endsWith('.d.ts')) yield path;
   }
 }

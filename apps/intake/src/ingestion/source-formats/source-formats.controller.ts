@@ -3,7 +3,7 @@ import { ApiBody, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { ApiJsonBody, ApiJsonResponse, ApiProblems, ForeignErrorResponse, type FieldError } from '@vigil/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { IncidentReport, mapAlertmanager, mapElastic, mapOcsf, mapPagerDuty, mapReport, mapSplunk } from '../../formats';
+import { IncidentReport, mapAlertmanager, mapElastic, mapOcsf, mapPagerDuty, mapReport, mapSplunk, pagerDutyInvalidEvent } from '../../formats';
 import { IngestService } from '../ingest.service';
 import type { SignalOutcome } from '../signal-writer';
 
@@ -36,11 +36,7 @@ const PagerDutyInvalid = z
 
 /** PagerDuty answers a bad event with its own shape, not problem+json; senders expect it. */
 function pagerDutyInvalid(errors: FieldError[]): never {
-  throw new ForeignErrorResponse(400, {
-    status: 'invalid event',
-    message: 'Event object is invalid',
-    errors: errors.map((e) => `'${e.pointer.replace(/^\//, '').replace(/\//g, '.') || '(body)'}' ${e.detail}`),
-  });
+  throw new ForeignErrorResponse(400, pagerDutyInvalidEvent(errors));
 }
 
 @ApiTags('integrations')
