@@ -87,6 +87,8 @@ export class OutboxRelay {
   private listener?: Client;
   private running = false;
   private wake?: () => void;
+  private woken = false;
+  private measuredAt = 0;
   private loop?: Promise<void>;
   private leader = false;
   private readonly batchSize: number;
@@ -114,7 +116,7 @@ export class OutboxRelay {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.notified();
     await this.loop;
     await this.closeListener();
   }
@@ -130,7 +132,8 @@ export class OutboxRelay {
         }
         const published = await this.publishBatch();
         failures = 0;
-        if (published < this.batchSize) await this.idle(this.sweepIntervalMs);
+        // Rows came: look again at once (more may have committed meanwhile); none: wait for a NOTIFY.
+        if (published === 0) await this.idle(this.sweepIntervalMs);
       } catch (error) {
         failures += 1;
         this.options.logger.warn({ err: error, failures }, 'outbox relay: publishing failed, will retry');
@@ -140,15 +143,28 @@ export class OutboxRelay {
     }
   }
 
+  /** Waits for a NOTIFY (or the sweep). A NOTIFY that came while busy is not lost: it ends the wait at once. */
   private idle(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
+      const self = this;
       function done() {
         clearTimeout(timer);
+        self.wake = undefined;
+        self.woken = false;
         resolve();
       }
       this.wake = done;
     });
+  }
+
+  private notified(): void {
+    if (this.wake) this.wake();
+    else this.woken = true;
   }
 
   private async ensureListening(): Promise<void> {
@@ -161,9 +177,9 @@ export class OutboxRelay {
       this.options.logger.warn({ err: error }, 'outbox relay: listen connection lost');
       this.listener = undefined;
       this.leader = false;
-      this.wake?.();
+      this.notified();
     });
-    client.on('notification', () => this.wake?.());
+    client.on('notification', () => this.notified());
     await client.connect();
     await client.query(`LISTEN "${outboxChannel(this.options.schema)}"`);
     this.listener = client;
@@ -233,6 +249,9 @@ export class OutboxRelay {
       this.oldestAgeSeconds = 0;
       return;
     }
+    // At most once a second: under load the relay cycles far more often than Prometheus scrapes.
+    if (Date.now() - this.measuredAt < 1000) return;
+    this.measuredAt = Date.now();
     const [row] = await this.options.dataSource.query(
       `SELECT count(*)::int AS backlog, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float AS oldest
          FROM "${this.options.schema}".outbox WHERE published_at IS NULL`,
