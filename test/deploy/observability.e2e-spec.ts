@@ -303,7 +303,7 @@ describe('Prometheus rules and Grafana dashboards', () => {
         }
       }
       if (process.env.VIGIL_DEBUG_DASHBOARDS) console.log(results.join("\n"));
-      expect(results.filter((r) => r.startsWith('pending')).length).toBe(2);
+      expect(results.filter((r) => r.startsWith('pending')).length).toBe(0);
       expect(results.filter((r) => r.startsWith('data')).length).toBeGreaterThan(25);
     }, 180_000);
 

@@ -10,6 +10,7 @@ import {
 import type { EventHandler } from '@vigil/messaging';
 import { eventConsumerProvider } from '@vigil/platform';
 import { IncidentClockProjector } from './metrics/incident-clock/incident-clock.projector';
+import { OpenIncidentsGauges } from './metrics/open-incidents/open-incidents.gauges';
 import { MetricsSummaryController } from './metrics/summary/metrics-summary.controller';
 import { TimelineController } from './timeline/get-timeline/timeline.controller';
 import { RecordTimelineHandler } from './timeline/record-timeline/record-timeline.handler';
@@ -31,6 +32,7 @@ export class ReportingModule {
       providers: [
         RecordTimelineHandler,
         IncidentClockProjector,
+        OpenIncidentsGauges,
         eventConsumerProvider({
           topics: [Topics.alerts, Topics.incidents, Topics.tasks, Topics.comms],
           inject: [RecordTimelineHandler, IncidentClockProjector],

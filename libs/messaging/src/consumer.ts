@@ -31,6 +31,8 @@ export interface EventConsumerOptions {
   /** Attempts for a failing handler before the message goes to the DLQ. */
   maxAttempts?: number;
   sessionTimeoutMs?: number;
+  /** How often consumer lag is measured for the `vigil.consumer.lag` gauge. */
+  lagIntervalMs?: number;
 }
 
 /**
@@ -49,9 +51,23 @@ export class EventConsumer {
   private readonly processed = metrics.getMeter('vigil').createCounter('vigil.events.consumed', {
     description: 'events consumed, by outcome (applied, duplicate, skipped, dead_lettered)',
   });
+  /** Messages behind, per topic and partition, as last measured (partitions this member owns). */
+  private readonly lag = new Map<string, { topic: string; partition: number; lag: number }>();
 
   constructor(private readonly options: EventConsumerOptions) {
     this.maxAttempts = options.maxAttempts ?? 5;
+    metrics
+      .getMeter('vigil')
+      .createObservableGauge('vigil.consumer.lag', { description: 'messages the consumer group is behind, per topic and partition' })
+      .addCallback((result) => {
+        for (const { topic, partition, lag } of this.lag.values()) {
+          result.observe(lag, { group: options.groupId, topic, partition: String(partition) });
+        }
+      });
+    // Every outcome series exists from the start, so that rate() and increase() see the first event.
+    for (const topic of options.topics) {
+      for (const outcome of ['applied', 'duplicate', 'skipped', 'dead_lettered']) this.processed.add(0, { topic, outcome });
+    }
   }
 
   async start(): Promise<void> {
@@ -75,11 +91,23 @@ export class EventConsumer {
       retryDelay: 1000,
     });
     this.stream = await this.consumer.consume({ topics, mode: 'committed', fallbackMode: 'earliest' });
+    this.consumer.on('consumer:lag', (lag: Map<string, bigint[]>) => {
+      this.lag.clear();
+      for (const [topic, partitions] of lag) {
+        partitions.forEach((behind, partition) => {
+          // -1: not assigned to this member (another replica reports it).
+          if (behind >= 0n) this.lag.set(`${topic}:${partition}`, { topic, partition, lag: Number(behind) });
+        });
+      }
+    });
+    this.consumer.on('consumer:lag:error', () => undefined); // the next round tries again
+    this.consumer.startLagMonitoring({ topics }, this.options.lagIntervalMs ?? 5000);
   }
 
   /** Finishes the message in hand, commits its offset, leaves the group. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.consumer?.stopLagMonitoring();
     await this.stream?.close().catch(() => undefined);
     await this.loop?.catch(() => undefined);
     await this.consumer?.close(true).catch(() => undefined);
@@ -108,6 +136,7 @@ export class EventConsumer {
         if (this.stopping) break;
         failures += 1;
         this.options.logger.warn({ err: error, failures }, 'consumer: stream failed, rejoining the group');
+        this.consumer?.stopLagMonitoring();
         await this.stream?.close().catch(() => undefined);
         await this.consumer?.close(true).catch(() => undefined);
         this.stream = undefined;
