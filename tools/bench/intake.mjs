@@ -38,10 +38,10 @@ let seq = 0;
 const alert = (run) => ({ title: `Bench alert ${run}-${seq}`, source: 'bench', severity: 'low', dedupKey: `bench-${run}-${seq++}` });
 
 /** Sends `rate` requests per second for `seconds`, each at its scheduled time, and measures. */
-async function openLoop({ url, path, headers, rate, makeBody, alertsPerRequest, connections }) {
+async function openLoop({ url, path, headers, rate, makeBody, alertsPerRequest, connections, duration = seconds }) {
   const pool = new Pool(url, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
   const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
-  const total = Math.round(rate * seconds);
+  const total = Math.round(rate * duration);
   const started = performance.now();
   let ok = 0;
   let errors = 0;
@@ -159,7 +159,7 @@ async function main() {
     const results = [];
     const step = async (name, target, rate, batch) => {
       // Warm up (JIT, connections, caches) without measuring.
-      await openLoop({ url: target, path: batch ? '/v1/alerts:batch' : '/v1/alerts', headers, rate: Math.min(rate, 500), connections, alertsPerRequest: batch || 1, makeBody: () => (batch ? { alerts: Array.from({ length: batch }, () => alert(run)) } : alert(run)) });
+      await openLoop({ url: target, path: batch ? '/v1/alerts:batch' : '/v1/alerts', headers, rate: Math.min(rate, 500), duration: 2, connections, alertsPerRequest: batch || 1, makeBody: () => (batch ? { alerts: Array.from({ length: batch }, () => alert(run)) } : alert(run)) });
       await new Promise((r) => setTimeout(r, 1500));
       counter.reset();
       const r = await openLoop({ url: target, path: batch ? '/v1/alerts:batch' : '/v1/alerts', headers, rate, connections, alertsPerRequest: batch || 1, makeBody: () => (batch ? { alerts: Array.from({ length: batch }, () => alert(run)) } : alert(run)) });
