@@ -2,6 +2,7 @@ import type { ServiceDefinition } from '@vigil/platform';
 import { CommsModule } from './app.module';
 import { CommsConfig } from './config';
 import { Initial1764000000000 } from './persistence/migrations/1764000000000-initial';
+import { LeanOutbox1764200000000 } from './persistence/migrations/1764200000000-lean-outbox';
 import { Delivery, Notification } from './persistence/notification.entity';
 
 export const service: ServiceDefinition<CommsConfig> = {
@@ -13,6 +14,6 @@ export const service: ServiceDefinition<CommsConfig> = {
   },
   config: CommsConfig,
   entities: [Notification, Delivery],
-  migrations: [Initial1764000000000],
+  migrations: [Initial1764000000000, LeanOutbox1764200000000],
   module: (platform) => CommsModule.register(platform),
 };

@@ -2,6 +2,7 @@ import { BaseConfig, type ServiceDefinition } from '@vigil/platform';
 import { ReportingModule } from './app.module';
 import { IncidentClock, TimelineEntry } from './persistence/entities';
 import { Initial1764000000000 } from './persistence/migrations/1764000000000-initial';
+import { LeanOutbox1764200000000 } from './persistence/migrations/1764200000000-lean-outbox';
 
 export const service: ServiceDefinition<BaseConfig> = {
   info: {
@@ -12,6 +13,6 @@ export const service: ServiceDefinition<BaseConfig> = {
   },
   config: BaseConfig,
   entities: [TimelineEntry, IncidentClock],
-  migrations: [Initial1764000000000],
+  migrations: [Initial1764000000000, LeanOutbox1764200000000],
   module: (platform) => ReportingModule.register(platform),
 };

@@ -3,6 +3,7 @@ import { TriageModule } from './app.module';
 import { Incident } from './persistence/incident.entity';
 import { Initial1764000000000 } from './persistence/migrations/1764000000000-initial';
 import { AlertStatus1764100000000 } from './persistence/migrations/1764100000000-alert-status';
+import { LeanOutbox1764200000000 } from './persistence/migrations/1764200000000-lean-outbox';
 
 export const service: ServiceDefinition<BaseConfig> = {
   info: {
@@ -13,6 +14,6 @@ export const service: ServiceDefinition<BaseConfig> = {
   },
   config: BaseConfig,
   entities: [Incident],
-  migrations: [Initial1764000000000, AlertStatus1764100000000],
+  migrations: [Initial1764000000000, AlertStatus1764100000000, LeanOutbox1764200000000],
   module: (platform) => TriageModule.register(platform),
 };

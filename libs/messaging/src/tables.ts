@@ -40,6 +40,21 @@ export function messagingTablesV1(schema: string): { up: string[]; down: string[
   };
 }
 
+/**
+ * Since the relay deletes published rows, the outbox holds only what is waiting: its primary key
+ * orders it, and the event-id and unpublished indexes are work on every event for nothing.
+ */
+export function leanOutboxV2(schema: string): { up: string[]; down: string[] } {
+  const s = `"${schema}"`;
+  return {
+    up: [`ALTER TABLE ${s}.outbox DROP CONSTRAINT outbox_event_id_key`, `DROP INDEX ${s}.outbox_unpublished`],
+    down: [
+      `ALTER TABLE ${s}.outbox ADD CONSTRAINT outbox_event_id_key UNIQUE (event_id)`,
+      `CREATE INDEX outbox_unpublished ON ${s}.outbox (seq) WHERE published_at IS NULL`,
+    ],
+  };
+}
+
 export function outboxChannel(schema: string): string {
   return `${schema}_outbox`;
 }
