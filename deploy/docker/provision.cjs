@@ -21,15 +21,20 @@ const say = (msg) => process.stdout.write(`${JSON.stringify({ level: 'info', tim
 async function topics() {
   const { BaseConfig, parseConfig } = dist('libs/platform/src/config.js');
   const { createAdmin, provisionTopics, vigilTopics } = dist('libs/messaging/src/kafka.js');
+  const { kafkaSettingsOf } = dist('libs/platform/src/runtime.js');
   const schema = BaseConfig.pick({
     KAFKA_BROKERS: true,
     KAFKA_CLIENT_ID: true,
+    KAFKA_TLS: true,
+    KAFKA_SASL_MECHANISM: true,
+    KAFKA_SASL_USERNAME: true,
+    KAFKA_SASL_PASSWORD: true,
     KAFKA_TOPIC_PARTITIONS: true,
     KAFKA_REPLICATION_FACTOR: true,
     KAFKA_MIN_INSYNC_REPLICAS: true,
   });
   const config = parseConfig('provision', schema);
-  const admin = createAdmin({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? 'vigil-provision' });
+  const admin = createAdmin(kafkaSettingsOf(config, 'vigil-provision'));
   try {
     const settings = {
       partitions: config.KAFKA_TOPIC_PARTITIONS,

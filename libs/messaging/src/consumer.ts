@@ -5,7 +5,7 @@ import { contextFromHeaders, inSpan, SpanKind } from '@vigil/telemetry';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
 import { backoff, isTransientInfrastructureError, sleep } from './errors';
-import type { KafkaSettings, StringProducer } from './kafka';
+import { connectionOptions, type KafkaSettings, type StringProducer } from './kafka';
 
 type StringMessage = Message<string, string, string, string>;
 
@@ -79,7 +79,7 @@ export class EventConsumer {
     const { kafka, groupId, topics } = this.options;
     this.consumer = new Consumer({
       clientId: `${kafka.clientId}-consumer`,
-      bootstrapBrokers: kafka.brokers,
+      ...connectionOptions(kafka),
       groupId,
       deserializers: stringDeserializers,
       autocommit: false,

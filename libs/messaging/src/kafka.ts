@@ -4,6 +4,18 @@ import { allTopics, deadLetterTopicOf } from '@vigil/contracts';
 export interface KafkaSettings {
   brokers: string[];
   clientId: string;
+  /** TLS to the brokers (system CAs). */
+  tls?: boolean;
+  sasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string };
+}
+
+/** Connection options every client of ours shares: TLS and SASL when configured. */
+export function connectionOptions(settings: KafkaSettings) {
+  return {
+    bootstrapBrokers: settings.brokers,
+    ...(settings.tls ? { tls: {} } : {}),
+    ...(settings.sasl ? { sasl: settings.sasl } : {}),
+  };
 }
 
 export interface TopicSettings {
@@ -18,7 +30,7 @@ export type StringProducer = Producer<string, string, string, string>;
 export function createProducer(settings: KafkaSettings): StringProducer {
   return new Producer({
     clientId: settings.clientId,
-    bootstrapBrokers: settings.brokers,
+    ...connectionOptions(settings),
     serializers: stringSerializers,
     idempotent: true,
     acks: -1,
@@ -29,7 +41,7 @@ export function createProducer(settings: KafkaSettings): StringProducer {
 }
 
 export function createAdmin(settings: KafkaSettings): Admin {
-  return new Admin({ clientId: `${settings.clientId}-admin`, bootstrapBrokers: settings.brokers, retries: 2 });
+  return new Admin({ clientId: `${settings.clientId}-admin`, ...connectionOptions(settings), retries: 2 });
 }
 
 /** Every Vigil topic and its dead-letter topic. */

@@ -30,6 +30,7 @@ describe(parseConfig.name, () => {
       KAFKA_TOPICS_CREATE: false,
       KAFKA_TOPIC_PARTITIONS: 6,
       KAFKA_REPLICATION_FACTOR: 3,
+      KAFKA_TLS: false,
       KAFKA_MIN_INSYNC_REPLICAS: 2,
       LOG_LEVEL: 'info',
       HTTP_BODY_LIMIT_BYTES: 1024 * 1024,
@@ -195,5 +196,22 @@ describe('parseConfig, empty variables', () => {
 
   it('reports an empty required variable as missing', () => {
     expect(() => parseConfig('intake', BaseConfig, { ...base, DATABASE_URL: '' })).toThrow(/DATABASE_URL: is required but not set/);
+  });
+});
+
+describe('parseConfig, Kafka authentication', () => {
+  const base = { PORT: '8080', DATABASE_URL: 'postgres://u:p@db:5432/vigil', KAFKA_BROKERS: 'k:9093' };
+
+  it('takes TLS and SASL settings', () => {
+    const config = parseConfig('intake', BaseConfig, { ...base, KAFKA_TLS: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'vigil', KAFKA_SASL_PASSWORD: 's3cret' });
+    expect(config).toMatchObject({ KAFKA_TLS: true, KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'vigil' });
+  });
+
+  it('names the credentials a SASL mechanism needs', () => {
+    expect(() => parseConfig('intake', BaseConfig, { ...base, KAFKA_SASL_MECHANISM: 'plain' })).toThrow(/KAFKA_SASL_USERNAME: is required when KAFKA_SASL_MECHANISM is set[\s\S]*KAFKA_SASL_PASSWORD/);
+  });
+
+  it('refuses an unknown mechanism', () => {
+    expect(() => parseConfig('intake', BaseConfig, { ...base, KAFKA_SASL_MECHANISM: 'kerberos' })).toThrow(/KAFKA_SASL_MECHANISM/);
   });
 });

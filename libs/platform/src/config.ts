@@ -18,6 +18,13 @@ export const BaseConfig = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   KAFKA_BROKERS: brokerList,
   KAFKA_CLIENT_ID: z.string().min(1).optional(),
+  KAFKA_TLS: flag.default(false).describe('connect to the brokers over TLS'),
+  KAFKA_SASL_MECHANISM: z
+    .enum(['plain', 'scram-sha-256', 'scram-sha-512'])
+    .optional()
+    .describe('SASL authentication with the brokers; needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD'),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional().meta({ sensitive: true }),
   MIGRATIONS_RUN: flag.default(false).describe('run this service\'s migrations at start'),
   KAFKA_TOPICS_CREATE: flag.default(false).describe('create missing topics at start'),
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
@@ -43,7 +50,13 @@ export function parseConfig<S extends z.ZodType>(service: string, schema: S, env
   // An empty variable is an unset one: its default applies, or it is reported as missing.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = schema.safeParse(present);
-  if (result.success) return result.data;
+  if (result.success) {
+    // Rules across variables (kept out of the schema so that services can extend it).
+    const data = result.data as Record<string, unknown>;
+    const missing = data.KAFKA_SASL_MECHANISM ? ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'].filter((n) => !data[n]) : [];
+    if (missing.length === 0) return result.data;
+    throw new ConfigError(service, missing.map((n) => `${n}: is required when KAFKA_SASL_MECHANISM is set`));
+  }
   throw new ConfigError(
     service,
     result.error.issues.map((i) => {

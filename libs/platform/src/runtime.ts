@@ -9,6 +9,25 @@ import { runMigrationsExclusively } from './persistence';
  * What every service holds at run time: its DataSource, a Kafka producer and admin client, and
  * the outbox relay. Created once at boot; closed in order at shutdown.
  */
+/** Kafka connection settings from the validated configuration: brokers, client id, TLS, SASL. */
+export function kafkaSettingsOf(
+  config: Pick<BaseConfig, 'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID' | 'KAFKA_TLS' | 'KAFKA_SASL_MECHANISM' | 'KAFKA_SASL_USERNAME' | 'KAFKA_SASL_PASSWORD'>,
+  defaultClientId: string,
+): KafkaSettings {
+  return {
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.KAFKA_CLIENT_ID ?? defaultClientId,
+    tls: config.KAFKA_TLS,
+    sasl: config.KAFKA_SASL_MECHANISM
+      ? {
+          mechanism: config.KAFKA_SASL_MECHANISM.toUpperCase() as 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512',
+          username: config.KAFKA_SASL_USERNAME!,
+          password: config.KAFKA_SASL_PASSWORD!,
+        }
+      : undefined,
+  };
+}
+
 export class ServiceRuntime {
   readonly kafka: KafkaSettings;
   readonly producer: StringProducer;
@@ -22,7 +41,7 @@ export class ServiceRuntime {
     readonly dataSource: DataSource,
     readonly logger: Logger,
   ) {
-    this.kafka = { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? `vigil-${service}` };
+    this.kafka = kafkaSettingsOf(config, `vigil-${service}`);
     this.producer = createProducer(this.kafka);
     this.admin = createAdmin(this.kafka);
     this.relay = new OutboxRelay({
