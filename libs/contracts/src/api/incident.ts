@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IncidentSnapshot } from '../events/incidents';
-import { IncidentPhase, ResponderRole, Timestamp } from '../vocabulary';
+import { TaskCreatedV1 } from '../events/tasks';
+import { IncidentPhase, Timestamp } from '../vocabulary';
 
 const Actor = z.string().trim().min(1).max(200).describe('who does it (user name or e-mail)');
 const Reason = z.string().trim().min(1).max(2000);
@@ -43,19 +44,8 @@ export const Page = <T extends z.ZodType>(item: T, id: string) =>
 
 export const IncidentPage = Page(IncidentView, 'IncidentPage');
 
-export const TaskView = z
-  .object({
-    taskId: z.uuid(),
-    incidentId: z.uuid(),
-    playbook: z.string(),
-    phase: IncidentPhase,
-    title: z.string(),
-    role: ResponderRole,
-    status: z.enum(['open', 'done', 'cancelled']),
-    dueAt: Timestamp.nullable(),
-    createdAt: Timestamp,
-  })
-  .meta({ id: 'Task' });
+/** A task as the API shows it: the same fields as the event that announced it. */
+export const TaskView = TaskCreatedV1.schema.extend({}).meta({ id: 'Task' });
 export const TaskList = z.object({ items: z.array(TaskView) }).meta({ id: 'TaskList' });
 
 export const DeliveryView = z.object({
