@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { createIntegration, freePort, http, INTAKE_ADMIN_TOKEN, readTopic, serveStack, startService, type ServiceProcess } from './support/harness';
+import type { Client } from 'pg';
+import { createIntegration, freePort, http, INTAKE_ADMIN_TOKEN, readTopic, serveStack, startService, withDatabase as withIntakeDatabase, type ServiceProcess } from './support/harness';
 
 /**
  * Intake on its own, over a real database and broker: keys, deduplication, idempotency, formats.
@@ -19,15 +19,7 @@ describe('intake', () => {
   let databaseUrl: string;
   let brokers: string;
 
-  const withDatabase = async <T>(fn: (db: Client) => Promise<T>): Promise<T> => {
-    const db = new Client({ connectionString: databaseUrl });
-    await db.connect();
-    try {
-      return await fn(db);
-    } finally {
-      await db.end();
-    }
-  };
+  const withDatabase = <T>(fn: (db: Client) => Promise<T>) => withIntakeDatabase(fn, databaseUrl);
 
   beforeAll(async () => {
     const work = mkdtempSync(join(tmpdir(), 'vigil-intake-'));

@@ -8,7 +8,7 @@ import { build } from '../../tools/build.mjs';
 import { startKafka } from '../../tools/stack/kafka.mjs';
 import { freePort } from '../../tools/stack/ports.mjs';
 import { startPostgres } from '../../tools/stack/postgres.mjs';
-import { provisionDatabase, provisionKafkaTopics, root, servicePasswords } from '../../tools/stack/provision.mjs';
+import { provisionDatabase, provisionKafkaTopics, root, localCredentials } from '../../tools/stack/provision.mjs';
 
 export default async function globalSetup() {
   const started = Date.now();
@@ -39,7 +39,7 @@ export default async function globalSetup() {
     stops.push(kafka.stop);
     brokers = kafka.brokers;
   }
-  const urls = await provisionDatabase(adminUrl, servicePasswords(join(work, 'credentials.json')));
+  const urls = await provisionDatabase(adminUrl, localCredentials(join(work, 'credentials.json')));
   await provisionKafkaTopics(brokers, { partitions: 3, replicationFactor: 1, minInsyncReplicas: 1 });
   Object.assign(process.env, {
     VIGIL_TEST_ADMIN_DATABASE_URL: adminUrl,

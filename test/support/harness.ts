@@ -217,8 +217,9 @@ export async function readTopic<T>(
   }
 }
 
-export async function withDatabase<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: testEnv().adminUrl });
+/** Runs `fn` with a connection to the test database (or to the one at `url`). */
+export async function withDatabase<T>(fn: (client: Client) => Promise<T>, url = testEnv().adminUrl): Promise<T> {
+  const client = new Client({ connectionString: url });
   await client.connect();
   try {
     return await fn(client);

@@ -18,10 +18,10 @@ function dist(path) {
 }
 
 /**
- * Per-service database passwords: random, kept in a git-ignored file next to the data so that a
- * second start finds the same roles working.
+ * Local credentials (per-service database passwords, intake's admin token and key pepper):
+ * random, kept in a git-ignored file next to the data so that a second start finds them working.
  */
-export function servicePasswords(file) {
+export function localCredentials(file) {
   const stored = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   const secret = () => randomBytes(24).toString('base64url');
   let changed = false;

@@ -9,7 +9,7 @@ import { build } from '../build.mjs';
 import { startKafka } from './kafka.mjs';
 import { startPostgres } from './postgres.mjs';
 import { assertPortFree } from './ports.mjs';
-import { ensureLocalApiKey, provisionDatabase, provisionKafkaTopics, root, SERVICES, servicePasswords } from './provision.mjs';
+import { ensureLocalApiKey, provisionDatabase, provisionKafkaTopics, root, SERVICES, localCredentials } from './provision.mjs';
 
 const require = createRequire(import.meta.url);
 const { startServiceProcess } = require('./services.cjs');
@@ -115,7 +115,7 @@ async function main() {
 
   say('provisioning database roles and schemas, and Kafka topics…');
   const credentialsFile = join(dataDir, 'credentials.json');
-  const credentials = servicePasswords(credentialsFile);
+  const credentials = localCredentials(credentialsFile);
   const urls = await provisionDatabase(adminUrl, credentials);
   const single = !env.KAFKA_BROKERS;
   const created = await provisionKafkaTopics(brokers, {

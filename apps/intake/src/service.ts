@@ -32,7 +32,7 @@ export const service: ServiceDefinition<IntakeConfig> = {
   kafkaRequiredForReadiness: false,
   // Per-integration rate limit (per replica), keyed by the key's prefix; the body is parsed by
   // then (preHandler), so PagerDuty's routing_key counts too. 429 with Retry-After.
-  configure: async (app, config) => {
+  configure: async (app) => {
     const registry = app.get(IntegrationRegistry);
     await app.register(rateLimit, {
       global: true,
@@ -51,6 +51,5 @@ export const service: ServiceDefinition<IntakeConfig> = {
       addHeadersOnExceeding: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': true },
       addHeaders: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': true, 'retry-after': true },
     });
-    void config;
   },
 };

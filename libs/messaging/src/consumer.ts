@@ -113,10 +113,6 @@ export class EventConsumer {
     await this.consumer?.close(true).catch(() => undefined);
   }
 
-  isRunning(): boolean {
-    return !!this.stream && !this.stopping;
-  }
-
   /**
    * Consumes until stopped. If the broker goes away for longer than the client's own retries, the
    * consumer is rebuilt and rejoins its group, resuming from the last committed offsets.

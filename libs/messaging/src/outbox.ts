@@ -4,7 +4,7 @@ import { contextFromHeaders, currentTraceHeaders, inSpan, SpanKind } from '@vigi
 import { Client } from 'pg';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
-import { backoff, sleep } from './errors';
+import { backoff } from './errors';
 import type { StringProducer } from './kafka';
 import { outboxChannel } from './tables';
 
@@ -18,12 +18,7 @@ export async function enqueueEvent(
   event: CloudEvent,
   route: { topic: string; key: string },
 ): Promise<void> {
-  const headers = { ...toKafkaHeaders(event), ...currentTraceHeaders() };
-  await manager.query(
-    `INSERT INTO "${schema}".outbox (event_id, topic, message_key, event_type, headers, payload)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
-    [event.id, route.topic, route.key, event.type, JSON.stringify(headers), JSON.stringify(event.data)],
-  );
+  await enqueueEvents(manager, schema, [{ event, ...route }]);
 }
 
 export interface OutboxItem {
@@ -260,4 +255,3 @@ export class OutboxRelay {
   }
 }
 
-export { sleep };

@@ -78,8 +78,7 @@ export class PlatformModule {
     const runtimeProvider: Provider = {
       provide: ServiceRuntime,
       useFactory: async () => {
-        const runtime = new ServiceRuntime(options.service, options.config, options.dataSource, options.logger);
-        runtime.kafkaRequiredForReadiness = options.kafkaRequiredForReadiness ?? true;
+        const runtime = new ServiceRuntime(options.service, options.config, options.dataSource, options.logger, options.kafkaRequiredForReadiness);
         await runtime.prepare();
         return runtime;
       },

@@ -33,13 +33,14 @@ export class ServiceRuntime {
   readonly producer: StringProducer;
   readonly admin: Admin;
   readonly relay: OutboxRelay;
-  kafkaRequiredForReadiness = true;
 
   constructor(
     readonly service: string,
     readonly config: BaseConfig,
     readonly dataSource: DataSource,
     readonly logger: Logger,
+    /** false: readiness reports Kafka but does not fail on it (a service whose outbox buffers). */
+    readonly kafkaRequiredForReadiness = true,
   ) {
     this.kafka = kafkaSettingsOf(config, `vigil-${service}`);
     this.producer = createProducer(this.kafka);

@@ -1,4 +1,3 @@
-import { metrics } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -72,8 +71,4 @@ export function prometheusExporter(): PrometheusExporter {
 export async function shutdownTelemetry(): Promise<void> {
   await sdk?.shutdown().catch(() => undefined);
   sdk = undefined;
-}
-
-export function meter(name = 'vigil') {
-  return metrics.getMeter(name);
 }

@@ -1,5 +1,5 @@
 import { AffectedAsset, CanonicalAlert } from '@vigil/contracts';
-import type { FieldError } from '@vigil/platform';
+import type { FieldError } from '@vigil/contracts';
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { z } from 'zod';

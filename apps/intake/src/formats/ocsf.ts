@@ -1,4 +1,4 @@
-import type { FieldError } from '@vigil/platform';
+import type { FieldError } from '@vigil/contracts';
 import { z } from 'zod';
 import {
   LIMITS,

@@ -1,4 +1,4 @@
-import type { FieldError } from '@vigil/platform';
+import type { FieldError } from '@vigil/contracts';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { LIMITS, Labels, hostAsset, isRecord, isoTime, neverThrow, oneLine, stringify, text, toSignal, truncate, uniqueAssets, zodErrors } from './common';

@@ -1,5 +1,5 @@
 import type { CanonicalAlert } from '@vigil/contracts';
-import type { FieldError } from '@vigil/platform';
+import type { FieldError } from '@vigil/contracts';
 
 /** What a detection tool asks of an alert, in PagerDuty's terms. */
 export type AlertAction = 'trigger' | 'acknowledge' | 'resolve';

@@ -259,9 +259,14 @@ export class SignalWriter implements OnApplicationShutdown {
     const a = signal.alert;
     const exercise = a.exercise ?? false;
     const base = { source: '/vigil/intake', subject: a.dedupKey, time: pending.receivedAt };
-    // Changes to an alert created earlier in this same flush go straight into its insert row.
-    const row: Partial<AlertRow> & { id: string } = created.get(step.alertId) ?? changed.get(step.alertId) ?? { id: step.alertId };
-    if (!created.has(step.alertId) && step.outcome !== 'created') changed.set(step.alertId, row);
+    const id = step.alertId;
+    // What a later step changes: the insert row of an alert created earlier in this same flush, or
+    // the update row of an alert that was already open.
+    const update = (fields: Partial<AlertRow>) => {
+      const row = created.get(id) ?? changed.get(id) ?? { id };
+      if (!created.has(id)) changed.set(id, row);
+      Object.assign(row, fields);
+    };
     switch (step.outcome) {
       case 'created': {
         const occurredAt = a.occurredAt ? new Date(a.occurredAt).toISOString() : at;
@@ -308,16 +313,16 @@ export class SignalWriter implements OnApplicationShutdown {
         });
       }
       case 'deduplicated':
-        Object.assign(row, { occurrences: step.occurrences, last_seen_at: at });
+        update({ occurrences: step.occurrences, last_seen_at: at });
         return createEvent(AlertRepeatedV1, {
           ...base,
           data: { alertId: step.alertId, dedupKey: a.dedupKey, occurrences: step.occurrences, lastSeenAt: at, severity: a.severity, exercise },
         });
       case 'acknowledged':
-        Object.assign(row, { status: 'acknowledged', acknowledged_at: at });
+        update({ status: 'acknowledged', acknowledged_at: at });
         return createEvent(AlertAcknowledgedV1, { ...base, data: { alertId: step.alertId, dedupKey: a.dedupKey, acknowledgedAt: at, exercise } });
       case 'resolved':
-        Object.assign(row, { status: 'resolved', resolved_at: at });
+        update({ status: 'resolved', resolved_at: at });
         return createEvent(AlertResolvedV1, { ...base, data: { alertId: step.alertId, dedupKey: a.dedupKey, resolvedAt: at, exercise } });
     }
   }

@@ -1,8 +1,9 @@
-import type { CloudEvent } from '@vigil/contracts';
+import { Topics, type CloudEvent } from '@vigil/contracts';
 import { enqueueEvent } from '@vigil/messaging';
 import { Problem } from '@vigil/platform';
 import type { DataSource, EntityManager } from 'typeorm';
-import { Incident } from '../persistence/incident.entity';
+import { lockIncident } from '../incidents/incident-writes';
+import type { Incident } from '../persistence/incident.entity';
 
 export interface HistoryEntry {
   actor: string;
@@ -23,11 +24,7 @@ export async function changeIncident(
   change: (incident: Incident, manager: EntityManager) => { history: HistoryEntry; event: (incident: Incident) => CloudEvent } | null,
 ): Promise<Incident> {
   return dataSource.transaction(async (manager) => {
-    const incident = await manager
-      .createQueryBuilder(Incident, 'i')
-      .setLock('pessimistic_write')
-      .where('i.id = :id', { id: incidentId })
-      .getOne();
+    const incident = await lockIncident(manager, incidentId);
     if (!incident) throw Problem.notFound(`Incident ${incidentId}`);
     const outcome = change(incident, manager);
     if (!outcome) return incident; // nothing changed (an idempotent repeat)
@@ -41,7 +38,7 @@ export async function changeIncident(
       [incident.id, h.actor, h.action, h.fromPhase ?? null, h.toPhase ?? null, h.effectiveAt ?? null, h.reason ?? null],
     );
     const event = outcome.event(incident);
-    await enqueueEvent(manager, 'triage', event, { topic: 'vigil.incidents.v1', key: incident.id });
+    await enqueueEvent(manager, 'triage', event, { topic: Topics.incidents, key: incident.id });
     return incident;
   });
 }

@@ -15,3 +15,23 @@ export const ProblemDetails = z
   .loose()
   .meta({ id: 'ProblemDetails' });
 export type ProblemDetails = z.infer<typeof ProblemDetails>;
+
+export interface FieldError {
+  /** JSON Pointer into the request body, e.g. `/assets/0/ip`. */
+  pointer: string;
+  detail: string;
+}
+
+const pointerOf = (path: PropertyKey[]) => path.map((p) => '/' + String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+
+/**
+ * One field error per bad field, pointing into the request body below `base` (a JSON Pointer,
+ * e.g. `/alerts/3` for an item of a batch); an unknown key is reported at its own pointer.
+ */
+export function zodIssuesToFieldErrors(error: z.ZodError, base = ''): FieldError[] {
+  return error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ pointer: base + pointerOf([...issue.path, key]), detail: 'is not a known field' }))
+      : [{ pointer: base + pointerOf(issue.path), detail: issue.message }],
+  );
+}

@@ -1,14 +1,9 @@
 import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
+import { type FieldError } from '@vigil/contracts';
 import { isTransientInfrastructureError } from '@vigil/messaging';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { z } from 'zod';
 
-export interface FieldError {
-  /** JSON Pointer into the request body, e.g. `/assets/0/ip`. */
-  pointer: string;
-  detail: string;
-}
 
 /** An RFC 9457 problem, thrown by handlers and rendered as application/problem+json. */
 export class Problem extends Error {
@@ -31,9 +26,8 @@ export class Problem extends Error {
   }
 }
 
-const pointerOf = (path: PropertyKey[]) => path.map((p) => '/' + String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
 
-/** One field error per bad field; an unknown key is reported at its own pointer. */
+
 /**
  * An error answered in another API's own shape, where compatibility requires it (e.g. PagerDuty's
  * `{status: "invalid event", …}`), instead of problem+json.
@@ -45,14 +39,6 @@ export class ForeignErrorResponse extends Error {
   ) {
     super(`HTTP ${status}`);
   }
-}
-
-export function zodIssuesToFieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.flatMap((issue) =>
-    issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({ pointer: pointerOf([...issue.path, key]), detail: 'is not a known field' }))
-      : [{ pointer: pointerOf(issue.path), detail: issue.message }],
-  );
 }
 
 const TYPE_BASE = 'https://vigil.dev/problems/';
@@ -145,3 +131,6 @@ export class ProblemFilter implements ExceptionFilter {
     sendProblem(http.getResponse<FastifyReply>(), http.getRequest<FastifyRequest>(), toProblem(error, this.logger));
   }
 }
+
+// Field errors are part of the problem contract; re-exported for the HTTP layer's callers.
+export { zodIssuesToFieldErrors, type FieldError } from '@vigil/contracts';

@@ -1,18 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import {
-  AlertReceivedV1,
-  createEvent,
-  IncidentAlertAttachedV1,
-  IncidentOpenedV1,
-  type CloudEvent,
-  type EventData,
-} from '@vigil/contracts';
-import { enqueueEvent } from '@vigil/messaging';
+import { AlertReceivedV1, IncidentAlertAttachedV1, IncidentOpenedV1, type CloudEvent, type EventData } from '@vigil/contracts';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { mostSevere, severityFromAlert } from '../../classification/severity';
+import { severityFromAlert } from '../../classification/severity';
+import { countOccurrence, publishIncidentEvent } from '../../incidents/incident-writes';
 import { TERMINAL_PHASES } from '../../lifecycle/phases';
-import { Incident, toSnapshot } from '../../persistence/incident.entity';
+import { Incident } from '../../persistence/incident.entity';
 
 type AlertReceived = EventData<typeof AlertReceivedV1>;
 
@@ -40,13 +33,7 @@ export class OpenOrAttachHandler {
     let incident: Incident;
     if (open) {
       incident = open;
-      incident.alertCount += 1;
-      incident.version += 1;
-      incident.severity = mostSevere(incident.severity, severityFromAlert(alert.severity));
-      const occurredAt = new Date(alert.occurredAt);
-      if (occurredAt < incident.occurredAt) incident.occurredAt = occurredAt;
-      incident.updatedAt = now;
-      await manager.save(incident);
+      await countOccurrence(manager, incident, alert);
     } else {
       incident = manager.create(Incident, {
         id: randomUUID(),
@@ -76,12 +63,6 @@ export class OpenOrAttachHandler {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [alert.alertId, incident.id, alert.dedupKey, alert.title, alert.source, alert.severity, alert.occurredAt, alert.receivedAt],
     );
-    const definition = open ? IncidentAlertAttachedV1 : IncidentOpenedV1;
-    const outgoing = createEvent(definition, {
-      source: '/vigil/triage',
-      subject: incident.id,
-      data: { incident: toSnapshot(incident), alert: alertRef },
-    });
-    await enqueueEvent(manager, 'triage', outgoing, { topic: definition.topic, key: incident.id });
+    await publishIncidentEvent(manager, open ? IncidentAlertAttachedV1 : IncidentOpenedV1, incident, { alert: alertRef });
   }
 }

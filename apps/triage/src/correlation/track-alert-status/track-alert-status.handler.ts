@@ -1,17 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import {
-  AlertAcknowledgedV1,
-  AlertRepeatedV1,
-  AlertResolvedV1,
-  createEvent,
-  IncidentAlertAttachedV1,
-  type CloudEvent,
-  type EventData,
-} from '@vigil/contracts';
-import { enqueueEvent } from '@vigil/messaging';
+import { AlertAcknowledgedV1, AlertRepeatedV1, AlertResolvedV1, IncidentAlertAttachedV1, type CloudEvent, type EventData } from '@vigil/contracts';
 import type { EntityManager } from 'typeorm';
-import { mostSevere, severityFromAlert } from '../../classification/severity';
-import { Incident, toSnapshot } from '../../persistence/incident.entity';
+import { countOccurrence, lockIncident, publishIncidentEvent } from '../../incidents/incident-writes';
 
 interface LinkRow {
   incident_id: string;
@@ -41,26 +31,12 @@ export class TrackAlertStatusHandler {
       case AlertRepeatedV1.type: {
         const d = event.data as EventData<typeof AlertRepeatedV1>;
         await manager.query(`UPDATE triage.incident_alerts SET occurrences = $2, last_seen_at = $3 WHERE alert_id = $1`, [alertId, d.occurrences, d.lastSeenAt]);
-        const incident = await manager
-          .createQueryBuilder(Incident, 'i')
-          .setLock('pessimistic_write')
-          .where('i.id = :id', { id: link.incident_id })
-          .getOne();
+        const incident = await lockIncident(manager, link.incident_id);
         if (!incident) return;
-        incident.alertCount += 1;
-        incident.severity = mostSevere(incident.severity, severityFromAlert(d.severity));
-        incident.version += 1;
-        incident.updatedAt = new Date();
-        await manager.save(incident);
-        const attached = createEvent(IncidentAlertAttachedV1, {
-          source: '/vigil/triage',
-          subject: incident.id,
-          data: {
-            incident: toSnapshot(incident),
-            alert: { alertId, dedupKey: link.dedup_key, title: link.title, source: link.source, receivedAt: d.lastSeenAt },
-          },
+        await countOccurrence(manager, incident, { severity: d.severity });
+        await publishIncidentEvent(manager, IncidentAlertAttachedV1, incident, {
+          alert: { alertId, dedupKey: link.dedup_key, title: link.title, source: link.source, receivedAt: d.lastSeenAt },
         });
-        await enqueueEvent(manager, 'triage', attached, { topic: IncidentAlertAttachedV1.topic, key: incident.id });
         return;
       }
       case AlertAcknowledgedV1.type:
