@@ -31,8 +31,8 @@ export default [
     },
   },
   {
-    // Integration tests of a library may use the shared test harness under test/support.
-    files: ['libs/**/test/**/*.int-spec.ts'],
+    // Integration tests of a library or a service may use the shared test harness under test/support.
+    files: ['libs/**/test/**/*.int-spec.ts', 'apps/**/test/**/*.int-spec.ts'],
     rules: { '@nx/enforce-module-boundaries': 'off' },
   },
 ];

@@ -3,6 +3,7 @@ import {
   createIntegration,
   eventually,
   http,
+  incidentAction,
   kafkaProducer,
   readTopic,
   SERVICES,
@@ -142,8 +143,8 @@ describe('Vigil spine (five services, real Kafka and PostgreSQL)', () => {
     const incident = await incidentOf(dedupKey);
     const path = `${url('triage')}/v1/incidents/${incident.incidentId}`;
 
-    expect((await http('POST', `${path}/acknowledge`, { actor: 'alice@soc.example' })).status).toBe(200);
-    const illegal = await http('POST', `${path}/transition`, { to: 'contained' });
+    expect((await incidentAction(path, 'acknowledge', { actor: 'alice@soc.example' })).status).toBe(200);
+    const illegal = await incidentAction(path, 'transition', { to: 'contained' });
     expect(illegal.status).toBe(409);
     expect(illegal.headers.get('content-type')).toContain('application/problem+json');
     expect(illegal.json.allowedTransitions).toEqual(['triaged', 'false_positive']);
@@ -151,7 +152,7 @@ describe('Vigil spine (five services, real Kafka and PostgreSQL)', () => {
 
     let final: any;
     for (const to of ['triaged', 'contained', 'eradicated', 'recovered']) {
-      const res = await http('POST', `${path}/transition`, { to, actor: 'bob@soc.example' });
+      const res = await incidentAction(path, 'transition', { to, actor: 'bob@soc.example' });
       expect(res.status).toBe(200);
       final = res.json;
     }
@@ -196,20 +197,20 @@ describe('Vigil spine (five services, real Kafka and PostgreSQL)', () => {
     const path = `${url('triage')}/v1/incidents/${incident.incidentId}`;
     const ackAt = new Date(Date.now() - 600_000).toISOString();
 
-    const noReason = await http('POST', `${path}/acknowledge`, { actor: 'carol', at: ackAt });
+    const noReason = await incidentAction(path, 'acknowledge', { actor: 'carol', at: ackAt });
     expect(noReason.status).toBe(400);
     expect(noReason.json.errors).toEqual([{ pointer: '/reason', detail: 'a backdated acknowledgement needs a reason' }]);
-    const future = await http('POST', `${path}/acknowledge`, { actor: 'carol', at: new Date(Date.now() + 3_600_000).toISOString(), reason: 'typo' });
+    const future = await incidentAction(path, 'acknowledge', { actor: 'carol', at: new Date(Date.now() + 3_600_000).toISOString(), reason: 'typo' });
     expect(future.status).toBe(400);
 
-    const ack = await http('POST', `${path}/acknowledge`, { actor: 'carol', at: ackAt, reason: 'acknowledged by phone before the ticket existed' });
+    const ack = await incidentAction(path, 'acknowledge', { actor: 'carol', at: ackAt, reason: 'acknowledged by phone before the ticket existed' });
     expect(ack.status).toBe(200);
     expect(ack.json.timestamps.acknowledgedAt).toBe(ackAt);
-    const again = await http('POST', `${path}/acknowledge`, { actor: 'dave' });
+    const again = await incidentAction(path, 'acknowledge', { actor: 'dave' });
     expect(again.json.timestamps.acknowledgedAt).toBe(ackAt); // the first acknowledgement stands
 
     const triagedAt = new Date(Date.now() - 300_000).toISOString();
-    const triaged = await http('POST', `${path}/transition`, { to: 'triaged', actor: 'carol', at: triagedAt, reason: 'triaged on the phone' });
+    const triaged = await incidentAction(path, 'transition', { to: 'triaged', actor: 'carol', at: triagedAt, reason: 'triaged on the phone' });
     expect(triaged.status).toBe(200);
 
     const timeline = await eventually(async () => {
@@ -249,7 +250,7 @@ describe('Vigil spine (five services, real Kafka and PostgreSQL)', () => {
   it('keeps one trace from the HTTP request through Kafka and every consumer to the database', async () => {
     const traceId = randomUUID().replace(/-/g, '');
     const { dedupKey } = await postAlert(
-      { title: 'Trace me', source: 'test', severity: 'info', dedupKey: `trace-${traceId}` },
+      { title: 'Trace me', source: 'test', severity: 'low', dedupKey: `trace-${traceId}` },
       { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
     );
     const incident = await incidentOf(dedupKey);
@@ -311,7 +312,7 @@ describe('Vigil spine (five services, real Kafka and PostgreSQL)', () => {
     }, 60_000);
     expect(rows.every((r) => r.alert_count === 1)).toBe(true);
     const attached = await withDatabase((db) =>
-      db.query('SELECT count(*)::int AS n FROM triage.incident_alerts WHERE dedup_key = ANY($1)', [keys]),
+      db.query('SELECT count(*)::int AS n FROM triage.alerts WHERE dedup_key = ANY($1)', [keys]),
     );
     expect(attached.rows[0].n).toBe(keys.length);
     // Downstream too: each incident got exactly one set of tasks.

@@ -140,6 +140,15 @@ export async function http(method: string, url: string, body?: unknown, headers:
   return { status: response.status, headers: response.headers, json, text };
 }
 
+/**
+ * An analyst's change to an incident (`path` is the incident's URL): reads its ETag first and
+ * sends it as If-Match, as a client of the triage API does.
+ */
+export async function incidentAction(path: string, action: string, body: unknown) {
+  const current = await http('GET', path);
+  return http('POST', `${path}/${action}`, body, { 'if-match': current.headers.get('etag') ?? '' });
+}
+
 export interface RecordedRequest {
   path: string;
   headers: IncomingHttpHeaders;

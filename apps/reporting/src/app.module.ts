@@ -1,12 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import {
-  EventCatalog,
-  IncidentAcknowledgedV1,
-  IncidentAlertAttachedV1,
-  IncidentOpenedV1,
-  IncidentPhaseChangedV1,
-  Topics,
-} from '@vigil/contracts';
+import { EventCatalog, Topics } from '@vigil/contracts';
 import type { EventHandler } from '@vigil/messaging';
 import { eventConsumerProvider } from '@vigil/platform';
 import { IncidentClockProjector } from './metrics/incident-clock/incident-clock.projector';
@@ -15,12 +8,8 @@ import { MetricsSummaryController } from './metrics/summary/metrics-summary.cont
 import { TimelineController } from './timeline/get-timeline/timeline.controller';
 import { RecordTimelineHandler } from './timeline/record-timeline/record-timeline.handler';
 
-const INCIDENT_EVENTS = new Set<string>([
-  IncidentOpenedV1.type,
-  IncidentAlertAttachedV1.type,
-  IncidentAcknowledgedV1.type,
-  IncidentPhaseChangedV1.type,
-]);
+/** Every incident event carries the incident's snapshot, so each one can move its clock. */
+const INCIDENT_EVENTS = new Set<string>(Object.values(EventCatalog).filter((d) => d.topic === Topics.incidents).map((d) => d.type));
 
 @Module({})
 export class ReportingModule {

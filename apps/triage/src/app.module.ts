@@ -1,10 +1,23 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AlertAcknowledgedV1, AlertReceivedV1, AlertRepeatedV1, AlertResolvedV1, Topics } from '@vigil/contracts';
 import { eventConsumerProvider } from '@vigil/platform';
-import { OpenOrAttachHandler } from './correlation/open-or-attach/open-or-attach.handler';
+import { AlertsQueryController } from './alerts/alerts-query.controller';
+import { MoveAlertController } from './alerts/move-alert/move-alert.controller';
+import { PromoteAlertController } from './alerts/promote-alert/promote-alert.controller';
+import { ASSET_CONTROLLERS } from './assets';
+import { ClassifyIncidentController } from './classification/classify-incident/classify-incident.controller';
+import { CorrelateAlertHandler } from './correlation/correlate-alert/correlate-alert.handler';
+import { CorrelationRulesController } from './correlation/rules/correlation-rules.controller';
+import { SuppressionRulesController } from './correlation/suppression-rules/suppression-rules.controller';
 import { TrackAlertStatusHandler } from './correlation/track-alert-status/track-alert-status.handler';
+import { AlertTriage } from './correlation/triage-alert';
+import { AssignIncidentController } from './incidents/assign-incident/assign-incident.controller';
 import { IncidentsQueryController } from './incidents/incidents-query.controller';
+import { LinksController } from './incidents/links/links.controller';
+import { MergeIncidentsController } from './incidents/merge-incidents/merge-incidents.controller';
+import { NotesController } from './incidents/notes/notes.controller';
 import { AcknowledgeIncidentController } from './lifecycle/acknowledge-incident/acknowledge-incident.controller';
+import { CorrectClockController } from './lifecycle/correct-clock/correct-clock.controller';
 import { TransitionIncidentController } from './lifecycle/transition-incident/transition-incident.controller';
 
 @Module({})
@@ -13,15 +26,32 @@ export class TriageModule {
     return {
       module: TriageModule,
       imports: [platform],
-      controllers: [IncidentsQueryController, AcknowledgeIncidentController, TransitionIncidentController],
+      controllers: [
+        IncidentsQueryController,
+        AcknowledgeIncidentController,
+        TransitionIncidentController,
+        CorrectClockController,
+        ClassifyIncidentController,
+        AssignIncidentController,
+        NotesController,
+        LinksController,
+        MergeIncidentsController,
+        MoveAlertController,
+        AlertsQueryController,
+        PromoteAlertController,
+        CorrelationRulesController,
+        SuppressionRulesController,
+        ...ASSET_CONTROLLERS,
+      ],
       providers: [
-        OpenOrAttachHandler,
+        AlertTriage,
+        CorrelateAlertHandler,
         TrackAlertStatusHandler,
         eventConsumerProvider({
           topics: [Topics.alerts],
-          inject: [OpenOrAttachHandler, TrackAlertStatusHandler],
-          handlers: (openOrAttach: OpenOrAttachHandler, trackStatus: TrackAlertStatusHandler) => ({
-            [AlertReceivedV1.type]: (event, manager) => openOrAttach.handle(event, manager),
+          inject: [CorrelateAlertHandler, TrackAlertStatusHandler],
+          handlers: (correlate: CorrelateAlertHandler, trackStatus: TrackAlertStatusHandler) => ({
+            [AlertReceivedV1.type]: (event, manager) => correlate.handle(event, manager),
             [AlertRepeatedV1.type]: (event, manager) => trackStatus.handle(event, manager),
             [AlertAcknowledgedV1.type]: (event, manager) => trackStatus.handle(event, manager),
             [AlertResolvedV1.type]: (event, manager) => trackStatus.handle(event, manager),

@@ -1,19 +1,24 @@
-import { BaseConfig, type ServiceDefinition } from '@vigil/platform';
+import type { ServiceDefinition } from '@vigil/platform';
 import { TriageModule } from './app.module';
+import { registerCsvBodyParser } from './assets';
+import { TriageConfig } from './config';
 import { Incident } from './persistence/incident.entity';
 import { Initial1764000000000 } from './persistence/migrations/1764000000000-initial';
 import { AlertStatus1764100000000 } from './persistence/migrations/1764100000000-alert-status';
 import { LeanOutbox1764200000000 } from './persistence/migrations/1764200000000-lean-outbox';
+import { AnalystWorkbench1764300000000 } from './persistence/migrations/1764300000000-analyst-workbench';
 
-export const service: ServiceDefinition<BaseConfig> = {
+export const service: ServiceDefinition<TriageConfig> = {
   info: {
     name: 'triage',
     title: 'Vigil triage',
     description: 'Turns alerts into incidents and carries them through the NIST SP 800-61 lifecycle.',
     version: '0.1.0',
   },
-  config: BaseConfig,
+  config: TriageConfig,
   entities: [Incident],
-  migrations: [Initial1764000000000, AlertStatus1764100000000, LeanOutbox1764200000000],
+  migrations: [Initial1764000000000, AlertStatus1764100000000, LeanOutbox1764200000000, AnalystWorkbench1764300000000],
   module: (platform) => TriageModule.register(platform),
+  // The asset register imports CSV; every other route takes JSON only.
+  configure: async (app) => registerCsvBodyParser(app),
 };

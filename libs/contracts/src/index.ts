@@ -4,6 +4,8 @@ export * from './envelope';
 export * from './api/alert';
 export * from './api/incident';
 export * from './api/problem';
+export * from './api/asset';
+export * from './api/triage-rules';
 export * from './events/define-event';
 export * from './events/alerts';
 export * from './events/incidents';

@@ -48,6 +48,26 @@ export const ResponderRole = z.enum([
 ]);
 export type ResponderRole = z.infer<typeof ResponderRole>;
 
+/** NIST SP 800-61 functional impact: how much the incident hurts the business's ability to work. */
+export const FunctionalImpact = z.enum(['none', 'low', 'medium', 'high']);
+export type FunctionalImpact = z.infer<typeof FunctionalImpact>;
+
+/** NIST SP 800-61 information impact: what happened to the information involved. */
+export const InformationImpact = z.enum(['none', 'privacy', 'proprietary', 'integrity']);
+export type InformationImpact = z.infer<typeof InformationImpact>;
+
+/** NIST SP 800-61 recoverability: what it takes to recover. */
+export const Recoverability = z.enum(['regular', 'supplemented', 'extended', 'not_recoverable']);
+export type Recoverability = z.infer<typeof Recoverability>;
+
+/** How much an asset matters to the business (asset register, risk assessment). */
+export const AssetCriticality = z.enum(['low', 'medium', 'high', 'critical']);
+export type AssetCriticality = z.infer<typeof AssetCriticality>;
+
+/** The most sensitive data an asset holds. */
+export const DataClassification = z.enum(['public', 'internal', 'confidential', 'restricted']);
+export type DataClassification = z.infer<typeof DataClassification>;
+
 export const ObservableType = z.enum(['ip', 'domain', 'url', 'hash', 'email', 'user', 'hostname', 'file', 'other']);
 export type ObservableType = z.infer<typeof ObservableType>;
 

@@ -1,12 +1,23 @@
-import { createEvent, Topics, type AlertSeverity, type EventData, type EventDefinition, type IncidentSnapshot } from '@vigil/contracts';
+import { createEvent, Topics, type AlertSeverity, type AssetCriticality, type EventData, type EventDefinition, type IncidentCategory, type IncidentSnapshot } from '@vigil/contracts';
 import { enqueueEvent } from '@vigil/messaging';
 import type { EntityManager } from 'typeorm';
-import { mostSevere, severityFromAlert } from '../classification/severity';
+import { functionalImpactFromAlert, moreCritical, severityOf, worseFunctionalImpact, type SeverityMatrix } from '../classification/severity-matrix';
 import { Incident, toSnapshot } from '../persistence/incident.entity';
 
 /** The incident row, locked for the rest of the transaction (every change to an incident takes it). */
 export function lockIncident(manager: EntityManager, incidentId: string): Promise<Incident | null> {
   return manager.createQueryBuilder(Incident, 'i').setLock('pessimistic_write').where('i.id = :id', { id: incidentId }).getOne();
+}
+
+/** Several incidents locked in one order (by id), so that two merges never deadlock. */
+export async function lockIncidents(manager: EntityManager, incidentIds: string[]): Promise<Incident[]> {
+  if (incidentIds.length === 0) return [];
+  return manager
+    .createQueryBuilder(Incident, 'i')
+    .setLock('pessimistic_write')
+    .where('i.id IN (:...ids)', { ids: incidentIds })
+    .orderBy('i.id')
+    .getMany();
 }
 
 /** Enqueues an incident event, carrying the incident's snapshot after the change, keyed by incident. */
@@ -15,27 +26,52 @@ export async function publishIncidentEvent<E extends EventDefinition>(
   definition: E,
   incident: Incident,
   data: Omit<EventData<E>, 'incident'>,
+  time?: Date,
 ): Promise<void> {
   const event = createEvent(definition, {
     source: '/vigil/triage',
     subject: incident.id,
+    time,
     data: { ...data, incident: toSnapshot(incident) as IncidentSnapshot } as EventData<E>,
   });
   await enqueueEvent(manager, 'triage', event, { topic: Topics.incidents, key: incident.id });
 }
 
+export interface Occurrence {
+  severity: AlertSeverity;
+  category?: IncidentCategory | null;
+  occurredAt?: string;
+  receivedAt?: string;
+  /** The most critical registered asset the occurrence names. */
+  assetCriticality?: AssetCriticality | null;
+  /** How many occurrences this is (a promoted alert may have repeated while it waited). */
+  count?: number;
+}
+
 /**
- * One more alert occurrence on an open incident (a correlated alert or a repeat of one): the
- * count goes up, the severity becomes the more severe, the clock's occurredAt moves earlier if this
- * occurrence saw the activity earlier. Saved; the caller publishes.
+ * More alert occurrences on an open incident (a correlated alert, a repeat, a promoted or moved
+ * alert): the count goes up, the clock's occurredAt and detectedAt move earlier if this occurrence
+ * saw the activity earlier, and — until an analyst classifies the incident — the classification
+ * takes the worse impact and the more critical asset, and severity follows the matrix. An analyst's
+ * classification stands. Saved; the caller publishes.
  */
-export async function countOccurrence(manager: EntityManager, incident: Incident, occurrence: { severity: AlertSeverity; occurredAt?: string }): Promise<void> {
-  incident.alertCount += 1;
+export async function countOccurrence(manager: EntityManager, incident: Incident, occurrence: Occurrence, matrix: SeverityMatrix): Promise<void> {
+  incident.alertCount += occurrence.count ?? 1;
   incident.version += 1;
-  incident.severity = mostSevere(incident.severity, severityFromAlert(occurrence.severity));
-  if (occurrence.occurredAt) {
+  // A time an analyst set by hand stands; otherwise the earliest evidence wins.
+  if (occurrence.occurredAt && !incident.clockNotes.occurredAt) {
     const occurredAt = new Date(occurrence.occurredAt);
     if (occurredAt < incident.occurredAt) incident.occurredAt = occurredAt;
+  }
+  if (occurrence.receivedAt && !incident.clockNotes.detectedAt) {
+    const receivedAt = new Date(occurrence.receivedAt);
+    if (receivedAt < incident.detectedAt) incident.detectedAt = receivedAt;
+  }
+  incident.assetCriticality = moreCritical(incident.assetCriticality, occurrence.assetCriticality ?? null);
+  if (!incident.classifiedBy) {
+    incident.functionalImpact = worseFunctionalImpact(incident.functionalImpact, functionalImpactFromAlert(occurrence.severity));
+    if (incident.category === 'other' && occurrence.category) incident.category = occurrence.category;
+    incident.severity = severityOf(incident, matrix);
   }
   incident.updatedAt = new Date();
   await manager.save(incident);

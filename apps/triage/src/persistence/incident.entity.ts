@@ -1,4 +1,13 @@
-import type { IncidentCategory, IncidentPhase, IncidentSeverity, IncidentSnapshot } from '@vigil/contracts';
+import type {
+  AssetCriticality,
+  FunctionalImpact,
+  IncidentCategory,
+  IncidentPhase,
+  IncidentSeverity,
+  IncidentSnapshot,
+  InformationImpact,
+  Recoverability,
+} from '@vigil/contracts';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 @Entity({ name: 'incidents' })
@@ -40,6 +49,20 @@ export class Incident {
   @Column('timestamptz', { name: 'recovered_at', nullable: true }) recoveredAt!: Date | null;
   @Column('timestamptz', { name: 'closed_at', nullable: true }) closedAt!: Date | null;
 
+  @Column('text', { name: 'functional_impact' }) functionalImpact!: FunctionalImpact;
+  @Column('text', { name: 'information_impact' }) informationImpact!: InformationImpact;
+  @Column('text') recoverability!: Recoverability;
+  /** The most critical registered asset involved (null: none registered). */
+  @Column('text', { name: 'asset_criticality', nullable: true }) assetCriticality!: AssetCriticality | null;
+  /** Set once an analyst classifies: from then on alerts no longer change the classification. */
+  @Column('text', { name: 'classified_by', nullable: true }) classifiedBy!: string | null;
+
+  @Column('text', { nullable: true }) owner!: string | null;
+  @Column('text', { array: true }) responders!: string[];
+  @Column('uuid', { name: 'merged_into', nullable: true }) mergedInto!: string | null;
+  /** Per clock field set by hand: who, why and when. */
+  @Column('jsonb', { name: 'clock_notes' }) clockNotes!: Record<string, { by: string; reason: string | null; at: string }>;
+
   @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt!: Date;
 }
@@ -66,9 +89,40 @@ export function toSnapshot(i: Incident): IncidentSnapshot {
       recoveredAt: iso(i.recoveredAt),
       closedAt: iso(i.closedAt),
     },
+    classification: {
+      functionalImpact: i.functionalImpact,
+      informationImpact: i.informationImpact,
+      recoverability: i.recoverability,
+      assetCriticality: i.assetCriticality,
+      classifiedBy: i.classifiedBy,
+    },
+    owner: i.owner,
+    responders: i.responders,
+    mergedInto: i.mergedInto,
   };
 }
 
-export function toView(i: Incident) {
-  return { ...toSnapshot(i), dedupKey: i.dedupKey, createdAt: i.createdAt.toISOString(), updatedAt: i.updatedAt.toISOString() };
+export function toView(i: Incident, assetIds: string[] = []) {
+  const snapshot = toSnapshot(i);
+  return {
+    ...snapshot,
+    classification: snapshot.classification!,
+    owner: i.owner,
+    responders: i.responders,
+    mergedInto: i.mergedInto,
+    dedupKey: i.dedupKey,
+    assetIds,
+    clockNotes: i.clockNotes,
+    createdAt: i.createdAt.toISOString(),
+    updatedAt: i.updatedAt.toISOString(),
+  };
+}
+
+/** Clock fields as entity properties (the contract's names). */
+export type ClockProperty = keyof IncidentSnapshot['timestamps'];
+export function clockValue(i: Incident, field: ClockProperty): Date | null {
+  return (i as unknown as Record<ClockProperty, Date | null>)[field];
+}
+export function setClockValue(i: Incident, field: ClockProperty, value: Date): void {
+  (i as unknown as Record<ClockProperty, Date | null>)[field] = value;
 }

@@ -1,10 +1,19 @@
 import { z } from 'zod';
-import { IncidentSnapshot } from '../events/incidents';
+import { ClockField, CorrelationReason, IncidentClassification, IncidentSnapshot } from '../events/incidents';
 import { TaskCreatedV1 } from '../events/tasks';
-import { IncidentPhase, Timestamp } from '../vocabulary';
+import {
+  AlertSeverity,
+  FunctionalImpact,
+  IncidentCategory,
+  IncidentPhase,
+  IncidentSeverity,
+  InformationImpact,
+  Recoverability,
+  Timestamp,
+} from '../vocabulary';
 
-const Actor = z.string().trim().min(1).max(200).describe('who does it (user name or e-mail)');
-const Reason = z.string().trim().min(1).max(2000);
+export const Actor = z.string().trim().min(1).max(200).describe('who does it (user name or e-mail)');
+export const Reason = z.string().trim().min(1).max(2000);
 
 export const AcknowledgeIncident = z
   .strictObject({
@@ -27,8 +36,17 @@ export const TransitionIncident = z
   .meta({ id: 'TransitionIncident', examples: [{ to: 'contained', actor: 'bob@soc.example', reason: 'host isolated' }] });
 export type TransitionIncident = z.infer<typeof TransitionIncident>;
 
+/** Who set a clock timestamp by hand, and why (backdating or correction). */
+export const ClockNote = z.object({ by: z.string(), reason: z.string().nullable(), at: Timestamp.describe('when the note was made') });
+
 export const IncidentView = IncidentSnapshot.extend({
   dedupKey: z.string(),
+  classification: IncidentClassification,
+  owner: z.string().nullable(),
+  responders: z.array(z.string()),
+  mergedInto: z.uuid().nullable(),
+  assetIds: z.array(z.uuid()).describe('registered assets the incident involves'),
+  clockNotes: z.record(z.string(), ClockNote).describe('per clock field set by hand: who and why'),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 }).meta({ id: 'Incident' });
@@ -43,6 +61,125 @@ export const Page = <T extends z.ZodType>(item: T, id: string) =>
     .meta({ id });
 
 export const IncidentPage = Page(IncidentView, 'IncidentPage');
+
+export const ClassifyIncident = z
+  .strictObject({
+    category: IncidentCategory.optional(),
+    functionalImpact: FunctionalImpact.optional(),
+    informationImpact: InformationImpact.optional(),
+    recoverability: Recoverability.optional(),
+    severity: IncidentSeverity.optional().describe('overrides the severity matrix; left out, the matrix decides'),
+    actor: Actor,
+    reason: Reason.describe('why the classification changes (kept in the history)'),
+  })
+  .refine((b) => b.category ?? b.functionalImpact ?? b.informationImpact ?? b.recoverability ?? b.severity, {
+    message: 'name at least one of category, functionalImpact, informationImpact, recoverability, severity',
+  })
+  .meta({
+    id: 'ClassifyIncident',
+    examples: [{ category: 'ransomware', functionalImpact: 'high', informationImpact: 'integrity', recoverability: 'extended', actor: 'alice@soc.example', reason: 'encryption confirmed on two file servers' }],
+  });
+export type ClassifyIncident = z.infer<typeof ClassifyIncident>;
+
+export const AssignIncident = z
+  .strictObject({
+    owner: Actor.nullable().optional().describe('the IR manager who owns the incident; null to clear'),
+    responders: z.array(Actor).max(50).optional().describe('replaces the responders'),
+    actor: Actor,
+  })
+  .refine((b) => b.owner !== undefined || b.responders !== undefined, { message: 'name owner, responders or both' })
+  .meta({ id: 'AssignIncident', examples: [{ owner: 'irene@soc.example', responders: ['bob@soc.example', 'sysadmin@corp.example'], actor: 'irene@soc.example' }] });
+export type AssignIncident = z.infer<typeof AssignIncident>;
+
+export const AddNote = z
+  .strictObject({ author: Actor, body: z.string().trim().min(1).max(20_000) })
+  .meta({ id: 'AddNote', examples: [{ author: 'bob@soc.example', body: 'Isolated web-01 from the VLAN; memory image taken.' }] });
+export type AddNote = z.infer<typeof AddNote>;
+
+export const NoteView = z
+  .object({ noteId: z.uuid(), incidentId: z.uuid(), author: z.string(), body: z.string(), createdAt: Timestamp })
+  .meta({ id: 'Note' });
+export const NoteList = z.object({ items: z.array(NoteView) }).meta({ id: 'NoteList' });
+
+export const LinkRelation = z.enum(['related', 'duplicate', 'caused_by', 'causes']);
+export const LinkIncident = z
+  .strictObject({ incidentId: z.uuid(), relation: LinkRelation.default('related'), actor: Actor })
+  .meta({ id: 'LinkIncident', examples: [{ incidentId: '0b6f3c52-8f0e-4d44-9d7a-2d8c7f1e9a10', relation: 'related', actor: 'bob@soc.example' }] });
+export type LinkIncident = z.infer<typeof LinkIncident>;
+export const LinkView = z
+  .object({ incidentId: z.uuid(), relation: z.string(), createdBy: z.string(), createdAt: Timestamp })
+  .meta({ id: 'IncidentLink' });
+export const LinkList = z.object({ items: z.array(LinkView) }).meta({ id: 'IncidentLinkList' });
+
+export const MergeIncidents = z
+  .strictObject({
+    incidentIds: z.array(z.uuid()).min(1).max(50).describe('incidents to merge into this one; they end in phase merged'),
+    actor: Actor,
+    reason: Reason,
+  })
+  .meta({ id: 'MergeIncidents', examples: [{ incidentIds: ['0b6f3c52-8f0e-4d44-9d7a-2d8c7f1e9a10'], actor: 'alice@soc.example', reason: 'same phishing campaign' }] });
+export type MergeIncidents = z.infer<typeof MergeIncidents>;
+
+export const MoveAlert = z
+  .strictObject({ alertId: z.uuid().describe('the alert to move into this incident'), actor: Actor, reason: Reason })
+  .meta({ id: 'MoveAlert', examples: [{ alertId: '6f1c1f9e-3a57-4c38-9a43-0c3b7e2f4c11', actor: 'alice@soc.example', reason: 'same host, same intrusion' }] });
+export type MoveAlert = z.infer<typeof MoveAlert>;
+
+export const PromoteAlert = z
+  .strictObject({ actor: Actor, reason: Reason.optional() })
+  .meta({ id: 'PromoteAlert', examples: [{ actor: 'alice@soc.example', reason: 'third low-severity hit from the same address' }] });
+export type PromoteAlert = z.infer<typeof PromoteAlert>;
+
+export const CorrectClock = z
+  .strictObject({
+    field: ClockField.exclude(['declaredAt']).describe('the timestamp to correct (declaredAt is when triage opened it and is never edited)'),
+    at: Timestamp,
+    actor: Actor,
+    reason: Reason,
+  })
+  .meta({ id: 'CorrectClock', examples: [{ field: 'occurredAt', at: '2026-11-23T22:10:00Z', actor: 'alice@soc.example', reason: 'proxy logs show the first beacon at 22:10' }] });
+export type CorrectClock = z.infer<typeof CorrectClock>;
+
+export const HistoryEntryView = z
+  .object({
+    at: Timestamp,
+    actor: z.string(),
+    action: z.string(),
+    fromPhase: IncidentPhase.nullable(),
+    toPhase: IncidentPhase.nullable(),
+    effectiveAt: Timestamp.nullable(),
+    reason: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .meta({ id: 'IncidentHistoryEntry' });
+export const HistoryList = z.object({ items: z.array(HistoryEntryView) }).meta({ id: 'IncidentHistory' });
+
+export const AlertDisposition = z.enum(['attached', 'pending', 'suppressed']);
+export type AlertDisposition = z.infer<typeof AlertDisposition>;
+
+/** An alert as triage knows it: which incident it is in, or why it is in none. */
+export const TriageAlertView = z
+  .object({
+    alertId: z.uuid(),
+    dedupKey: z.string(),
+    title: z.string(),
+    source: z.string(),
+    severity: AlertSeverity,
+    category: IncidentCategory.nullable(),
+    disposition: AlertDisposition.describe('attached to an incident, pending promotion (below the severity threshold) or suppressed by a rule'),
+    incidentId: z.uuid().nullable(),
+    correlatedBy: CorrelationReason.nullable(),
+    suppressionRuleId: z.uuid().nullable(),
+    occurrences: z.int().positive(),
+    sourceStatus: z.enum(['triggered', 'acknowledged', 'resolved']),
+    exercise: z.boolean(),
+    occurredAt: Timestamp,
+    receivedAt: Timestamp,
+    lastSeenAt: Timestamp.nullable(),
+  })
+  .meta({ id: 'TriageAlert' });
+export type TriageAlertView = z.infer<typeof TriageAlertView>;
+export const TriageAlertPage = Page(TriageAlertView, 'TriageAlertPage');
 
 /** A task as the API shows it: the same fields as the event that announced it. */
 export const TaskView = TaskCreatedV1.schema.extend({}).meta({ id: 'Task' });

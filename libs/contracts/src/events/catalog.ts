@@ -2,7 +2,19 @@ import { z } from 'zod';
 import { AlertAcknowledgedV1, AlertReceivedV1, AlertRepeatedV1, AlertResolvedV1 } from './alerts';
 import { NotificationDeliveredV1, NotificationFailedV1 } from './comms';
 import type { EventDefinition } from './define-event';
-import { IncidentAcknowledgedV1, IncidentAlertAttachedV1, IncidentOpenedV1, IncidentPhaseChangedV1 } from './incidents';
+import {
+  IncidentAcknowledgedV1,
+  IncidentAlertAttachedV1,
+  IncidentAlertDetachedV1,
+  IncidentAssignedV1,
+  IncidentClassifiedV1,
+  IncidentClockCorrectedV1,
+  IncidentLinkedV1,
+  IncidentMergedV1,
+  IncidentNoteAddedV1,
+  IncidentOpenedV1,
+  IncidentPhaseChangedV1,
+} from './incidents';
 import { TaskCreatedV1 } from './tasks';
 
 /** Every event Vigil publishes, by CloudEvents type. */
@@ -15,6 +27,13 @@ export const EventCatalog = {
   [IncidentAlertAttachedV1.type]: IncidentAlertAttachedV1,
   [IncidentAcknowledgedV1.type]: IncidentAcknowledgedV1,
   [IncidentPhaseChangedV1.type]: IncidentPhaseChangedV1,
+  [IncidentAlertDetachedV1.type]: IncidentAlertDetachedV1,
+  [IncidentMergedV1.type]: IncidentMergedV1,
+  [IncidentClassifiedV1.type]: IncidentClassifiedV1,
+  [IncidentAssignedV1.type]: IncidentAssignedV1,
+  [IncidentNoteAddedV1.type]: IncidentNoteAddedV1,
+  [IncidentLinkedV1.type]: IncidentLinkedV1,
+  [IncidentClockCorrectedV1.type]: IncidentClockCorrectedV1,
   [TaskCreatedV1.type]: TaskCreatedV1,
   [NotificationDeliveredV1.type]: NotificationDeliveredV1,
   [NotificationFailedV1.type]: NotificationFailedV1,

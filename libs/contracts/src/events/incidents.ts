@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { Topics } from '../topics';
-import { IncidentCategory, IncidentPhase, IncidentSeverity, Timestamp } from '../vocabulary';
+import {
+  AssetCriticality,
+  FunctionalImpact,
+  IncidentCategory,
+  IncidentPhase,
+  IncidentSeverity,
+  InformationImpact,
+  Recoverability,
+  Timestamp,
+} from '../vocabulary';
 import { defineEvent } from './define-event';
 
 /** The incident clock (PRODUCT.md): what MTTD/MTTA/MTTC/MTTR subtract. */
@@ -15,6 +24,18 @@ export const IncidentTimestamps = z.object({
   closedAt: Timestamp.nullable(),
 });
 export type IncidentTimestamps = z.infer<typeof IncidentTimestamps>;
+export const ClockField = IncidentTimestamps.keyof();
+export type ClockField = z.infer<typeof ClockField>;
+
+/** NIST SP 800-61 classification; severity follows from it through the severity matrix. */
+export const IncidentClassification = z.object({
+  functionalImpact: FunctionalImpact,
+  informationImpact: InformationImpact,
+  recoverability: Recoverability,
+  assetCriticality: AssetCriticality.nullable().describe('the most critical registered asset involved; null when none is registered'),
+  classifiedBy: z.string().nullable().describe('the analyst who last classified it; null while triage classifies it from its alerts'),
+});
+export type IncidentClassification = z.infer<typeof IncidentClassification>;
 
 /**
  * Every incident event carries the incident's state after the change, so a consumer never
@@ -30,6 +51,11 @@ export const IncidentSnapshot = z.object({
   alertCount: z.int().positive(),
   version: z.int().positive(),
   timestamps: IncidentTimestamps,
+  // Added after the first release, so optional: older events on the topic lack them.
+  classification: IncidentClassification.optional(),
+  owner: z.string().nullable().optional().describe('the IR manager who owns the incident'),
+  responders: z.array(z.string()).optional(),
+  mergedInto: z.uuid().nullable().optional(),
 });
 export type IncidentSnapshot = z.infer<typeof IncidentSnapshot>;
 
@@ -41,16 +67,107 @@ const AlertRef = z.object({
   receivedAt: Timestamp,
 });
 
+/** Why an alert joined an incident (which correlation rule, or an analyst). */
+export const CorrelationReason = z.enum([
+  'opened',
+  'dedup_key',
+  'reference',
+  'group_key',
+  'asset_category',
+  'observable',
+  'promoted',
+  'moved',
+  'merged',
+]);
+export type CorrelationReason = z.infer<typeof CorrelationReason>;
+
 export const IncidentOpenedV1 = defineEvent(
   'vigil.incident.opened.v1',
   Topics.incidents,
-  z.object({ incident: IncidentSnapshot, alert: AlertRef }),
+  z.object({
+    incident: IncidentSnapshot,
+    alert: AlertRef,
+    promotedBy: z.string().optional().describe('the analyst who promoted an alert below the severity threshold'),
+  }),
 );
 
 export const IncidentAlertAttachedV1 = defineEvent(
   'vigil.incident.alert-attached.v1',
   Topics.incidents,
-  z.object({ incident: IncidentSnapshot, alert: AlertRef }),
+  z.object({
+    incident: IncidentSnapshot,
+    alert: AlertRef,
+    correlatedBy: CorrelationReason.optional(),
+    movedFrom: z.uuid().optional().describe('the incident an analyst moved the alert from'),
+    actor: z.string().optional(),
+  }),
+);
+
+/** An analyst moved an alert out of this incident into another. */
+export const IncidentAlertDetachedV1 = defineEvent(
+  'vigil.incident.alert-detached.v1',
+  Topics.incidents,
+  z.object({ incident: IncidentSnapshot, alert: AlertRef, movedTo: z.uuid(), actor: z.string(), reason: z.string() }),
+);
+
+/** Other incidents were merged into this one: their alerts are now this incident's. */
+export const IncidentMergedV1 = defineEvent(
+  'vigil.incident.merged.v1',
+  Topics.incidents,
+  z.object({
+    incident: IncidentSnapshot,
+    mergedIncidentIds: z.array(z.uuid()).min(1),
+    alertsMoved: z.int().nonnegative(),
+    actor: z.string(),
+    reason: z.string(),
+  }),
+);
+
+const ClassificationFields = z.object({
+  category: IncidentCategory,
+  severity: IncidentSeverity,
+  functionalImpact: FunctionalImpact,
+  informationImpact: InformationImpact,
+  recoverability: Recoverability,
+});
+
+/** An analyst (re)classified the incident; `previous` is what it was. */
+export const IncidentClassifiedV1 = defineEvent(
+  'vigil.incident.classified.v1',
+  Topics.incidents,
+  z.object({ incident: IncidentSnapshot, previous: ClassificationFields, actor: z.string(), reason: z.string() }),
+);
+
+export const IncidentAssignedV1 = defineEvent(
+  'vigil.incident.assigned.v1',
+  Topics.incidents,
+  z.object({ incident: IncidentSnapshot, owner: z.string().nullable(), responders: z.array(z.string()), actor: z.string() }),
+);
+
+export const IncidentNoteAddedV1 = defineEvent(
+  'vigil.incident.note-added.v1',
+  Topics.incidents,
+  z.object({ incident: IncidentSnapshot, noteId: z.uuid(), author: z.string(), body: z.string() }),
+);
+
+export const IncidentLinkedV1 = defineEvent(
+  'vigil.incident.linked.v1',
+  Topics.incidents,
+  z.object({ incident: IncidentSnapshot, linkedIncidentId: z.uuid(), relation: z.string(), actor: z.string() }),
+);
+
+/** A clock timestamp corrected by hand (with why): MTTx figures are recomputed from it. */
+export const IncidentClockCorrectedV1 = defineEvent(
+  'vigil.incident.clock-corrected.v1',
+  Topics.incidents,
+  z.object({
+    incident: IncidentSnapshot,
+    field: ClockField,
+    from: Timestamp.nullable(),
+    to: Timestamp,
+    actor: z.string(),
+    reason: z.string(),
+  }),
 );
 
 export const IncidentAcknowledgedV1 = defineEvent(

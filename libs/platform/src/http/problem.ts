@@ -53,6 +53,7 @@ const SLUGS: Record<number, string> = {
   413: 'payload-too-large',
   415: 'unsupported-media-type',
   422: 'unprocessable',
+  428: 'precondition-required',
   429: 'too-many-requests',
   503: 'service-unavailable',
 };
@@ -63,6 +64,7 @@ const TITLES: Record<number, string> = {
   409: 'Conflict',
   412: 'Precondition failed',
   422: 'Unprocessable content',
+  428: 'Precondition required',
   429: 'Too many requests',
   404: 'Not found',
   405: 'Method not allowed',

@@ -52,6 +52,8 @@ export class MetricsSummaryController {
     if (q.severity) add('severity = ?', q.severity);
     if (q.category) add('category = ?', q.category);
     if (q.includeExercises !== 'true') where.push('NOT exercise');
+    // A merged incident lives on in the one it was merged into: counting it too would count twice.
+    where.push(`phase <> 'merged'`);
     const selects = (Object.keys(MTTX_DEFINITIONS) as MttxName[]).map((name) => {
       const { from, to } = MTTX_DEFINITIONS[name];
       const x = `extract(epoch FROM ${COLUMN[to]} - ${COLUMN[from]})::float8`;

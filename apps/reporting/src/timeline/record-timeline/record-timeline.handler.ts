@@ -6,6 +6,13 @@ import {
   AlertResolvedV1,
   IncidentAcknowledgedV1,
   IncidentAlertAttachedV1,
+  IncidentAlertDetachedV1,
+  IncidentAssignedV1,
+  IncidentClassifiedV1,
+  IncidentClockCorrectedV1,
+  IncidentLinkedV1,
+  IncidentMergedV1,
+  IncidentNoteAddedV1,
   IncidentOpenedV1,
   IncidentPhaseChangedV1,
   NotificationDeliveredV1,
@@ -49,7 +56,42 @@ export function describe(event: CloudEvent): Line | undefined {
     }
     case IncidentAlertAttachedV1.type: {
       const d = event.data as EventData<typeof IncidentAlertAttachedV1>;
-      return { at: event.time, incidentId: d.incident.incidentId, alertId: d.alert.alertId, summary: `Alert attached (${d.incident.alertCount} in all): ${d.alert.title}` };
+      const how = d.movedFrom ? ` moved from incident ${d.movedFrom} by ${d.actor ?? 'an analyst'}` : d.correlatedBy && d.correlatedBy !== 'dedup_key' ? ` by ${d.correlatedBy.replace('_', ' ')}` : '';
+      return { at: event.time, incidentId: d.incident.incidentId, alertId: d.alert.alertId, summary: `Alert attached${how} (${d.incident.alertCount} in all): ${d.alert.title}` };
+    }
+    case IncidentAlertDetachedV1.type: {
+      // No alertId: the alert's link follows the attached event of the incident it moved to.
+      const d = event.data as EventData<typeof IncidentAlertDetachedV1>;
+      return { at: event.time, incidentId: d.incident.incidentId, summary: `Alert moved to incident ${d.movedTo} by ${d.actor} (${d.reason}): ${d.alert.title}` };
+    }
+    case IncidentMergedV1.type: {
+      const d = event.data as EventData<typeof IncidentMergedV1>;
+      return { at: event.time, incidentId: d.incident.incidentId, summary: `Merged ${d.mergedIncidentIds.length} incident(s) in, ${d.alertsMoved} alert(s), by ${d.actor} (${d.reason})` };
+    }
+    case IncidentClassifiedV1.type: {
+      const d = event.data as EventData<typeof IncidentClassifiedV1>;
+      const c = d.incident.classification;
+      return {
+        at: event.time,
+        incidentId: d.incident.incidentId,
+        summary: `Classified ${d.incident.severity} ${d.incident.category}${c ? ` (functional ${c.functionalImpact}, information ${c.informationImpact}, recoverability ${c.recoverability})` : ''}, was ${d.previous.severity} ${d.previous.category}, by ${d.actor} (${d.reason})`,
+      };
+    }
+    case IncidentAssignedV1.type: {
+      const d = event.data as EventData<typeof IncidentAssignedV1>;
+      return { at: event.time, incidentId: d.incident.incidentId, summary: `Assigned: owner ${d.owner ?? 'none'}, responders ${d.responders.join(', ') || 'none'}, by ${d.actor}` };
+    }
+    case IncidentNoteAddedV1.type: {
+      const d = event.data as EventData<typeof IncidentNoteAddedV1>;
+      return { at: event.time, incidentId: d.incident.incidentId, summary: `Note by ${d.author}: ${d.body.length > 200 ? `${d.body.slice(0, 200)}…` : d.body}` };
+    }
+    case IncidentLinkedV1.type: {
+      const d = event.data as EventData<typeof IncidentLinkedV1>;
+      return { at: event.time, incidentId: d.incident.incidentId, summary: `Linked to incident ${d.linkedIncidentId} (${d.relation}) by ${d.actor}` };
+    }
+    case IncidentClockCorrectedV1.type: {
+      const d = event.data as EventData<typeof IncidentClockCorrectedV1>;
+      return { at: event.time, incidentId: d.incident.incidentId, summary: `${d.field} corrected from ${d.from ?? 'unset'} to ${d.to} by ${d.actor} (${d.reason})` };
     }
     case IncidentAcknowledgedV1.type: {
       const d = event.data as EventData<typeof IncidentAcknowledgedV1>;
@@ -94,6 +136,11 @@ export class RecordTimelineHandler {
       })
       .orIgnore()
       .execute();
+    if (event.type === IncidentMergedV1.type) {
+      // The merged incidents' alerts are the target's now: their timeline entries follow them.
+      const d = event.data as EventData<typeof IncidentMergedV1>;
+      await manager.query(`UPDATE reporting.incident_alert_links SET incident_id = $1 WHERE incident_id = ANY($2::uuid[])`, [d.incident.incidentId, d.mergedIncidentIds]);
+    }
     if (line.incidentId && line.alertId) {
       await manager.query(
         `INSERT INTO reporting.incident_alert_links (alert_id, incident_id) VALUES ($1, $2)

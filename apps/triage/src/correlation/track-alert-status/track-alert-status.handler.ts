@@ -1,41 +1,61 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AlertAcknowledgedV1, AlertRepeatedV1, AlertResolvedV1, IncidentAlertAttachedV1, type CloudEvent, type EventData } from '@vigil/contracts';
+import { CONFIG } from '@vigil/platform';
 import type { EntityManager } from 'typeorm';
+import type { TriageConfig } from '../../config';
 import { countOccurrence, lockIncident, publishIncidentEvent } from '../../incidents/incident-writes';
 
-interface LinkRow {
-  incident_id: string;
+interface AlertRow {
+  incident_id: string | null;
+  disposition: 'attached' | 'pending' | 'suppressed';
+  suppression_rule_id: string | null;
+  occurrences: number;
   dedup_key: string;
   title: string;
   source: string;
-  received_at: Date;
+  category: string | null;
 }
 
 /**
- * What the source says about an alert after it first arrived. A repeat is one more occurrence on
- * the incident (its count goes up); the source acknowledging or resolving an alert is recorded on
- * the alert's link and in the incident history, but never moves the incident: people do that.
+ * What the source says about an alert after it first arrived. A repeat is one more occurrence
+ * (counted on its incident, or on the suppression rule that holds it); the source acknowledging or
+ * resolving an alert is recorded on the alert and in the incident history, but never moves the
+ * incident: people do that.
  */
 @Injectable()
 export class TrackAlertStatusHandler {
+  constructor(@Inject(CONFIG) private readonly config: TriageConfig) {}
+
   async handle(event: CloudEvent, manager: EntityManager): Promise<void> {
     const { alertId } = event.data as { alertId: string };
-    const [link]: LinkRow[] = await manager.query(
-      `SELECT incident_id, dedup_key, title, source, received_at FROM triage.incident_alerts WHERE alert_id = $1 FOR UPDATE`,
-      [alertId],
-    );
-    // Per-key order on the alerts topic means the alert was seen first; a missing link can only be
-    // an alert that opened nothing (none yet), so there is nothing to update.
-    if (!link) return;
+    const alert = await lockAlert(manager, alertId);
+    // Per-key order on the alerts topic means the alert was seen first, so it is always there.
+    if (!alert) return;
     switch (event.type) {
       case AlertRepeatedV1.type: {
         const d = event.data as EventData<typeof AlertRepeatedV1>;
-        await manager.query(`UPDATE triage.incident_alerts SET occurrences = $2, last_seen_at = $3 WHERE alert_id = $1`, [alertId, d.occurrences, d.lastSeenAt]);
-        const incident = await lockIncident(manager, link.incident_id);
-        if (!incident) return;
-        await countOccurrence(manager, incident, { severity: d.severity });
+        // Intake counts occurrences; the difference is what this event adds (never negative, so a
+        // replayed or reordered repeat counts nothing twice).
+        const added = Math.max(0, d.occurrences - alert.occurrences);
+        await manager.query(`UPDATE triage.alerts SET occurrences = GREATEST(occurrences, $2), last_seen_at = GREATEST(last_seen_at, $3) WHERE alert_id = $1`, [
+          alertId,
+          d.occurrences,
+          d.lastSeenAt,
+        ]);
+        if (added === 0) return;
+        if (alert.disposition === 'suppressed') {
+          await manager.query(
+            `UPDATE triage.suppression_rules SET suppressed_occurrences = suppressed_occurrences + $2, last_matched_at = GREATEST(last_matched_at, $3) WHERE id = $1`,
+            [alert.suppression_rule_id, added, d.lastSeenAt],
+          );
+          return;
+        }
+        if (alert.disposition !== 'attached' || !alert.incident_id) return; // a pending alert keeps its own count
+        const incident = (await lockIncident(manager, alert.incident_id))!;
+        await countOccurrence(manager, incident, { severity: d.severity, count: added }, this.config.TRIAGE_SEVERITY_MATRIX);
         await publishIncidentEvent(manager, IncidentAlertAttachedV1, incident, {
-          alert: { alertId, dedupKey: link.dedup_key, title: link.title, source: link.source, receivedAt: d.lastSeenAt },
+          alert: { alertId, dedupKey: alert.dedup_key, title: alert.title, source: alert.source, receivedAt: d.lastSeenAt },
+          correlatedBy: 'dedup_key',
         });
         return;
       }
@@ -46,14 +66,32 @@ export class TrackAlertStatusHandler {
           ? (event.data as EventData<typeof AlertResolvedV1>).resolvedAt
           : (event.data as EventData<typeof AlertAcknowledgedV1>).acknowledgedAt;
         await manager.query(
-          `UPDATE triage.incident_alerts SET source_status = $2, resolved_at = CASE WHEN $2 = 'resolved' THEN $3::timestamptz ELSE resolved_at END WHERE alert_id = $1`,
+          `UPDATE triage.alerts SET source_status = $2, resolved_at = CASE WHEN $2 = 'resolved' THEN $3::timestamptz ELSE resolved_at END WHERE alert_id = $1`,
           [alertId, resolved ? 'resolved' : 'acknowledged', at],
         );
+        if (alert.disposition !== 'attached' || !alert.incident_id) return;
         await manager.query(
           `INSERT INTO triage.incident_history (incident_id, actor, action, effective_at, reason) VALUES ($1, $2, $3, $4, $5)`,
-          [link.incident_id, event.source, resolved ? 'alert_resolved_by_source' : 'alert_acknowledged_by_source', at, `alert ${alertId}`],
+          [alert.incident_id, event.source, resolved ? 'alert_resolved_by_source' : 'alert_acknowledged_by_source', at, `alert ${alertId}`],
         );
       }
     }
+  }
+}
+
+const SELECT_ALERT = `SELECT incident_id, disposition, suppression_rule_id, occurrences, dedup_key, title, source, category FROM triage.alerts WHERE alert_id = $1`;
+
+/**
+ * The alert row locked, and its incident locked before it: moves and merges lock incidents first
+ * and then their alerts, and taking them in the same order here means the two never deadlock.
+ */
+async function lockAlert(manager: EntityManager, alertId: string): Promise<AlertRow | undefined> {
+  for (;;) {
+    const [seen]: AlertRow[] = await manager.query(SELECT_ALERT, [alertId]);
+    if (!seen) return undefined;
+    if (seen.incident_id) await lockIncident(manager, seen.incident_id);
+    const [locked]: AlertRow[] = await manager.query(`${SELECT_ALERT} FOR UPDATE`, [alertId]);
+    // Moved to another incident between the two reads: lock that one too and look again.
+    if (locked.incident_id === seen.incident_id) return locked;
   }
 }

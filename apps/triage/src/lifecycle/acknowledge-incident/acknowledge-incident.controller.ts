@@ -1,32 +1,37 @@
-import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Headers, HttpCode, Param, ParseUUIDPipe, Post, UseInterceptors } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AcknowledgeIncident, createEvent, IncidentAcknowledgedV1, IncidentView } from '@vigil/contracts';
 import { ApiJsonBody, ApiJsonResponse, ApiProblems, ZodPipe } from '@vigil/platform';
 import { DataSource } from 'typeorm';
+import { expectedVersion, IF_MATCH_HEADER, IncidentETagInterceptor } from '../../incidents/concurrency';
 import { toSnapshot, toView } from '../../persistence/incident.entity';
 import { changeIncident, effectiveTime } from '../record-change';
 
 @ApiTags('incidents')
 @Controller('v1/incidents')
+@UseInterceptors(IncidentETagInterceptor)
 export class AcknowledgeIncidentController {
   constructor(private readonly dataSource: DataSource) {}
 
   /** The first acknowledgement stops the MTTA clock; repeating it changes nothing. */
   @Post(':incidentId/acknowledge')
   @HttpCode(200)
+  @ApiHeader(IF_MATCH_HEADER)
   @ApiOperation({ summary: 'Acknowledge an incident (first acknowledgement sets acknowledgedAt)', operationId: 'acknowledgeIncident' })
   @ApiJsonBody(AcknowledgeIncident)
   @ApiJsonResponse(200, IncidentView, 'The incident after acknowledgement')
-  @ApiProblems(400, 404, 503)
+  @ApiProblems(400, 404, 412, 428, 503)
   async acknowledge(
     @Param('incidentId', new ParseUUIDPipe()) incidentId: string,
+    @Headers('if-match') ifMatch: string | undefined,
     @Body(new ZodPipe(AcknowledgeIncident)) body: AcknowledgeIncident,
   ) {
     const actor = body.actor ?? 'anonymous';
-    const incident = await changeIncident(this.dataSource, incidentId, (incident) => {
+    const incident = await changeIncident(this.dataSource, incidentId, expectedVersion(ifMatch), (incident) => {
       if (incident.acknowledgedAt) return null;
       const at = effectiveTime(incident, body.at);
       incident.acknowledgedAt = at;
+      incident.clockNotes = { ...incident.clockNotes, acknowledgedAt: { by: actor, reason: body.reason ?? null, at: new Date().toISOString() } };
       return {
         history: { actor, action: 'acknowledged', effectiveAt: at, reason: body.reason },
         event: (i) =>

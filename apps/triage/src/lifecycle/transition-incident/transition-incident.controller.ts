@@ -1,19 +1,22 @@
-import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Headers, HttpCode, Param, ParseUUIDPipe, Post, UseInterceptors } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { createEvent, IncidentPhaseChangedV1, IncidentView, TransitionIncident } from '@vigil/contracts';
 import { ApiJsonBody, ApiJsonResponse, ApiProblems, Problem, ZodPipe } from '@vigil/platform';
 import { DataSource } from 'typeorm';
-import { toSnapshot, toView } from '../../persistence/incident.entity';
+import { expectedVersion, IF_MATCH_HEADER, IncidentETagInterceptor } from '../../incidents/concurrency';
+import { setClockValue, toSnapshot, toView } from '../../persistence/incident.entity';
 import { allowedTransitions, canTransition, clockFieldOf } from '../phases';
 import { changeIncident, effectiveTime } from '../record-change';
 
 @ApiTags('incidents')
 @Controller('v1/incidents')
+@UseInterceptors(IncidentETagInterceptor)
 export class TransitionIncidentController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Post(':incidentId/transition')
   @HttpCode(200)
+  @ApiHeader(IF_MATCH_HEADER)
   @ApiOperation({
     summary: 'Move an incident to its next lifecycle phase',
     description:
@@ -23,13 +26,14 @@ export class TransitionIncidentController {
   })
   @ApiJsonBody(TransitionIncident)
   @ApiJsonResponse(200, IncidentView, 'The incident in its new phase')
-  @ApiProblems(400, 404, 409, 503)
+  @ApiProblems(400, 404, 409, 412, 428, 503)
   async transition(
     @Param('incidentId', new ParseUUIDPipe()) incidentId: string,
+    @Headers('if-match') ifMatch: string | undefined,
     @Body(new ZodPipe(TransitionIncident)) body: TransitionIncident,
   ) {
     const actor = body.actor ?? 'anonymous';
-    const incident = await changeIncident(this.dataSource, incidentId, (incident) => {
+    const incident = await changeIncident(this.dataSource, incidentId, expectedVersion(ifMatch), (incident) => {
       const from = incident.phase;
       if (!canTransition(from, body.to)) {
         const allowed = allowedTransitions(from);
@@ -44,7 +48,10 @@ export class TransitionIncidentController {
       const at = effectiveTime(incident, body.at);
       incident.phase = body.to;
       const clockField = clockFieldOf(body.to);
-      if (clockField) (incident as unknown as Record<string, Date>)[clockField] = at;
+      if (clockField) {
+        setClockValue(incident, clockField, at);
+        incident.clockNotes = { ...incident.clockNotes, [clockField]: { by: actor, reason: body.reason ?? null, at: new Date().toISOString() } };
+      }
       return {
         history: { actor, action: 'transitioned', fromPhase: from, toPhase: body.to, effectiveAt: at, reason: body.reason },
         event: (i) =>

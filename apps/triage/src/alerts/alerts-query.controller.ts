@@ -1,0 +1,94 @@
+import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { AlertDisposition, TriageAlertPage, TriageAlertView } from '@vigil/contracts';
+import { ApiJsonResponse, ApiProblems, Problem, ZodPipe } from '@vigil/platform';
+import { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { decodeCursor, encodeCursor } from '../incidents/incident-views';
+import { readAlert, toAlertView, type AlertRow } from './alert-rows';
+
+const AlertsQuery = z.strictObject({
+  disposition: AlertDisposition.optional(),
+  incidentId: z.uuid().optional(),
+  suppressionRuleId: z.uuid().optional(),
+  dedupKey: z.string().min(1).max(255).optional(),
+  exercise: z.enum(['false', 'true', 'any']).default('any'),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(400).optional(),
+});
+type AlertsQuery = z.infer<typeof AlertsQuery>;
+
+@ApiTags('alerts')
+@Controller('v1')
+export class AlertsQueryController {
+  constructor(private readonly dataSource: DataSource) {}
+
+  @Get('alerts')
+  @ApiOperation({
+    summary: 'Alerts as triage placed them, newest first',
+    description: 'disposition=pending lists the alerts below the severity threshold waiting for promotion; suppressed, those a rule held back.',
+    operationId: 'listTriageAlerts',
+  })
+  @ApiQuery({ name: 'disposition', required: false, enum: AlertDisposition.options })
+  @ApiQuery({ name: 'incidentId', required: false, type: String })
+  @ApiQuery({ name: 'suppressionRuleId', required: false, type: String })
+  @ApiQuery({ name: 'dedupKey', required: false, type: String })
+  @ApiQuery({ name: 'exercise', required: false, enum: ['false', 'true', 'any'] })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } })
+  @ApiQuery({ name: 'cursor', required: false, type: String })
+  @ApiJsonResponse(200, TriageAlertPage, 'A page of alerts')
+  @ApiProblems(400, 503)
+  list(@Query(new ZodPipe(AlertsQuery, 'query')) query: z.infer<typeof AlertsQuery>) {
+    return this.page(query);
+  }
+
+  @Get('incidents/:incidentId/alerts')
+  @ApiOperation({ summary: 'The alerts of an incident, newest first', operationId: 'listIncidentAlerts' })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } })
+  @ApiQuery({ name: 'cursor', required: false, type: String })
+  @ApiJsonResponse(200, TriageAlertPage, 'A page of the incident\'s alerts')
+  @ApiProblems(400, 404, 503)
+  async ofIncident(
+    @Param('incidentId', new ParseUUIDPipe()) incidentId: string,
+    @Query(new ZodPipe(AlertsQuery.pick({ limit: true, cursor: true }), 'query')) query: Pick<AlertsQuery, 'limit' | 'cursor'>,
+  ) {
+    const [exists] = await this.dataSource.query(`SELECT 1 FROM triage.incidents WHERE id = $1`, [incidentId]);
+    if (!exists) throw Problem.notFound(`Incident ${incidentId}`);
+    return this.page({ ...query, incidentId, exercise: 'any' });
+  }
+
+  @Get('alerts/:alertId')
+  @ApiOperation({ summary: 'One alert: where triage placed it and why', operationId: 'getTriageAlert' })
+  @ApiJsonResponse(200, TriageAlertView, 'The alert')
+  @ApiProblems(400, 404, 503)
+  async get(@Param('alertId', new ParseUUIDPipe()) alertId: string) {
+    const row = await readAlert(this.dataSource, alertId);
+    if (!row) throw Problem.notFound(`Alert ${alertId}`);
+    return toAlertView(row);
+  }
+
+  private async page(query: AlertsQuery) {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const p = (v: unknown) => `$${params.push(v)}`;
+    if (query.disposition) where.push(`disposition = ${p(query.disposition)}`);
+    if (query.incidentId) where.push(`incident_id = ${p(query.incidentId)}`);
+    if (query.suppressionRuleId) where.push(`suppression_rule_id = ${p(query.suppressionRuleId)}`);
+    if (query.dedupKey) where.push(`dedup_key = ${p(query.dedupKey)}`);
+    if (query.exercise !== 'any') where.push(`exercise = ${p(query.exercise === 'true')}`);
+    if (query.cursor) {
+      const c = decodeCursor(query.cursor, 'alerts');
+      where.push(`(received_at, alert_id) < (${p(c.value)}::timestamptz, ${p(c.id)}::uuid)`);
+    }
+    const rows: AlertRow[] = await this.dataSource.query(
+      `SELECT * FROM triage.alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY received_at DESC, alert_id DESC LIMIT ${p(query.limit + 1)}`,
+      params,
+    );
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toAlertView),
+      nextCursor: rows.length > query.limit && last ? encodeCursor({ sort: 'alerts', value: last.received_at.toISOString(), id: last.alert_id }) : null,
+    };
+  }
+}

@@ -1,0 +1,86 @@
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, ParseUUIDPipe, Post, UseInterceptors } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ClassifyIncident, createEvent, IncidentClassifiedV1, IncidentView } from '@vigil/contracts';
+import { ApiJsonBody, ApiJsonResponse, ApiProblems, CONFIG, Problem, ZodPipe } from '@vigil/platform';
+import { DataSource } from 'typeorm';
+import type { TriageConfig } from '../../config';
+import { expectedVersion, IF_MATCH_HEADER, IncidentETagInterceptor } from '../../incidents/concurrency';
+import { toOneView } from '../../incidents/incident-views';
+import { TERMINAL_PHASES } from '../../lifecycle/phases';
+import { changeIncident } from '../../lifecycle/record-change';
+import { toSnapshot } from '../../persistence/incident.entity';
+import { impactLevel, severityOf } from '../severity-matrix';
+
+@ApiTags('classification')
+@Controller('v1')
+@UseInterceptors(IncidentETagInterceptor)
+export class ClassifyIncidentController {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(CONFIG) private readonly config: TriageConfig,
+  ) {}
+
+  @Post('incidents/:incidentId/classify')
+  @HttpCode(200)
+  @ApiHeader(IF_MATCH_HEADER)
+  @ApiOperation({
+    summary: 'Classify or re-classify an incident (NIST SP 800-61)',
+    description:
+      'Category, functional impact, information impact and recoverability; severity follows from the severity matrix with the ' +
+      'most critical asset involved, unless given. Who and why are recorded, and from then on alerts no longer change the classification.',
+    operationId: 'classifyIncident',
+  })
+  @ApiJsonBody(ClassifyIncident)
+  @ApiJsonResponse(200, IncidentView, 'The incident as classified')
+  @ApiProblems(400, 404, 409, 412, 428, 503)
+  async classify(
+    @Param('incidentId', new ParseUUIDPipe()) incidentId: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Body(new ZodPipe(ClassifyIncident)) body: ClassifyIncident,
+  ) {
+    const incident = await changeIncident(this.dataSource, incidentId, expectedVersion(ifMatch), (incident) => {
+      if (TERMINAL_PHASES.includes(incident.phase)) {
+        throw new Problem(409, 'Incident is final', `Incident ${incidentId} is ${incident.phase}; its classification is kept as it was.`);
+      }
+      const previous = {
+        category: incident.category,
+        severity: incident.severity,
+        functionalImpact: incident.functionalImpact,
+        informationImpact: incident.informationImpact,
+        recoverability: incident.recoverability,
+      };
+      incident.category = body.category ?? incident.category;
+      incident.functionalImpact = body.functionalImpact ?? incident.functionalImpact;
+      incident.informationImpact = body.informationImpact ?? incident.informationImpact;
+      incident.recoverability = body.recoverability ?? incident.recoverability;
+      const fromMatrix = severityOf(incident, this.config.TRIAGE_SEVERITY_MATRIX);
+      incident.severity = body.severity ?? fromMatrix;
+      incident.classifiedBy = body.actor;
+      return {
+        history: {
+          actor: body.actor,
+          action: 'classified',
+          reason: body.reason,
+          details: {
+            previous,
+            current: { ...previous, category: incident.category, severity: incident.severity, functionalImpact: incident.functionalImpact, informationImpact: incident.informationImpact, recoverability: incident.recoverability },
+            impact: impactLevel(incident),
+            assetCriticality: incident.assetCriticality,
+            severityFromMatrix: fromMatrix,
+            severityOverridden: body.severity !== undefined && body.severity !== fromMatrix,
+          },
+        },
+        event: (i) =>
+          createEvent(IncidentClassifiedV1, { source: '/vigil/triage', subject: i.id, data: { incident: toSnapshot(i), previous, actor: body.actor, reason: body.reason } }),
+      };
+    });
+    return toOneView(this.dataSource, incident);
+  }
+
+  @Get('classification/severity-matrix')
+  @ApiOperation({ summary: 'The severity matrix in force (defaults merged with TRIAGE_SEVERITY_MATRIX)', operationId: 'getSeverityMatrix' })
+  @ApiProblems(503)
+  matrix() {
+    return this.config.TRIAGE_SEVERITY_MATRIX;
+  }
+}

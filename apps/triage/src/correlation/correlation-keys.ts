@@ -1,0 +1,91 @@
+import type { AlertReceivedV1, EventData, ObservableType } from '@vigil/contracts';
+import type { CorrelationRuleKind } from '@vigil/contracts';
+
+type AlertReceived = EventData<typeof AlertReceivedV1>;
+
+/** The kinds of key an open incident answers to; `dedup_key` always applies. */
+export type KeyKind = 'dedup_key' | Exclude<CorrelationRuleKind, 'reference'>;
+
+export interface CorrelationRule {
+  kind: CorrelationRuleKind;
+  enabled: boolean;
+  windowSeconds: number | null;
+  observableTypes: ObservableType[];
+}
+
+export interface CorrelationKey {
+  kind: KeyKind;
+  key: string;
+  /** Only incidents that saw this key since then qualify (null: any open incident). */
+  since: Date | null;
+}
+
+/** Which key wins when an alert matches several open incidents: the most specific first. */
+export const KEY_PRIORITY: readonly KeyKind[] = ['dedup_key', 'group_key', 'asset_category', 'observable'];
+
+/** Labels that name the incident an alert belongs to (Prometheus label names cannot hold dots). */
+export const REFERENCE_LABELS = ['vigil_incident', 'vigil.incident'] as const;
+export const GROUP_KEY_LABEL = 'alertmanager.groupKey';
+
+/**
+ * Keys per alert are capped: an alert listing hundreds of observables must not take hundreds of
+ * locks. The most specific kinds come first, so the cap only ever drops observables.
+ */
+export const MAX_KEYS = 64;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function referencedIncident(alert: Pick<AlertReceived, 'labels'>): string | undefined {
+  for (const label of REFERENCE_LABELS) {
+    const value = alert.labels[label]?.trim().toLowerCase();
+    if (value && UUID.test(value)) return value;
+  }
+  return undefined;
+}
+
+const normaliseHost = (h: string) => h.trim().toLowerCase().replace(/\.$/, '');
+
+/**
+ * The keys an alert is correlated by. Exercise and real alerts never share a key, so an exercise
+ * never lands in a real incident (nor the reverse). Registered assets are keyed by their register
+ * id, so an alert naming a host and another naming its address still meet.
+ */
+export function correlationKeys(
+  alert: AlertReceived,
+  rules: readonly CorrelationRule[],
+  registeredAssetIds: readonly string[],
+): CorrelationKey[] {
+  const scope = alert.exercise ? 'exercise' : 'real';
+  const received = new Date(alert.receivedAt).getTime();
+  const rule = (kind: CorrelationRuleKind) => rules.find((r) => r.kind === kind && r.enabled);
+  const since = (r: CorrelationRule) => (r.windowSeconds === null ? null : new Date(received - r.windowSeconds * 1000));
+  const keys = new Map<string, CorrelationKey>();
+  const add = (kind: KeyKind, key: string, from: Date | null) => {
+    const k = `${scope}|${key}`;
+    if (keys.size < MAX_KEYS && !keys.has(`${kind}\u0000${k}`)) keys.set(`${kind}\u0000${k}`, { kind, key: k, since: from });
+  };
+
+  add('dedup_key', alert.dedupKey, null);
+  const groupKey = alert.labels[GROUP_KEY_LABEL];
+  const group = rule('group_key');
+  if (group && groupKey) add('group_key', groupKey, since(group));
+
+  const assetRule = rule('asset_category');
+  if (assetRule && alert.category) {
+    const identities = new Set<string>(registeredAssetIds.map((id) => `asset:${id}`));
+    for (const a of alert.assets) {
+      if (a.id) identities.add(`id:${a.id.trim().toLowerCase()}`);
+      if (a.hostname) identities.add(`host:${normaliseHost(a.hostname)}`);
+      if (a.ip) identities.add(`ip:${a.ip.toLowerCase()}`);
+    }
+    for (const identity of identities) add('asset_category', `${identity}|${alert.category}`, since(assetRule));
+  }
+
+  const observableRule = rule('observable');
+  if (observableRule) {
+    for (const o of alert.observables) {
+      if (observableRule.observableTypes.includes(o.type)) add('observable', `${o.type}:${o.value.trim().toLowerCase()}`, since(observableRule));
+    }
+  }
+  return [...keys.values()];
+}

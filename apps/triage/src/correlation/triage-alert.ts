@@ -1,0 +1,230 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  IncidentAlertAttachedV1,
+  IncidentOpenedV1,
+  type AlertReceivedV1,
+  type CorrelationReason,
+  type EventData,
+} from '@vigil/contracts';
+import { CONFIG } from '@vigil/platform';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { matchAssets, mostCritical } from '../assets';
+import { functionalImpactFromAlert, isBelow, severityOf } from '../classification/severity-matrix';
+import type { TriageConfig } from '../config';
+import { countOccurrence, lockIncident, publishIncidentEvent } from '../incidents/incident-writes';
+import { TERMINAL_PHASES } from '../lifecycle/phases';
+import { Incident } from '../persistence/incident.entity';
+import { correlationKeys, KEY_PRIORITY, referencedIncident, type CorrelationKey, type KeyKind } from './correlation-keys';
+import { loadCorrelationRules } from './rules/correlation-rules';
+import { findSuppression } from './suppression';
+
+export type AlertReceived = EventData<typeof AlertReceivedV1>;
+
+export type TriageOutcome =
+  | { disposition: 'attached'; incidentId: string; correlatedBy: CorrelationReason; opened: boolean }
+  | { disposition: 'pending' }
+  | { disposition: 'suppressed'; ruleId: string };
+
+export interface Promotion {
+  actor: string;
+  /** Occurrences the alert gathered while it waited. */
+  occurrences: number;
+}
+
+/**
+ * Decides where an alert goes, in the consumer's transaction:
+ * 1. a suppression rule in force when it was received → recorded as suppressed, counted, no incident;
+ * 2. it names an open incident (label vigil_incident), or shares a key with one (same dedup key,
+ *    Alertmanager group, asset and category within the window, observable within the window)
+ *    → attached to it;
+ * 3. below the severity threshold → waits as an alert until an analyst promotes it;
+ * 4. otherwise → opens an incident, classified from the alert and the asset register.
+ * The alert's correlation keys are locked first, so two alerts sharing a key — read from different
+ * partitions by different replicas — never open two incidents.
+ */
+@Injectable()
+export class AlertTriage {
+  constructor(@Inject(CONFIG) private readonly config: TriageConfig) {}
+
+  async triage(manager: EntityManager, alert: AlertReceived, promotion?: Promotion): Promise<TriageOutcome> {
+    if (!promotion) {
+      const ruleId = await findSuppression(manager, alert);
+      if (ruleId) {
+        await saveAlert(manager, alert, { disposition: 'suppressed', suppressionRuleId: ruleId });
+        await manager.query(
+          `UPDATE triage.suppression_rules SET suppressed_alerts = suppressed_alerts + 1, suppressed_occurrences = suppressed_occurrences + 1,
+             last_matched_at = GREATEST(last_matched_at, $2) WHERE id = $1`,
+          [ruleId, alert.receivedAt],
+        );
+        return { disposition: 'suppressed', ruleId };
+      }
+    }
+
+    const rules = await loadCorrelationRules(manager);
+    const assets = await matchAssets(manager, alert.assets);
+    const keys = correlationKeys(
+      alert,
+      rules,
+      assets.map((a) => a.assetId),
+    );
+    await lockKeys(manager, keys);
+
+    const referenced = rules.find((r) => r.kind === 'reference')?.enabled ? referencedIncident(alert) : undefined;
+    const target = (referenced && (await this.openIncident(manager, referenced, alert.exercise))) || (await findByKeys(manager, keys));
+    const count = promotion?.occurrences ?? 1;
+    const occurrence = {
+      severity: alert.severity,
+      category: alert.category ?? null,
+      occurredAt: alert.occurredAt,
+      receivedAt: alert.receivedAt,
+      assetCriticality: mostCritical(assets),
+      count,
+    };
+
+    let incident: Incident;
+    let correlatedBy: CorrelationReason;
+    if (target) {
+      incident = (await lockIncident(manager, target.incidentId))!;
+      correlatedBy = target.reason;
+      await countOccurrence(manager, incident, occurrence, this.config.TRIAGE_SEVERITY_MATRIX);
+    } else if (!promotion && isBelow(alert.severity, this.config.TRIAGE_OPEN_INCIDENTS_FROM)) {
+      await saveAlert(manager, alert, { disposition: 'pending' });
+      return { disposition: 'pending' };
+    } else {
+      const now = new Date();
+      const classification = {
+        category: alert.category ?? 'other',
+        functionalImpact: functionalImpactFromAlert(alert.severity),
+        informationImpact: 'none' as const,
+        recoverability: 'regular' as const,
+        assetCriticality: mostCritical(assets),
+      };
+      incident = manager.create(Incident, {
+        id: randomUUID(),
+        dedupKey: alert.dedupKey,
+        title: alert.title,
+        ...classification,
+        severity: severityOf(classification, this.config.TRIAGE_SEVERITY_MATRIX),
+        classifiedBy: null,
+        phase: 'detected',
+        exercise: alert.exercise,
+        alertCount: count,
+        version: 1,
+        owner: null,
+        responders: [],
+        mergedInto: null,
+        clockNotes: {},
+        occurredAt: new Date(alert.occurredAt),
+        detectedAt: new Date(alert.receivedAt),
+        declaredAt: now,
+        acknowledgedAt: null,
+        containedAt: null,
+        eradicatedAt: null,
+        recoveredAt: null,
+        closedAt: null,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await manager.insert(Incident, incident);
+      correlatedBy = promotion ? 'promoted' : 'opened';
+    }
+
+    await saveAlert(manager, alert, { disposition: 'attached', incidentId: incident.id, correlatedBy });
+    await registerKeys(manager, incident.id, keys, alert.receivedAt);
+    if (assets.length > 0) {
+      await manager.query(
+        `INSERT INTO triage.incident_assets (incident_id, asset_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`,
+        [incident.id, assets.map((a) => a.assetId)],
+      );
+    }
+    const alertRef = { alertId: alert.alertId, dedupKey: alert.dedupKey, title: alert.title, source: alert.source, receivedAt: alert.receivedAt };
+    if (target) {
+      await publishIncidentEvent(manager, IncidentAlertAttachedV1, incident, { alert: alertRef, correlatedBy, ...(promotion ? { actor: promotion.actor } : {}) });
+    } else {
+      await publishIncidentEvent(manager, IncidentOpenedV1, incident, { alert: alertRef, ...(promotion ? { promotedBy: promotion.actor } : {}) });
+    }
+    return { disposition: 'attached', incidentId: incident.id, correlatedBy, opened: !target };
+  }
+
+  /** The referenced incident, if it is open and of the same kind (exercise or real). */
+  private async openIncident(manager: EntityManager, incidentId: string, exercise: boolean): Promise<{ incidentId: string; reason: CorrelationReason } | undefined> {
+    const [row] = await manager.query(
+      `SELECT id FROM triage.incidents WHERE id = $1 AND exercise = $2 AND phase <> ALL($3::text[])`,
+      [incidentId, exercise, TERMINAL_PHASES],
+    );
+    return row ? { incidentId: row.id, reason: 'reference' } : undefined;
+  }
+}
+
+/** Transaction-scoped advisory locks on the keys, taken in one order so that they never deadlock. */
+export async function lockKeys(manager: EntityManager, keys: readonly CorrelationKey[]): Promise<void> {
+  if (keys.length === 0) return;
+  await manager.query(
+    `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 7301) AS h FROM unnest($1::text[]) AS k ORDER BY 1) AS ordered`,
+    [keys.map((k) => `${k.kind}|${k.key}`)],
+  );
+}
+
+/** The open incident the alert shares its most specific key with (the oldest, on a tie). */
+async function findByKeys(manager: EntityManager, keys: readonly CorrelationKey[]): Promise<{ incidentId: string; reason: CorrelationReason } | undefined> {
+  if (keys.length === 0) return undefined;
+  const rows: Array<{ incident_id: string; kind: KeyKind }> = await manager.query(
+    `WITH wanted(kind, key, since) AS (SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[]))
+     SELECT k.incident_id, k.kind, i.created_at
+       FROM wanted w
+       JOIN triage.incident_keys k ON k.kind = w.kind AND k.key = w.key AND (w.since IS NULL OR k.last_seen_at >= w.since)
+       JOIN triage.incidents i ON i.id = k.incident_id AND i.phase <> ALL($4::text[])
+      ORDER BY i.created_at, i.id`,
+    [keys.map((k) => k.kind), keys.map((k) => k.key), keys.map((k) => k.since?.toISOString() ?? null), TERMINAL_PHASES],
+  );
+  for (const kind of KEY_PRIORITY) {
+    const hit = rows.find((r) => r.kind === kind);
+    if (hit) return { incidentId: hit.incident_id, reason: kind };
+  }
+  return undefined;
+}
+
+export async function registerKeys(manager: EntityManager, incidentId: string, keys: readonly CorrelationKey[], seenAt: string): Promise<void> {
+  if (keys.length === 0) return;
+  await manager.query(
+    `INSERT INTO triage.incident_keys (kind, key, incident_id, last_seen_at)
+     SELECT kind, key, $3, $4 FROM unnest($1::text[], $2::text[]) AS t(kind, key)
+     ON CONFLICT (kind, key, incident_id) DO UPDATE SET last_seen_at = GREATEST(triage.incident_keys.last_seen_at, EXCLUDED.last_seen_at)`,
+    [keys.map((k) => k.kind), keys.map((k) => k.key), incidentId, seenAt],
+  );
+}
+
+interface AlertPlacement {
+  disposition: 'attached' | 'pending' | 'suppressed';
+  incidentId?: string;
+  correlatedBy?: CorrelationReason;
+  suppressionRuleId?: string;
+}
+
+/** Records the alert (or, on promotion, its new place); its data is kept for promotion and moves. */
+async function saveAlert(manager: EntityManager, alert: AlertReceived, p: AlertPlacement): Promise<void> {
+  await manager.query(
+    `INSERT INTO triage.alerts (alert_id, incident_id, dedup_key, title, source, severity, occurred_at, received_at,
+                                disposition, correlated_by, suppression_rule_id, category, exercise, data)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+     ON CONFLICT (alert_id) DO UPDATE SET incident_id = EXCLUDED.incident_id, disposition = EXCLUDED.disposition,
+       correlated_by = EXCLUDED.correlated_by, suppression_rule_id = EXCLUDED.suppression_rule_id, attached_at = now()`,
+    [
+      alert.alertId,
+      p.incidentId ?? null,
+      alert.dedupKey,
+      alert.title,
+      alert.source,
+      alert.severity,
+      alert.occurredAt,
+      alert.receivedAt,
+      p.disposition,
+      p.correlatedBy ?? null,
+      p.suppressionRuleId ?? null,
+      alert.category ?? null,
+      alert.exercise,
+      alert,
+    ],
+  );
+}

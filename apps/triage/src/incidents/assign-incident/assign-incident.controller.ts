@@ -1,0 +1,43 @@
+import { Body, Controller, Headers, HttpCode, Param, ParseUUIDPipe, Post, UseInterceptors } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AssignIncident, createEvent, IncidentAssignedV1, IncidentView } from '@vigil/contracts';
+import { ApiJsonBody, ApiJsonResponse, ApiProblems, ZodPipe } from '@vigil/platform';
+import { DataSource } from 'typeorm';
+import { changeIncident } from '../../lifecycle/record-change';
+import { toSnapshot } from '../../persistence/incident.entity';
+import { expectedVersion, IF_MATCH_HEADER, IncidentETagInterceptor } from '../concurrency';
+import { toOneView } from '../incident-views';
+
+@ApiTags('incidents')
+@Controller('v1/incidents')
+@UseInterceptors(IncidentETagInterceptor)
+export class AssignIncidentController {
+  constructor(private readonly dataSource: DataSource) {}
+
+  @Post(':incidentId/assignment')
+  @HttpCode(200)
+  @ApiHeader(IF_MATCH_HEADER)
+  @ApiOperation({ summary: 'Assign the owner (IR manager) and the responders', operationId: 'assignIncident' })
+  @ApiJsonBody(AssignIncident)
+  @ApiJsonResponse(200, IncidentView, 'The incident as assigned')
+  @ApiProblems(400, 404, 412, 428, 503)
+  async assign(
+    @Param('incidentId', new ParseUUIDPipe()) incidentId: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Body(new ZodPipe(AssignIncident)) body: AssignIncident,
+  ) {
+    const incident = await changeIncident(this.dataSource, incidentId, expectedVersion(ifMatch), (incident) => {
+      const owner = body.owner === undefined ? incident.owner : body.owner;
+      const responders = body.responders === undefined ? incident.responders : [...new Set(body.responders)];
+      if (owner === incident.owner && responders.join('\n') === incident.responders.join('\n')) return null;
+      const previous = { owner: incident.owner, responders: incident.responders };
+      incident.owner = owner;
+      incident.responders = responders;
+      return {
+        history: { actor: body.actor, action: 'assigned', details: { previous, owner, responders } },
+        event: (i) => createEvent(IncidentAssignedV1, { source: '/vigil/triage', subject: i.id, data: { incident: toSnapshot(i), owner, responders, actor: body.actor } }),
+      };
+    });
+    return toOneView(this.dataSource, incident);
+  }
+}

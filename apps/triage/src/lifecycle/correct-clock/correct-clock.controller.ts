@@ -1,0 +1,79 @@
+import { Body, Controller, Headers, HttpCode, Param, ParseUUIDPipe, Post, UseInterceptors } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CorrectClock, createEvent, IncidentClockCorrectedV1, IncidentView } from '@vigil/contracts';
+import { ApiJsonBody, ApiJsonResponse, ApiProblems, Problem, ZodPipe } from '@vigil/platform';
+import { DataSource } from 'typeorm';
+import { expectedVersion, IF_MATCH_HEADER, IncidentETagInterceptor } from '../../incidents/concurrency';
+import { toOneView } from '../../incidents/incident-views';
+import { clockValue, setClockValue, toSnapshot, type ClockProperty, type Incident } from '../../persistence/incident.entity';
+import { changeIncident } from '../record-change';
+
+/** Pairs that must stay in order (earlier, later) whatever is corrected. */
+const ORDER: Array<[ClockProperty, ClockProperty]> = [
+  ['occurredAt', 'detectedAt'],
+  ['occurredAt', 'acknowledgedAt'],
+  ['occurredAt', 'containedAt'],
+  ['containedAt', 'eradicatedAt'],
+  ['eradicatedAt', 'recoveredAt'],
+  ['recoveredAt', 'closedAt'],
+  ['containedAt', 'closedAt'],
+];
+
+export function clockOrderViolation(incident: Incident): string | undefined {
+  for (const [earlier, later] of ORDER) {
+    const a = clockValue(incident, earlier);
+    const b = clockValue(incident, later);
+    if (a && b && a > b) return `${earlier} (${a.toISOString()}) would be after ${later} (${b.toISOString()})`;
+  }
+  return undefined;
+}
+
+@ApiTags('incidents')
+@Controller('v1/incidents')
+@UseInterceptors(IncidentETagInterceptor)
+export class CorrectClockController {
+  constructor(private readonly dataSource: DataSource) {}
+
+  @Post(':incidentId/clock')
+  @HttpCode(200)
+  @ApiHeader(IF_MATCH_HEADER)
+  @ApiOperation({
+    summary: 'Correct a timestamp of the incident clock by hand (with a reason)',
+    description:
+      'E.g. occurredAt moved earlier once forensics find the first beacon. Who, when and why are kept (clockNotes, history), ' +
+      'and the corrected clock flows to reporting, whose MTTx figures follow it. A lifecycle timestamp can be corrected once its phase has been reached.',
+    operationId: 'correctIncidentClock',
+  })
+  @ApiJsonBody(CorrectClock)
+  @ApiJsonResponse(200, IncidentView, 'The incident with its corrected clock')
+  @ApiProblems(400, 404, 409, 412, 428, 503)
+  async correct(
+    @Param('incidentId', new ParseUUIDPipe()) incidentId: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Body(new ZodPipe(CorrectClock)) body: CorrectClock,
+  ) {
+    const incident = await changeIncident(this.dataSource, incidentId, expectedVersion(ifMatch), (incident) => {
+      const before = clockValue(incident, body.field);
+      if (!before) {
+        throw new Problem(409, 'Timestamp not set yet', `${body.field} is not set: it is set when the incident reaches that point, and can be corrected after.`);
+      }
+      const at = new Date(body.at);
+      if (at.getTime() > Date.now() + 60_000) throw Problem.validation([{ pointer: '/at', detail: 'must not be in the future' }]);
+      if (at.getTime() === before.getTime()) return null;
+      setClockValue(incident, body.field, at);
+      const violation = clockOrderViolation(incident);
+      if (violation) throw Problem.validation([{ pointer: '/at', detail: `would break the clock's order: ${violation}` }]);
+      incident.clockNotes = { ...incident.clockNotes, [body.field]: { by: body.actor, reason: body.reason, at: new Date().toISOString() } };
+      return {
+        history: { actor: body.actor, action: 'clock_corrected', reason: body.reason, effectiveAt: at, details: { field: body.field, from: before.toISOString(), to: at.toISOString() } },
+        event: (i) =>
+          createEvent(IncidentClockCorrectedV1, {
+            source: '/vigil/triage',
+            subject: i.id,
+            data: { incident: toSnapshot(i), field: body.field, from: before.toISOString(), to: at.toISOString(), actor: body.actor, reason: body.reason },
+          }),
+      };
+    });
+    return toOneView(this.dataSource, incident);
+  }
+}
