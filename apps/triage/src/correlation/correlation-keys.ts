@@ -1,5 +1,6 @@
 import type { AlertReceivedV1, EventData, ObservableType } from '@vigil/contracts';
 import type { CorrelationRuleKind } from '@vigil/contracts';
+import { normaliseIp } from '../assets/normalise';
 
 type AlertReceived = EventData<typeof AlertReceivedV1>;
 
@@ -29,7 +30,7 @@ export const GROUP_KEY_LABEL = 'alertmanager.groupKey';
 
 /**
  * Keys per alert are capped: an alert listing hundreds of observables must not take hundreds of
- * locks. The most specific kinds come first, so the cap only ever drops observables.
+ * locks. The most specific kinds come first, so the cap drops observables before asset keys.
  */
 export const MAX_KEYS = 64;
 
@@ -76,7 +77,7 @@ export function correlationKeys(
     for (const a of alert.assets) {
       if (a.id) identities.add(`id:${a.id.trim().toLowerCase()}`);
       if (a.hostname) identities.add(`host:${normaliseHost(a.hostname)}`);
-      if (a.ip) identities.add(`ip:${a.ip.toLowerCase()}`);
+      if (a.ip) identities.add(`ip:${normaliseIp(a.ip) ?? a.ip.toLowerCase()}`);
     }
     for (const identity of identities) add('asset_category', `${identity}|${alert.category}`, since(assetRule));
   }

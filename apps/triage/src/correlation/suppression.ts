@@ -1,5 +1,6 @@
 import type { AlertReceivedV1, EventData, SuppressionMatch } from '@vigil/contracts';
 import type { EntityManager } from 'typeorm';
+import { normaliseIp } from '../assets/normalise';
 
 type AlertReceived = EventData<typeof AlertReceivedV1>;
 
@@ -17,8 +18,8 @@ export function suppressionMatches(match: SuppressionMatch, alert: AlertReceived
     if (!alert.assets.some((a) => (a.hostname && lower(a.hostname) === host) || (a.name && lower(a.name) === host))) return false;
   }
   if (match.ip !== undefined) {
-    const ip = match.ip.toLowerCase();
-    if (!alert.assets.some((a) => a.ip?.toLowerCase() === ip)) return false;
+    const ip = normaliseIp(match.ip) ?? match.ip.toLowerCase();
+    if (!alert.assets.some((a) => a.ip && (normaliseIp(a.ip) ?? a.ip.toLowerCase()) === ip)) return false;
   }
   if (match.labels !== undefined) {
     for (const [name, value] of Object.entries(match.labels)) if (alert.labels[name] !== value) return false;

@@ -47,7 +47,10 @@ export const SuppressionMatch = z
       .optional()
       .describe('the alert carries each of these labels with this value'),
   })
-  .refine((m) => Object.keys(m).length > 0, { message: 'a suppression rule needs at least one criterion' });
+  // An empty label set matches every alert: it is no criterion.
+  .refine((m) => Object.entries(m).some(([name, value]) => name !== 'labels' || Object.keys(value as object).length > 0), {
+    message: 'a suppression rule needs at least one criterion',
+  });
 export type SuppressionMatch = z.infer<typeof SuppressionMatch>;
 
 export const CreateSuppressionRule = z

@@ -5,28 +5,9 @@ import { ApiJsonBody, ApiJsonResponse, ApiProblems, Problem, ZodPipe } from '@vi
 import { DataSource } from 'typeorm';
 import { expectedVersion, IF_MATCH_HEADER, IncidentETagInterceptor } from '../../incidents/concurrency';
 import { toOneView } from '../../incidents/incident-views';
-import { clockValue, setClockValue, toSnapshot, type ClockProperty, type Incident } from '../../persistence/incident.entity';
+import { clockValue, setClockValue, toSnapshot } from '../../persistence/incident.entity';
 import { changeIncident } from '../record-change';
-
-/** Pairs that must stay in order (earlier, later) whatever is corrected. */
-const ORDER: Array<[ClockProperty, ClockProperty]> = [
-  ['occurredAt', 'detectedAt'],
-  ['occurredAt', 'acknowledgedAt'],
-  ['occurredAt', 'containedAt'],
-  ['containedAt', 'eradicatedAt'],
-  ['eradicatedAt', 'recoveredAt'],
-  ['recoveredAt', 'closedAt'],
-  ['containedAt', 'closedAt'],
-];
-
-export function clockOrderViolation(incident: Incident): string | undefined {
-  for (const [earlier, later] of ORDER) {
-    const a = clockValue(incident, earlier);
-    const b = clockValue(incident, later);
-    if (a && b && a > b) return `${earlier} (${a.toISOString()}) would be after ${later} (${b.toISOString()})`;
-  }
-  return undefined;
-}
+import { clockOrderViolation } from './clock-order';
 
 @ApiTags('incidents')
 @Controller('v1/incidents')
