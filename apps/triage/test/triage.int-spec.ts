@@ -280,7 +280,7 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
         [{ severity: 'medium', assets: [{ hostname: kiosk }], category: 'policy_violation' }, 'SEV4'], // low impact × low asset
         [{ severity: 'medium', assets: [{ hostname: crown }], category: 'policy_violation' }, 'SEV2'], // low impact × critical asset
         [{ severity: 'high', category: 'other' }, 'SEV2'], // medium impact × unregistered (medium)
-        [{ severity: 'low', category: 'ransomware' }, 'SEV2'], // floor for ransomware
+        [{ severity: 'low', category: 'data_breach' }, 'SEV2'], // floor for data breaches (the spine test keeps ransomware to itself)
         [{ severity: 'critical', assets: [{ hostname: kiosk }] }, 'SEV2'], // high impact × low asset
       ];
       for (const [alert, severity] of cases) {
