@@ -14,6 +14,17 @@ const AssetIp = z.union([z.ipv4(), z.ipv6()], { error: 'is not an IPv4 or IPv6 a
 
 const Text = z.string().trim().min(1).max(200);
 
+const ASSET_EXAMPLE = {
+  identifier: 'CMDB-00417',
+  name: 'Payments API web server',
+  hostnames: ['web-01.prod.example.com', 'web-01'],
+  ips: ['10.0.4.21', '2001:db8::21'],
+  owner: 'payments-team@example.com',
+  businessService: 'Card payments',
+  criticality: 'critical',
+  dataClassification: 'restricted',
+} as const;
+
 export const RegisterAsset = z
   .strictObject({
     identifier: Text.describe('the asset\'s key in the register (CMDB id, asset tag, FQDN…); unique regardless of case'),
@@ -27,18 +38,7 @@ export const RegisterAsset = z
   })
   .meta({
     id: 'RegisterAsset',
-    examples: [
-      {
-        identifier: 'CMDB-00417',
-        name: 'Payments API web server',
-        hostnames: ['web-01.prod.example.com', 'web-01'],
-        ips: ['10.0.4.21', '2001:db8::21'],
-        owner: 'payments-team@example.com',
-        businessService: 'Card payments',
-        criticality: 'critical',
-        dataClassification: 'restricted',
-      },
-    ],
+    examples: [ASSET_EXAMPLE],
   });
 export type RegisterAsset = z.infer<typeof RegisterAsset>;
 
@@ -61,14 +61,7 @@ export const AssetView = z
     examples: [
       {
         assetId: '3b0f5e2c-8a1d-4f7e-9c61-2d4a5b6c7d8e',
-        identifier: 'CMDB-00417',
-        name: 'Payments API web server',
-        hostnames: ['web-01.prod.example.com', 'web-01'],
-        ips: ['10.0.4.21', '2001:db8::21'],
-        owner: 'payments-team@example.com',
-        businessService: 'Card payments',
-        criticality: 'critical',
-        dataClassification: 'restricted',
+        ...ASSET_EXAMPLE,
         createdAt: '2026-11-20T09:12:00.000Z',
         updatedAt: '2026-11-20T09:12:00.000Z',
       },
