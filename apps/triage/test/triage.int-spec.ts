@@ -439,6 +439,35 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
     });
   });
 
+  it('documents every analyst route in OpenAPI 3.1, with request schemas and the If-Match header', async () => {
+    const doc = (await http('GET', t('/openapi.json'))).json;
+    expect(doc.openapi).toBe('3.1.0');
+    const changes = ['acknowledge', 'transition', 'classify', 'assignment', 'clock', 'merge', 'alerts'];
+    for (const action of changes) {
+      const op = doc.paths[`/v1/incidents/{incidentId}/${action}`]?.post;
+      expect([action, Boolean(op?.requestBody?.content?.['application/json']?.schema)]).toEqual([action, true]);
+      expect([action, op.parameters.some((p: { name: string; in: string; required: boolean }) => p.name === 'If-Match' && p.in === 'header' && p.required)]).toEqual([action, true]);
+      expect([action, Object.keys(op.responses).sort()]).toEqual([action, expect.arrayContaining(['200', '412', '428'])]);
+    }
+    for (const [path, method] of [
+      ['/v1/incidents', 'get'],
+      ['/v1/incidents/{incidentId}/history', 'get'],
+      ['/v1/incidents/{incidentId}/notes', 'post'],
+      ['/v1/incidents/{incidentId}/links', 'post'],
+      ['/v1/alerts', 'get'],
+      ['/v1/alerts/{alertId}/promote', 'post'],
+      ['/v1/correlation-rules/{kind}', 'put'],
+      ['/v1/suppression-rules', 'post'],
+      ['/v1/suppression-rules/{ruleId}/revoke', 'post'],
+      ['/v1/classification/severity-matrix', 'get'],
+    ]) {
+      expect([path, method, Boolean(doc.paths[path]?.[method])]).toEqual([path, method, true]);
+    }
+    for (const schema of ['ClassifyIncident', 'MergeIncidents', 'MoveAlert', 'CorrectClock', 'CreateSuppressionRule', 'TriageAlert', 'Incident']) {
+      expect([schema, Boolean(doc.components.schemas[schema])]).toEqual([schema, true]);
+    }
+  });
+
   it('loses no alert and counts none in two incidents, whatever the stream, merges and moves (property)', async () => {
     let run = 0;
     await fc.assert(
