@@ -386,9 +386,10 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
       const b = await placed((await post({ title: `Unrelated ${uid()}`, category: 'malware' })).alertId);
       const path = t(`/v1/incidents/${a.incidentId}`);
       const owner = `irene-${uid()}@soc.example`;
-      const assigned = await incidentAction(path, 'assignment', { owner, responders: ['bob@soc.example', 'bob@soc.example', 'sam@corp.example'], actor: owner });
+      const assigned = await incidentAction(path, 'assignment', { owner, responders: ['bob@soc.example', 'bob@soc.example', 'sam@corp.example'], actor: owner, reason: 'finance on-call' });
       expect(assigned.json).toMatchObject({ owner, responders: ['bob@soc.example', 'sam@corp.example'] });
       expect(assigned.json.assetIds).toHaveLength(1);
+      expect((await http('GET', `${path}/history`)).json.items).toContainEqual(expect.objectContaining({ actor: owner, action: 'assigned', reason: 'finance on-call' }));
 
       expect((await http('POST', `${path}/notes`, { author: 'bob@soc.example', body: 'Memory image taken.' })).status).toBe(201);
       expect((await http('GET', `${path}/notes`)).json.items).toEqual([expect.objectContaining({ author: 'bob@soc.example', body: 'Memory image taken.' })]);

@@ -86,6 +86,7 @@ export const AssignIncident = z
     owner: Actor.nullable().optional().describe('the IR manager who owns the incident; null to clear'),
     responders: z.array(Actor).max(50).optional().describe('replaces the responders'),
     actor: Actor,
+    reason: Reason.optional(),
   })
   .refine((b) => b.owner !== undefined || b.responders !== undefined, { message: 'name owner, responders or both' })
   .meta({ id: 'AssignIncident', examples: [{ owner: 'irene@soc.example', responders: ['bob@soc.example', 'sysadmin@corp.example'], actor: 'irene@soc.example' }] });
@@ -103,7 +104,7 @@ export const NoteList = z.object({ items: z.array(NoteView) }).meta({ id: 'NoteL
 
 export const LinkRelation = z.enum(['related', 'duplicate', 'caused_by', 'causes']);
 export const LinkIncident = z
-  .strictObject({ incidentId: z.uuid(), relation: LinkRelation.default('related'), actor: Actor })
+  .strictObject({ incidentId: z.uuid(), relation: LinkRelation.default('related'), actor: Actor, reason: Reason.optional() })
   .meta({ id: 'LinkIncident', examples: [{ incidentId: '0b6f3c52-8f0e-4d44-9d7a-2d8c7f1e9a10', relation: 'related', actor: 'bob@soc.example' }] });
 export type LinkIncident = z.infer<typeof LinkIncident>;
 export const LinkView = z

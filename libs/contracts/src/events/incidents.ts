@@ -141,7 +141,7 @@ export const IncidentClassifiedV1 = defineEvent(
 export const IncidentAssignedV1 = defineEvent(
   'vigil.incident.assigned.v1',
   Topics.incidents,
-  z.object({ incident: IncidentSnapshot, owner: z.string().nullable(), responders: z.array(z.string()), actor: z.string() }),
+  z.object({ incident: IncidentSnapshot, owner: z.string().nullable(), responders: z.array(z.string()), actor: z.string(), reason: z.string().nullable().optional() }),
 );
 
 export const IncidentNoteAddedV1 = defineEvent(
@@ -153,7 +153,7 @@ export const IncidentNoteAddedV1 = defineEvent(
 export const IncidentLinkedV1 = defineEvent(
   'vigil.incident.linked.v1',
   Topics.incidents,
-  z.object({ incident: IncidentSnapshot, linkedIncidentId: z.uuid(), relation: z.string(), actor: z.string() }),
+  z.object({ incident: IncidentSnapshot, linkedIncidentId: z.uuid(), relation: z.string(), actor: z.string(), reason: z.string().nullable().optional() }),
 );
 
 /** A clock timestamp corrected by hand (with why): MTTx figures are recomputed from it. */

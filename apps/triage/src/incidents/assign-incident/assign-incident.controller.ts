@@ -34,8 +34,8 @@ export class AssignIncidentController {
       incident.owner = owner;
       incident.responders = responders;
       return {
-        history: { actor: body.actor, action: 'assigned', details: { previous, owner, responders } },
-        event: (i) => createEvent(IncidentAssignedV1, { source: '/vigil/triage', subject: i.id, data: { incident: toSnapshot(i), owner, responders, actor: body.actor } }),
+        history: { actor: body.actor, action: 'assigned', reason: body.reason ?? null, details: { previous, owner, responders } },
+        event: (i) => createEvent(IncidentAssignedV1, { source: '/vigil/triage', subject: i.id, data: { incident: toSnapshot(i), owner, responders, actor: body.actor, reason: body.reason ?? null } }),
       };
     });
     return toOneView(this.dataSource, incident);

@@ -58,8 +58,8 @@ export class LinksController {
           [self, that, body.relation],
           [that, self, INVERSE[body.relation]],
         ] as Array<[Incident, Incident, string]>) {
-          await recordHistory(manager, incident.id, { actor: body.actor, action: 'linked', details: { linkedIncidentId: linked.id, relation } });
-          await publishIncidentEvent(manager, IncidentLinkedV1, incident, { linkedIncidentId: linked.id, relation, actor: body.actor });
+          await recordHistory(manager, incident.id, { actor: body.actor, action: 'linked', reason: body.reason ?? null, details: { linkedIncidentId: linked.id, relation } });
+          await publishIncidentEvent(manager, IncidentLinkedV1, incident, { linkedIncidentId: linked.id, relation, actor: body.actor, reason: body.reason ?? null });
         }
       }
       return linksOf(manager, self.id);
