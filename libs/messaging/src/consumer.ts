@@ -33,6 +33,10 @@ export interface EventConsumerOptions {
   sessionTimeoutMs?: number;
   /** How often consumer lag is measured for the `vigil.consumer.lag` gauge. */
   lagIntervalMs?: number;
+  /** Partitions applied at once (each still strictly in order); default 4. */
+  concurrency?: number;
+  /** How long processed offsets wait to be committed together; default 100 ms. */
+  commitIntervalMs?: number;
 }
 
 /**
@@ -40,7 +44,10 @@ export interface EventConsumerOptions {
  * the same transaction as its effect, and the offset is committed only after that transaction.
  * A redelivered event finds its id in the inbox and is skipped. A message that keeps failing is
  * sent to `<topic>.dlq` with the error after bounded retries, so it never stalls its partition.
- * Messages are applied one at a time in partition order, which keeps per-incident order.
+ * Messages of one partition are applied one at a time, in order, which keeps per-incident order;
+ * different partitions are applied side by side (`concurrency`). Offsets are committed together
+ * every `commitIntervalMs` rather than one round trip per message: a commit lost in between only
+ * means a redelivery, which the inbox absorbs.
  */
 export class EventConsumer {
   private consumer?: Consumer<string, string, string, string>;
@@ -48,6 +55,12 @@ export class EventConsumer {
   private loop?: Promise<void>;
   private stopping = false;
   private readonly maxAttempts: number;
+  private readonly concurrency: number;
+  private readonly commitIntervalMs: number;
+  /** The last applied message per partition, waiting for its offset to be committed. */
+  private readonly toCommit = new Map<string, StringMessage>();
+  private commitTimer?: NodeJS.Timeout;
+  private committing: Promise<void> = Promise.resolve();
   private readonly processed = metrics.getMeter('vigil').createCounter('vigil.events.consumed', {
     description: 'events consumed, by outcome (applied, duplicate, skipped, dead_lettered)',
   });
@@ -56,6 +69,8 @@ export class EventConsumer {
 
   constructor(private readonly options: EventConsumerOptions) {
     this.maxAttempts = options.maxAttempts ?? 5;
+    this.concurrency = options.concurrency ?? 4;
+    this.commitIntervalMs = options.commitIntervalMs ?? 100;
     metrics
       .getMeter('vigil')
       .createObservableGauge('vigil.consumer.lag', { description: 'messages the consumer group is behind, per topic and partition' })
@@ -110,6 +125,7 @@ export class EventConsumer {
     this.consumer?.stopLagMonitoring();
     await this.stream?.close().catch(() => undefined);
     await this.loop?.catch(() => undefined);
+    await this.flushCommits();
     await this.consumer?.close(true).catch(() => undefined);
   }
 
@@ -122,11 +138,7 @@ export class EventConsumer {
     while (!this.stopping) {
       try {
         if (!this.stream) await this.subscribe();
-        for await (const message of this.stream!) {
-          failures = 0;
-          await this.handle(message);
-          if (this.stopping) break;
-        }
+        await this.consumeStream(this.stream!);
         if (!this.stopping) throw new Error('the message stream ended');
       } catch (error) {
         if (this.stopping) break;
@@ -134,12 +146,42 @@ export class EventConsumer {
         this.options.logger.warn({ err: error, failures }, 'consumer: stream failed, rejoining the group');
         this.consumer?.stopLagMonitoring();
         await this.stream?.close().catch(() => undefined);
+        await this.flushCommits();
         await this.consumer?.close(true).catch(() => undefined);
         this.stream = undefined;
         this.consumer = undefined;
         await sleep(backoff(Math.min(failures, 6), 500, 15_000));
       }
     }
+  }
+
+  /**
+   * Applies the stream's messages: one chain per partition (in order), up to `concurrency` chains
+   * at once. A message whose handling fails outright (e.g. the DLQ cannot be reached) stops its
+   * partition's chain and the stream, so the group is rejoined from the committed offsets.
+   */
+  private async consumeStream(stream: MessagesStream<string, string, string, string>): Promise<void> {
+    const chains = new Map<string, Promise<void>>();
+    const inFlight = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    for await (const message of stream) {
+      const partition = `${message.topic}:${message.partition}`;
+      const next = (chains.get(partition) ?? Promise.resolve()).then(() => this.handle(message));
+      chains.set(partition, next);
+      const tracked = next.then(
+        () => undefined,
+        (error: unknown) => {
+          failure ??= { error };
+        },
+      );
+      inFlight.add(tracked);
+      void tracked.finally(() => inFlight.delete(tracked));
+      while (inFlight.size >= this.concurrency && !failure) await Promise.race(inFlight);
+      if (failure) break;
+      if (this.stopping) break;
+    }
+    await Promise.all(inFlight);
+    if (failure) throw failure.error;
   }
 
   private async handle(message: StringMessage): Promise<void> {
@@ -155,7 +197,7 @@ export class EventConsumer {
     const handler = this.options.handlers[event.type];
     if (!handler) {
       this.processed.add(1, { topic: message.topic, outcome: 'skipped' });
-      await this.commit(message);
+      this.markDone(message);
       return;
     }
     let attempts = 0;
@@ -181,7 +223,7 @@ export class EventConsumer {
           () => this.applyOnce(event, message, handler),
         );
         this.processed.add(1, { topic: message.topic, outcome: applied ? 'applied' : 'duplicate' });
-        await this.commit(message);
+        this.markDone(message);
         return;
       } catch (error) {
         if (isTransientInfrastructureError(error)) {
@@ -218,6 +260,29 @@ export class EventConsumer {
     });
     for (const fn of afterCommit) fn();
     return applied;
+  }
+
+  /** Marks a message done; its offset (and its partition's before it) is committed shortly. */
+  private markDone(message: StringMessage): void {
+    this.toCommit.set(`${message.topic}:${message.partition}`, message);
+    this.commitTimer ??= setTimeout(() => {
+      this.commitTimer = undefined;
+      void this.flushCommits();
+    }, this.commitIntervalMs);
+  }
+
+  /** Commits the latest done offset of each partition (one commit at a time). */
+  private flushCommits(): Promise<void> {
+    if (this.commitTimer) {
+      clearTimeout(this.commitTimer);
+      this.commitTimer = undefined;
+    }
+    this.committing = this.committing.then(async () => {
+      const pending = [...this.toCommit.values()];
+      this.toCommit.clear();
+      for (const message of pending) await this.commit(message);
+    });
+    return this.committing;
   }
 
   private async commit(message: StringMessage): Promise<void> {
@@ -267,6 +332,6 @@ export class EventConsumer {
       'consumer: message sent to the dead-letter topic',
     );
     this.processed.add(1, { topic: message.topic, outcome: 'dead_lettered' });
-    await this.commit(message);
+    this.markDone(message);
   }
 }

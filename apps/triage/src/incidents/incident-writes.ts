@@ -9,6 +9,15 @@ export function lockIncident(manager: EntityManager, incidentId: string): Promis
   return manager.createQueryBuilder(Incident, 'i').setLock('pessimistic_write').where('i.id = :id', { id: incidentId }).getOne();
 }
 
+/**
+ * Writes a changed incident back. The row is locked and known, so this is one UPDATE of every
+ * column (TypeORM's save would read the row again first to work out what changed).
+ */
+export async function saveIncident(manager: EntityManager, incident: Incident): Promise<void> {
+  const { id, createdAt: _createdAt, ...fields } = incident;
+  await manager.createQueryBuilder().update(Incident).set(fields).where('id = :id', { id }).execute();
+}
+
 /** Several incidents locked in one order (by id), so that two merges never deadlock. */
 export async function lockIncidents(manager: EntityManager, incidentIds: string[]): Promise<Incident[]> {
   if (incidentIds.length === 0) return [];
@@ -74,5 +83,5 @@ export async function countOccurrence(manager: EntityManager, incident: Incident
     incident.severity = severityOf(incident, matrix);
   }
   incident.updatedAt = new Date();
-  await manager.save(incident);
+  await saveIncident(manager, incident);
 }

@@ -3,7 +3,7 @@ import { enqueueEvent } from '@vigil/messaging';
 import { Problem } from '@vigil/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import { assertVersion, type ExpectedVersion } from '../incidents/concurrency';
-import { lockIncident } from '../incidents/incident-writes';
+import { lockIncident, saveIncident } from '../incidents/incident-writes';
 import type { Incident } from '../persistence/incident.entity';
 
 export interface HistoryEntry {
@@ -49,7 +49,7 @@ export async function changeIncident(
     if (!outcome) return incident; // nothing changed (an idempotent repeat)
     incident.version += 1;
     incident.updatedAt = new Date();
-    await manager.save(incident);
+    await saveIncident(manager, incident);
     await recordHistory(manager, incident.id, outcome.history);
     const event = outcome.event(incident);
     await enqueueEvent(manager, 'triage', event, { topic: Topics.incidents, key: incident.id });

@@ -9,7 +9,7 @@ import { correlationKeys } from '../../correlation/correlation-keys';
 import { loadCorrelationRules } from '../../correlation/rules/correlation-rules';
 import { registerKeys } from '../../correlation/triage-alert';
 import { assertVersion, expectedVersion, IF_MATCH_HEADER, IncidentETagInterceptor } from '../../incidents/concurrency';
-import { countOccurrence, lockIncidents, publishIncidentEvent } from '../../incidents/incident-writes';
+import { countOccurrence, lockIncidents, publishIncidentEvent, saveIncident } from '../../incidents/incident-writes';
 import { toOneView } from '../../incidents/incident-views';
 import { TERMINAL_PHASES } from '../../lifecycle/phases';
 import { recordHistory } from '../../lifecycle/record-change';
@@ -69,7 +69,7 @@ export class MoveAlertController {
       source.alertCount -= alert.occurrences;
       source.version += 1;
       source.updatedAt = new Date();
-      await manager.save(source);
+      await saveIncident(manager, source);
       const assets = await matchAssets(manager, alert.data.assets);
       await countOccurrence(
         manager,

@@ -8,7 +8,7 @@ import { TERMINAL_PHASES } from '../../lifecycle/phases';
 import { recordHistory } from '../../lifecycle/record-change';
 import type { Incident } from '../../persistence/incident.entity';
 import { assertVersion, expectedVersion, IF_MATCH_HEADER, IncidentETagInterceptor } from '../concurrency';
-import { lockIncidents, publishIncidentEvent } from '../incident-writes';
+import { lockIncidents, publishIncidentEvent, saveIncident } from '../incident-writes';
 import { toOneView } from '../incident-views';
 
 const earlier = (a: Date | null, b: Date | null) => (a && b ? (a < b ? a : b) : (a ?? b));
@@ -83,7 +83,7 @@ export class MergeIncidentsController {
         source.mergedInto = target.id;
         source.version += 1;
         source.updatedAt = now;
-        await manager.save(source);
+        await saveIncident(manager, source);
         await recordHistory(manager, source.id, {
           actor: body.actor,
           action: 'merged_into',
@@ -96,7 +96,7 @@ export class MergeIncidentsController {
       }
       target.version += 1;
       target.updatedAt = now;
-      await manager.save(target);
+      await saveIncident(manager, target);
       await recordHistory(manager, target.id, { actor: body.actor, action: 'merged', reason: body.reason, details: { mergedIncidentIds: sourceIds, alertsMoved } });
       await publishIncidentEvent(manager, IncidentMergedV1, target, { mergedIncidentIds: sourceIds, alertsMoved, actor: body.actor, reason: body.reason });
       return toOneView(manager, target);
