@@ -251,6 +251,8 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
       const a = await openIncident(2);
       const b = await openIncident(1);
       const moving = a.alerts[1];
+      // As if recorded before triage kept alerts whole (an upgraded installation): it still moves.
+      await withDatabase((db) => db.query(`UPDATE triage.alerts SET data = NULL WHERE alert_id = $1`, [moving.alertId]));
       const moved = await incidentAction(t(`/v1/incidents/${b.incidentId}`), 'alerts', { alertId: moving.alertId, actor: 'bob', reason: 'belongs with b' });
       expect(moved.status).toBe(200);
       expect(moved.json.alertCount).toBe(2);

@@ -18,7 +18,28 @@ export interface AlertRow {
   occurred_at: Date;
   received_at: Date;
   last_seen_at: Date | null;
-  data: EventData<typeof AlertReceivedV1>;
+  /** The alert as received; null for alerts triage recorded before it kept them whole. */
+  data: EventData<typeof AlertReceivedV1> | null;
+}
+
+/** The alert as received, or, for an alert recorded before triage kept it whole, what its row holds. */
+export function receivedAlertOf(r: AlertRow): EventData<typeof AlertReceivedV1> {
+  return (
+    r.data ?? {
+      alertId: r.alert_id,
+      dedupKey: r.dedup_key,
+      title: r.title,
+      source: r.source,
+      severity: r.severity,
+      ...(r.category ? { category: r.category } : {}),
+      occurredAt: r.occurred_at.toISOString(),
+      receivedAt: r.received_at.toISOString(),
+      labels: {},
+      assets: [],
+      observables: [],
+      exercise: r.exercise,
+    }
+  );
 }
 
 export function toAlertView(r: AlertRow): TriageAlertView {

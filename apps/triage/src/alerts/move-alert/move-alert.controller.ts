@@ -13,7 +13,7 @@ import { countOccurrence, lockIncidents, publishIncidentEvent, saveIncident } fr
 import { toOneView } from '../../incidents/incident-views';
 import { TERMINAL_PHASES } from '../../lifecycle/phases';
 import { recordHistory } from '../../lifecycle/record-change';
-import { readAlert } from '../alert-rows';
+import { readAlert, receivedAlertOf } from '../alert-rows';
 
 @ApiTags('incidents')
 @Controller('v1/incidents')
@@ -70,15 +70,16 @@ export class MoveAlertController {
       source.version += 1;
       source.updatedAt = new Date();
       await saveIncident(manager, source);
-      const assets = await matchAssets(manager, alert.data.assets);
+      const received = receivedAlertOf(alert);
+      const assets = await matchAssets(manager, received.assets);
       await countOccurrence(
         manager,
         target,
-        { severity: alert.severity, category: alert.category, occurredAt: alert.data.occurredAt, receivedAt: alert.data.receivedAt, assetCriticality: mostCritical(assets), count: alert.occurrences },
+        { severity: alert.severity, category: alert.category, occurredAt: received.occurredAt, receivedAt: received.receivedAt, assetCriticality: mostCritical(assets), count: alert.occurrences },
         this.config.TRIAGE_SEVERITY_MATRIX,
       );
       // The alert's keys now lead to this incident; its dedup key leaves the old one unless another alert there shares it.
-      const keys = correlationKeys(alert.data, await loadCorrelationRules(manager), assets.map((a) => a.assetId));
+      const keys = correlationKeys(received, await loadCorrelationRules(manager), assets.map((a) => a.assetId));
       await registerKeys(manager, incidentId, keys, alert.received_at.toISOString());
       await manager.query(
         `DELETE FROM triage.incident_keys k WHERE k.incident_id = $1 AND k.kind = 'dedup_key' AND k.key = $2

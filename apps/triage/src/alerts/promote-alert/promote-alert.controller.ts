@@ -5,7 +5,7 @@ import { ApiJsonBody, ApiJsonResponse, ApiProblems, Problem, ZodPipe } from '@vi
 import { DataSource } from 'typeorm';
 import { AlertTriage } from '../../correlation/triage-alert';
 import { recordHistory } from '../../lifecycle/record-change';
-import { readAlert, toAlertView } from '../alert-rows';
+import { readAlert, receivedAlertOf, toAlertView } from '../alert-rows';
 
 @ApiTags('alerts')
 @Controller('v1/alerts')
@@ -36,7 +36,7 @@ export class PromoteAlertController {
           incidentId: alert.incident_id,
         });
       }
-      const outcome = await this.triage.triage(manager, alert.data, { actor: body.actor, occurrences: alert.occurrences });
+      const outcome = await this.triage.triage(manager, receivedAlertOf(alert), { actor: body.actor, occurrences: alert.occurrences });
       if (outcome.disposition !== 'attached') throw new Error(`promotion left alert ${alertId} ${outcome.disposition}`);
       await recordHistory(manager, outcome.incidentId, {
         actor: body.actor,
