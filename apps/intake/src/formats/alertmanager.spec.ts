@@ -1,17 +1,8 @@
 import fc from 'fast-check';
-import { fixture, problems } from './__fixtures__/harness';
+import { errors, fixture, problems, signals } from './__fixtures__/harness';
 import { mapAlertmanager } from './alertmanager';
-import type { AlertSignal, MappingResult } from './signal';
+import type { MappingResult } from './signal';
 
-const signals = (result: MappingResult): AlertSignal[] => {
-  expect(problems(result)).toEqual([]);
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
-  return result.signals;
-};
-const errors = (result: MappingResult) => {
-  expect(problems(result)).toEqual([]);
-  return result.ok ? [] : result.errors;
-};
 
 describe('mapAlertmanager, documented payloads', () => {
   it('maps the v4 ProbeFailure example', () => {

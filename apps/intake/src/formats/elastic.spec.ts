@@ -1,17 +1,7 @@
 import fc from 'fast-check';
-import { fixture, problems } from './__fixtures__/harness';
+import { errors, fixture, problems, signals } from './__fixtures__/harness';
 import { mapElastic } from './elastic';
-import type { AlertSignal, MappingResult } from './signal';
 
-const signals = (result: MappingResult): AlertSignal[] => {
-  expect(problems(result)).toEqual([]);
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
-  return result.signals;
-};
-const errors = (result: MappingResult) => {
-  expect(problems(result)).toEqual([]);
-  return result.ok ? [] : result.errors;
-};
 
 /** Writes every dotted key as nested objects: {"a.b": 1} → {a: {b: 1}}. */
 function nest(doc: Record<string, unknown>): Record<string, unknown> {

@@ -1,17 +1,7 @@
 import fc from 'fast-check';
-import { fixture, problems } from './__fixtures__/harness';
+import { errors, fixture, problems, signals } from './__fixtures__/harness';
 import { mapOcsf, ocsfAction } from './ocsf';
-import type { AlertSignal, MappingResult } from './signal';
 
-const signals = (result: MappingResult): AlertSignal[] => {
-  expect(problems(result)).toEqual([]);
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
-  return result.signals;
-};
-const errors = (result: MappingResult) => {
-  expect(problems(result)).toEqual([]);
-  return result.ok ? [] : result.errors;
-};
 
 describe('mapOcsf, documented findings', () => {
   it('maps a Detection Finding (OCSF 1.3) created by an EDR', () => {

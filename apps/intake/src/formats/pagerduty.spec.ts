@@ -1,18 +1,8 @@
 import fc from 'fast-check';
-import { fixture, problems } from './__fixtures__/harness';
+import { errors, fixture, onlySignal, problems } from './__fixtures__/harness';
 import { REDACTED, mapPagerDuty, pagerDutyFieldName, pagerDutyInvalidEvent } from './pagerduty';
-import type { AlertSignal, MappingResult } from './signal';
 
-const signal = (result: MappingResult): AlertSignal => {
-  expect(problems(result)).toEqual([]);
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
-  expect(result.signals).toHaveLength(1);
-  return result.signals[0];
-};
-const errors = (result: MappingResult) => {
-  expect(problems(result)).toEqual([]);
-  return result.ok ? [] : result.errors;
-};
+const signal = onlySignal;
 
 describe('mapPagerDuty, documented events', () => {
   it('maps the trigger example', () => {

@@ -1,17 +1,9 @@
 import fc from 'fast-check';
-import { problems } from './__fixtures__/harness';
+import { errors, problems, signals } from './__fixtures__/harness';
 import { IncidentReport, mapReport } from './report';
-import type { AlertSignal, MappingResult } from './signal';
+import type { MappingResult } from './signal';
 
-const signal = (result: MappingResult): AlertSignal => {
-  expect(problems(result)).toEqual([]);
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
-  return result.signals[0];
-};
-const errors = (result: MappingResult) => {
-  expect(problems(result)).toEqual([]);
-  return result.ok ? [] : result.errors;
-};
+const signal = (result: MappingResult) => signals(result)[0];
 
 const report = {
   reporter: { name: 'Dana Whitfield', email: 'Dana.Whitfield@Example.COM' },

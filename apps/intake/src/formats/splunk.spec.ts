@@ -1,18 +1,8 @@
 import fc from 'fast-check';
-import { fixture, problems } from './__fixtures__/harness';
-import type { AlertSignal, MappingResult } from './signal';
+import { errors, fixture, onlySignal, problems } from './__fixtures__/harness';
 import { mapSplunk, searchOfSid } from './splunk';
 
-const signal = (result: MappingResult): AlertSignal => {
-  expect(problems(result)).toEqual([]);
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
-  expect(result.signals).toHaveLength(1);
-  return result.signals[0];
-};
-const errors = (result: MappingResult) => {
-  expect(problems(result)).toEqual([]);
-  return result.ok ? [] : result.errors;
-};
+const signal = onlySignal;
 
 describe('mapSplunk, documented payloads', () => {
   it("maps Splunk's webhook example, whose search_name is null", () => {

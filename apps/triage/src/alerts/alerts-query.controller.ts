@@ -5,6 +5,7 @@ import { ApiJsonResponse, ApiProblems, Problem, ZodPipe } from '@vigil/platform'
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { decodeCursor, encodeCursor } from '../incidents/incident-views';
+import { requireIncident } from '../incidents/incident-writes';
 import { readAlert, toAlertView, type AlertRow } from './alert-rows';
 
 const AlertsQuery = z.strictObject({
@@ -52,8 +53,7 @@ export class AlertsQueryController {
     @Param('incidentId', new ParseUUIDPipe()) incidentId: string,
     @Query(new ZodPipe(AlertsQuery.pick({ limit: true, cursor: true }), 'query')) query: Pick<AlertsQuery, 'limit' | 'cursor'>,
   ) {
-    const [exists] = await this.dataSource.query(`SELECT 1 FROM triage.incidents WHERE id = $1`, [incidentId]);
-    if (!exists) throw Problem.notFound(`Incident ${incidentId}`);
+    await requireIncident(this.dataSource, incidentId);
     return this.page({ ...query, incidentId, exercise: 'any' });
   }
 

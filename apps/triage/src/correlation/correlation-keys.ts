@@ -1,6 +1,6 @@
 import type { AlertReceivedV1, EventData, ObservableType } from '@vigil/contracts';
 import type { CorrelationRuleKind } from '@vigil/contracts';
-import { normaliseIp } from '../assets/normalise';
+import { normaliseHostname, normaliseIp } from '../assets/normalise';
 
 type AlertReceived = EventData<typeof AlertReceivedV1>;
 
@@ -44,8 +44,6 @@ export function referencedIncident(alert: Pick<AlertReceived, 'labels'>): string
   return undefined;
 }
 
-const normaliseHost = (h: string) => h.trim().toLowerCase().replace(/\.$/, '');
-
 /**
  * The keys an alert is correlated by. Exercise and real alerts never share a key, so an exercise
  * never lands in a real incident (nor the reverse). Registered assets are keyed by their register
@@ -76,7 +74,7 @@ export function correlationKeys(
     const identities = new Set<string>(registeredAssetIds.map((id) => `asset:${id}`));
     for (const a of alert.assets) {
       if (a.id) identities.add(`id:${a.id.trim().toLowerCase()}`);
-      if (a.hostname) identities.add(`host:${normaliseHost(a.hostname)}`);
+      if (a.hostname) identities.add(`host:${normaliseHostname(a.hostname) ?? a.hostname}`);
       if (a.ip) identities.add(`ip:${normaliseIp(a.ip) ?? a.ip.toLowerCase()}`);
     }
     for (const identity of identities) add('asset_category', `${identity}|${alert.category}`, since(assetRule));

@@ -1,10 +1,8 @@
 import type { AlertReceivedV1, EventData, SuppressionMatch } from '@vigil/contracts';
 import type { EntityManager } from 'typeorm';
-import { normaliseIp } from '../assets/normalise';
+import { normaliseHostname, normaliseIp } from '../assets/normalise';
 
 type AlertReceived = EventData<typeof AlertReceivedV1>;
-
-const lower = (s: string) => s.trim().toLowerCase().replace(/\.$/, '');
 
 /** Every criterion the rule names must hold for the alert. */
 export function suppressionMatches(match: SuppressionMatch, alert: AlertReceived): boolean {
@@ -14,8 +12,8 @@ export function suppressionMatches(match: SuppressionMatch, alert: AlertReceived
   if (match.category !== undefined && match.category !== alert.category) return false;
   if (match.severities !== undefined && !match.severities.includes(alert.severity)) return false;
   if (match.hostname !== undefined) {
-    const host = lower(match.hostname);
-    if (!alert.assets.some((a) => (a.hostname && lower(a.hostname) === host) || (a.name && lower(a.name) === host))) return false;
+    const host = normaliseHostname(match.hostname);
+    if (!alert.assets.some((a) => (a.hostname && normaliseHostname(a.hostname) === host) || (a.name && normaliseHostname(a.name) === host))) return false;
   }
   if (match.ip !== undefined) {
     const ip = normaliseIp(match.ip) ?? match.ip.toLowerCase();

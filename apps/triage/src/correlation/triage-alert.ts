@@ -12,7 +12,7 @@ import type { EntityManager } from 'typeorm';
 import { matchAssets, mostCritical } from '../assets';
 import { functionalImpactFromAlert, isBelow, severityOf } from '../classification/severity-matrix';
 import type { TriageConfig } from '../config';
-import { countOccurrence, lockIncident, publishIncidentEvent } from '../incidents/incident-writes';
+import { countOccurrence, linkAssets, lockIncident, publishIncidentEvent } from '../incidents/incident-writes';
 import { TERMINAL_PHASES } from '../lifecycle/phases';
 import { Incident } from '../persistence/incident.entity';
 import { correlationKeys, KEY_PRIORITY, referencedIncident, type CorrelationKey, type KeyKind } from './correlation-keys';
@@ -63,11 +63,9 @@ export class AlertTriage {
 
     const rules = await loadCorrelationRules(manager);
     const assets = await matchAssets(manager, alert.assets);
-    const keys = correlationKeys(
-      alert,
-      rules,
-      assets.map((a) => a.assetId),
-    );
+    const assetIds = assets.map((a) => a.assetId);
+    const assetCriticality = mostCritical(assets);
+    const keys = correlationKeys(alert, rules, assetIds);
     await lockKeys(manager, keys);
 
     const referenced = rules.find((r) => r.kind === 'reference')?.enabled ? referencedIncident(alert) : undefined;
@@ -78,7 +76,7 @@ export class AlertTriage {
       category: alert.category ?? null,
       occurredAt: alert.occurredAt,
       receivedAt: alert.receivedAt,
-      assetCriticality: mostCritical(assets),
+      assetCriticality,
       count,
     };
 
@@ -98,7 +96,7 @@ export class AlertTriage {
         functionalImpact: functionalImpactFromAlert(alert.severity),
         informationImpact: 'none' as const,
         recoverability: 'regular' as const,
-        assetCriticality: mostCritical(assets),
+        assetCriticality,
       };
       incident = manager.create(Incident, {
         id: randomUUID(),
@@ -132,12 +130,7 @@ export class AlertTriage {
 
     await saveAlert(manager, alert, { disposition: 'attached', incidentId: incident.id, correlatedBy });
     await registerKeys(manager, incident.id, keys, alert.receivedAt);
-    if (assets.length > 0) {
-      await manager.query(
-        `INSERT INTO triage.incident_assets (incident_id, asset_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`,
-        [incident.id, assets.map((a) => a.assetId)],
-      );
-    }
+    await linkAssets(manager, incident.id, assetIds);
     const alertRef = { alertId: alert.alertId, dedupKey: alert.dedupKey, title: alert.title, source: alert.source, receivedAt: alert.receivedAt };
     if (target) {
       await publishIncidentEvent(manager, IncidentAlertAttachedV1, incident, { alert: alertRef, correlatedBy, ...(promotion ? { actor: promotion.actor } : {}) });

@@ -1,12 +1,25 @@
 import { createEvent, Topics, type AlertSeverity, type AssetCriticality, type EventData, type EventDefinition, type IncidentCategory, type IncidentSnapshot } from '@vigil/contracts';
 import { enqueueEvent } from '@vigil/messaging';
+import { Problem } from '@vigil/platform';
 import type { EntityManager } from 'typeorm';
 import { functionalImpactFromAlert, moreCritical, severityOf, worseFunctionalImpact, type SeverityMatrix } from '../classification/severity-matrix';
 import { Incident, toSnapshot } from '../persistence/incident.entity';
 
 /** The incident row, locked for the rest of the transaction (every change to an incident takes it). */
-export function lockIncident(manager: EntityManager, incidentId: string): Promise<Incident | null> {
-  return manager.createQueryBuilder(Incident, 'i').setLock('pessimistic_write').where('i.id = :id', { id: incidentId }).getOne();
+export async function lockIncident(manager: EntityManager, incidentId: string): Promise<Incident | null> {
+  return (await lockIncidents(manager, [incidentId]))[0] ?? null;
+}
+
+/** 404 unless the incident exists (for reads of what hangs off it: history, notes, links, alerts). */
+export async function requireIncident(manager: Pick<EntityManager, 'query'>, incidentId: string): Promise<void> {
+  const [row] = await manager.query(`SELECT 1 FROM triage.incidents WHERE id = $1`, [incidentId]);
+  if (!row) throw Problem.notFound(`Incident ${incidentId}`);
+}
+
+/** Links registered assets to an incident (once each). */
+export async function linkAssets(manager: EntityManager, incidentId: string, assetIds: readonly string[]): Promise<void> {
+  if (assetIds.length === 0) return;
+  await manager.query(`INSERT INTO triage.incident_assets (incident_id, asset_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`, [incidentId, assetIds]);
 }
 
 /**

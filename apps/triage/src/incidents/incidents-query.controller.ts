@@ -4,10 +4,12 @@ import { HistoryList, IncidentCategory, IncidentPage, IncidentPhase, IncidentSev
 import { ApiJsonResponse, ApiProblems, Problem, ZodPipe } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
+import { normaliseHostname, normaliseIp } from '../assets/normalise';
 import { TERMINAL_PHASES } from '../lifecycle/phases';
 import { Incident } from '../persistence/incident.entity';
 import { IncidentETagInterceptor } from './concurrency';
 import { decodeCursor, encodeCursor, toOneView, toViews } from './incident-views';
+import { requireIncident } from './incident-writes';
 
 const list = <T extends z.ZodType<string, string>>(item: T) =>
   z
@@ -93,10 +95,12 @@ export class IncidentsQueryController {
       where.push(`(i.owner = ${who} OR i.responders @> ARRAY[${who}]::text[])`);
     }
     if (query.asset) {
+      // Spelled as the register stores hosts and addresses (see assets/normalise).
       const asset = p(UUID.test(query.asset) ? query.asset.toLowerCase() : null);
-      const name = p(query.asset.toLowerCase().replace(/\.$/, ''));
+      const name = p(normaliseHostname(query.asset));
+      const ip = p(normaliseIp(query.asset));
       where.push(`EXISTS (SELECT 1 FROM triage.incident_assets ia WHERE ia.incident_id = i.id AND ia.asset_id IN (
-        SELECT a.id FROM triage.assets a WHERE a.id = ${asset}::uuid OR lower(a.identifier) = ${name} OR a.hostnames @> ARRAY[${name}]::text[] OR a.ips @> ARRAY[${name}]::text[]))`);
+        SELECT a.id FROM triage.assets a WHERE a.id = ${asset}::uuid OR lower(a.identifier) = ${name} OR a.hostnames @> ARRAY[${name}]::text[] OR a.ips @> ARRAY[${ip}]::text[]))`);
     }
     if (query.detectedFrom) where.push(`i.detected_at >= ${p(query.detectedFrom)}`);
     if (query.detectedTo) where.push(`i.detected_at < ${p(query.detectedTo)}`);
@@ -123,14 +127,16 @@ export class IncidentsQueryController {
         where.push(`(i.${sort.column}, i.id) ${cmp} (${p(c.value)}::timestamptz, ${p(c.id)}::uuid)`);
       }
     }
-    const sql = `SELECT i.id FROM triage.incidents i ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${p(query.limit + 1)}`;
-    const ids: Array<{ id: string }> = await this.dataSource.query(sql, params);
-    const page = ids.slice(0, query.limit).map((r) => r.id);
-    const byId = new Map((page.length ? await this.dataSource.getRepository(Incident).findBy(page.map((id) => ({ id }))) : []).map((i) => [i.id, i]));
-    const incidents = page.map((id) => byId.get(id)!).filter(Boolean);
+    // One query: the page's rows, read into entities by the entity's own column list.
+    const columns = this.dataSource.getMetadata(Incident).columns;
+    const sql = `SELECT ${columns.map((c) => `i.${c.databaseName}`).join(', ')} FROM triage.incidents i ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${p(query.limit + 1)}`;
+    const rows: Array<Record<string, unknown>> = await this.dataSource.query(sql, params);
+    const incidents = rows
+      .slice(0, query.limit)
+      .map((row) => this.dataSource.getRepository(Incident).create(Object.fromEntries(columns.map((c) => [c.propertyName, row[c.databaseName]]))));
     const last = incidents.at(-1);
     let nextCursor: string | null = null;
-    if (ids.length > query.limit && last) {
+    if (rows.length > query.limit && last) {
       nextCursor =
         sort.column === 'severity'
           ? encodeCursor({ sort: query.sort, value: last.severity, at: last.createdAt.toISOString(), id: last.id })
@@ -154,8 +160,7 @@ export class IncidentsQueryController {
   @ApiJsonResponse(200, HistoryList, 'The history, oldest first')
   @ApiProblems(400, 404, 503)
   async history(@Param('incidentId', new ParseUUIDPipe()) incidentId: string) {
-    const exists = await this.dataSource.getRepository(Incident).existsBy({ id: incidentId });
-    if (!exists) throw Problem.notFound(`Incident ${incidentId}`);
+    await requireIncident(this.dataSource, incidentId);
     const rows: Array<Record<string, unknown>> = await this.dataSource.query(
       `SELECT at, actor, action, from_phase, to_phase, effective_at, reason, details FROM triage.incident_history WHERE incident_id = $1 ORDER BY id`,
       [incidentId],

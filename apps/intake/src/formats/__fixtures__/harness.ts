@@ -2,7 +2,7 @@ import { CanonicalAlert } from '@vigil/contracts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { INTERNAL_ERROR_DETAIL } from '../common';
-import type { MappingResult } from '../signal';
+import type { AlertSignal, MappingResult } from '../signal';
 
 /** A fixture of this directory, parsed. */
 export function fixture(name: string): any {
@@ -32,4 +32,24 @@ export function problems(result: MappingResult): string[] {
     }
   }
   return out;
+}
+
+/** The signals of a result that must be well formed and successful. */
+export function signals(result: MappingResult): AlertSignal[] {
+  expect(problems(result)).toEqual([]);
+  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  return result.signals;
+}
+
+/** The one signal of a result that must be well formed, successful and hold exactly one. */
+export function onlySignal(result: MappingResult): AlertSignal {
+  const all = signals(result);
+  expect(all).toHaveLength(1);
+  return all[0];
+}
+
+/** The errors of a well-formed result (none when it succeeded). */
+export function errors(result: MappingResult) {
+  expect(problems(result)).toEqual([]);
+  return result.ok ? [] : result.errors;
 }

@@ -9,7 +9,7 @@ import { correlationKeys } from '../../correlation/correlation-keys';
 import { loadCorrelationRules } from '../../correlation/rules/correlation-rules';
 import { registerKeys } from '../../correlation/triage-alert';
 import { assertVersion, expectedVersion, IF_MATCH_HEADER, IncidentETagInterceptor } from '../../incidents/concurrency';
-import { countOccurrence, lockIncidents, publishIncidentEvent, saveIncident } from '../../incidents/incident-writes';
+import { countOccurrence, linkAssets, lockIncidents, publishIncidentEvent, saveIncident } from '../../incidents/incident-writes';
 import { toOneView } from '../../incidents/incident-views';
 import { TERMINAL_PHASES } from '../../lifecycle/phases';
 import { recordHistory } from '../../lifecycle/record-change';
@@ -86,9 +86,7 @@ export class MoveAlertController {
            AND NOT EXISTS (SELECT 1 FROM triage.alerts a WHERE a.incident_id = $1 AND a.dedup_key = $3)`,
         [fromId, keys.find((k) => k.kind === 'dedup_key')!.key, alert.dedup_key],
       );
-      if (assets.length) {
-        await manager.query(`INSERT INTO triage.incident_assets (incident_id, asset_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`, [incidentId, assets.map((a) => a.assetId)]);
-      }
+      await linkAssets(manager, incidentId, assets.map((a) => a.assetId));
       const ref = { alertId: alert.alert_id, dedupKey: alert.dedup_key, title: alert.title, source: alert.source, receivedAt: alert.received_at.toISOString() };
       const details = { alertId: alert.alert_id, from: fromId, to: incidentId, occurrences: alert.occurrences };
       await recordHistory(manager, fromId, { actor: body.actor, action: 'alert_moved_out', reason: body.reason, details });

@@ -26,7 +26,7 @@ export function toRuleView(r: RuleRow): CorrelationRuleView {
 
 /** Read per alert (four rows): a rule changed through the API applies to the very next alert. */
 export async function loadCorrelationRules(manager: Pick<EntityManager, 'query'>): Promise<CorrelationRule[]> {
-  const rows: RuleRow[] = await manager.query(`SELECT * FROM triage.correlation_rules ${ORDER}`);
+  const rows = await listRuleRows(manager);
   return rows.map((r) => ({ kind: r.kind, enabled: r.enabled, windowSeconds: r.window_seconds, observableTypes: r.observable_types }));
 }
 

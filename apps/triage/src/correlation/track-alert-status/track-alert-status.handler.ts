@@ -3,18 +3,13 @@ import { AlertAcknowledgedV1, AlertRepeatedV1, AlertResolvedV1, IncidentAlertAtt
 import { CONFIG } from '@vigil/platform';
 import type { EntityManager } from 'typeorm';
 import type { TriageConfig } from '../../config';
+import type { AlertRow } from '../../alerts/alert-rows';
 import { countOccurrence, lockIncident, publishIncidentEvent } from '../../incidents/incident-writes';
+import { recordHistory } from '../../lifecycle/record-change';
+import type { Incident } from '../../persistence/incident.entity';
 
-interface AlertRow {
-  incident_id: string | null;
-  disposition: 'attached' | 'pending' | 'suppressed';
-  suppression_rule_id: string | null;
-  occurrences: number;
-  dedup_key: string;
-  title: string;
-  source: string;
-  category: string | null;
-}
+/** What a status update needs of the alert (not its data: repeats are the hot path). */
+type AlertStatusRow = Pick<AlertRow, 'incident_id' | 'disposition' | 'suppression_rule_id' | 'occurrences' | 'dedup_key' | 'title' | 'source'>;
 
 /**
  * What the source says about an alert after it first arrived. A repeat is one more occurrence
@@ -28,9 +23,10 @@ export class TrackAlertStatusHandler {
 
   async handle(event: CloudEvent, manager: EntityManager): Promise<void> {
     const { alertId } = event.data as { alertId: string };
-    const alert = await lockAlert(manager, alertId);
+    const locked = await lockAlert(manager, alertId);
     // Per-key order on the alerts topic means the alert was seen first, so it is always there.
-    if (!alert) return;
+    if (!locked) return;
+    const { alert, incident } = locked;
     switch (event.type) {
       case AlertRepeatedV1.type: {
         const d = event.data as EventData<typeof AlertRepeatedV1>;
@@ -50,8 +46,7 @@ export class TrackAlertStatusHandler {
           );
           return;
         }
-        if (alert.disposition !== 'attached' || !alert.incident_id) return; // a pending alert keeps its own count
-        const incident = (await lockIncident(manager, alert.incident_id))!;
+        if (!incident) return; // a pending alert keeps its own count
         await countOccurrence(manager, incident, { severity: d.severity, count: added }, this.config.TRIAGE_SEVERITY_MATRIX);
         await publishIncidentEvent(manager, IncidentAlertAttachedV1, incident, {
           alert: { alertId, dedupKey: alert.dedup_key, title: alert.title, source: alert.source, receivedAt: d.lastSeenAt },
@@ -69,29 +64,31 @@ export class TrackAlertStatusHandler {
           `UPDATE triage.alerts SET source_status = $2, resolved_at = CASE WHEN $2 = 'resolved' THEN $3::timestamptz ELSE resolved_at END WHERE alert_id = $1`,
           [alertId, resolved ? 'resolved' : 'acknowledged', at],
         );
-        if (alert.disposition !== 'attached' || !alert.incident_id) return;
-        await manager.query(
-          `INSERT INTO triage.incident_history (incident_id, actor, action, effective_at, reason) VALUES ($1, $2, $3, $4, $5)`,
-          [alert.incident_id, event.source, resolved ? 'alert_resolved_by_source' : 'alert_acknowledged_by_source', at, `alert ${alertId}`],
-        );
+        if (!incident) return;
+        await recordHistory(manager, incident.id, {
+          actor: event.source,
+          action: resolved ? 'alert_resolved_by_source' : 'alert_acknowledged_by_source',
+          effectiveAt: new Date(at),
+          reason: `alert ${alertId}`,
+        });
       }
     }
   }
 }
 
-const SELECT_ALERT = `SELECT incident_id, disposition, suppression_rule_id, occurrences, dedup_key, title, source, category FROM triage.alerts WHERE alert_id = $1`;
+const SELECT_ALERT = `SELECT incident_id, disposition, suppression_rule_id, occurrences, dedup_key, title, source FROM triage.alerts WHERE alert_id = $1`;
 
 /**
  * The alert row locked, and its incident locked before it: moves and merges lock incidents first
  * and then their alerts, and taking them in the same order here means the two never deadlock.
  */
-async function lockAlert(manager: EntityManager, alertId: string): Promise<AlertRow | undefined> {
+async function lockAlert(manager: EntityManager, alertId: string): Promise<{ alert: AlertStatusRow; incident: Incident | null } | undefined> {
   for (;;) {
-    const [seen]: AlertRow[] = await manager.query(SELECT_ALERT, [alertId]);
+    const [seen]: AlertStatusRow[] = await manager.query(SELECT_ALERT, [alertId]);
     if (!seen) return undefined;
-    if (seen.incident_id) await lockIncident(manager, seen.incident_id);
-    const [locked]: AlertRow[] = await manager.query(`${SELECT_ALERT} FOR UPDATE`, [alertId]);
+    const incident = seen.incident_id ? await lockIncident(manager, seen.incident_id) : null;
+    const [alert]: AlertStatusRow[] = await manager.query(`${SELECT_ALERT} FOR UPDATE`, [alertId]);
     // Moved to another incident between the two reads: lock that one too and look again.
-    if (locked.incident_id === seen.incident_id) return locked;
+    if (alert.incident_id === seen.incident_id) return { alert, incident };
   }
 }

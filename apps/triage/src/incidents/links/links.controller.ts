@@ -5,7 +5,7 @@ import { ApiJsonBody, ApiJsonResponse, ApiProblems, Problem, ZodPipe } from '@vi
 import { DataSource, type EntityManager } from 'typeorm';
 import { recordHistory } from '../../lifecycle/record-change';
 import { Incident } from '../../persistence/incident.entity';
-import { lockIncidents, publishIncidentEvent } from '../incident-writes';
+import { lockIncidents, publishIncidentEvent, requireIncident } from '../incident-writes';
 
 /** How the other side sees a link. */
 const INVERSE: Record<string, string> = { related: 'related', duplicate: 'duplicate', caused_by: 'causes', causes: 'caused_by' };
@@ -71,7 +71,7 @@ export class LinksController {
   @ApiJsonResponse(200, LinkList, 'The links')
   @ApiProblems(400, 404, 503)
   async list(@Param('incidentId', new ParseUUIDPipe()) incidentId: string) {
-    if (!(await this.dataSource.getRepository(Incident).existsBy({ id: incidentId }))) throw Problem.notFound(`Incident ${incidentId}`);
+    await requireIncident(this.dataSource, incidentId);
     return linksOf(this.dataSource, incidentId);
   }
 }

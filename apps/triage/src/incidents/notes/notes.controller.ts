@@ -5,8 +5,7 @@ import { ApiJsonBody, ApiJsonResponse, ApiProblems, Problem, ZodPipe } from '@vi
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { recordHistory } from '../../lifecycle/record-change';
-import { Incident } from '../../persistence/incident.entity';
-import { lockIncident, publishIncidentEvent } from '../incident-writes';
+import { lockIncident, publishIncidentEvent, requireIncident } from '../incident-writes';
 
 interface NoteRow {
   id: string;
@@ -50,7 +49,7 @@ export class NotesController {
   @ApiJsonResponse(200, NoteList, 'The notes')
   @ApiProblems(400, 404, 503)
   async list(@Param('incidentId', new ParseUUIDPipe()) incidentId: string) {
-    if (!(await this.dataSource.getRepository(Incident).existsBy({ id: incidentId }))) throw Problem.notFound(`Incident ${incidentId}`);
+    await requireIncident(this.dataSource, incidentId);
     const rows: NoteRow[] = await this.dataSource.query(`SELECT * FROM triage.incident_notes WHERE incident_id = $1 ORDER BY created_at, id`, [incidentId]);
     return { items: rows.map(toNoteView) };
   }
