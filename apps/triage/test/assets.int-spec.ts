@@ -14,6 +14,10 @@ describe('triage asset register (real PostgreSQL)', () => {
   // The database outlives this file: every identifier and name carries this run's tag.
   const tag = `t${randomUUID().slice(0, 8)}`;
   const csv = { 'content-type': 'text/csv' };
+  // Hostnames and addresses too: other suites post alerts naming hosts, and a registered asset would
+  // change their severity. IPv4 addresses come from the shared address space no other test uses.
+  const v4 = () => `100.${64 + Math.floor(Math.random() * 64)}.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
+  const ipWeb = v4();
 
   beforeAll(async () => {
     triage = await startService('triage');
@@ -60,8 +64,8 @@ describe('triage asset register (real PostgreSQL)', () => {
   it('registers an asset in canonical spelling and gets it back by id', async () => {
     const created = await register(
       asset('web', {
-        hostnames: ['WEB-01.Prod.Example.com.', 'web-01.prod.example.com', 'web-01'],
-        ips: ['10.0.4.21', '2001:DB8:0:0:0:0:0:21'],
+        hostnames: [`WEB-01.${tag.toUpperCase()}.Example.com.`, `web-01.${tag}.example.com`, `web-01-${tag}`],
+        ips: [ipWeb, `2001:DB8:${tag.slice(1, 5)}:0:0:0:0:21`],
         owner: 'payments-team@example.com',
         businessService: 'Card payments',
         criticality: 'critical',
@@ -71,8 +75,8 @@ describe('triage asset register (real PostgreSQL)', () => {
     expect(created).toMatchObject({
       assetId: expect.stringMatching(/^[0-9a-f-]{36}$/),
       identifier: `${tag}-web`,
-      hostnames: ['web-01.prod.example.com', 'web-01'],
-      ips: ['10.0.4.21', '2001:db8::21'],
+      hostnames: [`web-01.${tag}.example.com`, `web-01-${tag}`],
+      ips: [ipWeb, `2001:db8:${parseInt(tag.slice(1, 5), 16).toString(16)}::21`],
       owner: 'payments-team@example.com',
       businessService: 'Card payments',
       criticality: 'critical',
@@ -102,7 +106,7 @@ describe('triage asset register (real PostgreSQL)', () => {
     const listTag = `${tag}-list`;
     const made = [];
     for (const [i, criticality] of (['low', 'high', 'low', 'high', 'high'] as const).entries()) {
-      made.push(await register({ ...asset(`list-${i}`, { criticality }), hostnames: [`host-${i}.${listTag}.example`], ips: [`192.0.2.${10 + i}`] }));
+      made.push(await register({ ...asset(`list-${i}`, { criticality }), hostnames: [`host-${i}.${listTag}.example`], ips: [v4()] }));
     }
     const newestFirst = made.map((a) => a.identifier).reverse();
 
@@ -132,10 +136,10 @@ describe('triage asset register (real PostgreSQL)', () => {
   });
 
   it('replaces an asset with PUT, clearing what the new body leaves out', async () => {
-    const created = await register(asset('put', { hostnames: ['old-host'], owner: 'someone' }));
-    const res = await http('PUT', url(`/v1/assets/${created.assetId}`), asset('put', { name: 'renamed', hostnames: ['New-Host'], criticality: 'high' }));
+    const created = await register(asset('put', { hostnames: [`old-host-${tag}`], owner: 'someone' }));
+    const res = await http('PUT', url(`/v1/assets/${created.assetId}`), asset('put', { name: 'renamed', hostnames: [`New-Host-${tag}`], criticality: 'high' }));
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ assetId: created.assetId, name: 'renamed', hostnames: ['new-host'], owner: null, criticality: 'high', createdAt: created.createdAt });
+    expect(res.json).toMatchObject({ assetId: created.assetId, name: 'renamed', hostnames: [`new-host-${tag}`], owner: null, criticality: 'high', createdAt: created.createdAt });
     expect(Date.parse(res.json.updatedAt)).toBeGreaterThan(Date.parse(created.createdAt));
     expect((await http('GET', url(`/v1/assets/${created.assetId}`))).json).toEqual(res.json);
   });
@@ -154,11 +158,12 @@ describe('triage asset register (real PostgreSQL)', () => {
   });
 
   it('imports a CSV: creates new assets, updates known ones, and reports bad rows by line and column', async () => {
-    const existing = await register(asset('csv-known', { criticality: 'low', hostnames: ['stale'] }));
+    const ipBuild = [v4(), v4()];
+    const existing = await register(asset('csv-known', { criticality: 'low', hostnames: [`stale-${tag}`] }));
     const file = [
       '\uFEFFIdentifier,Name,Hostnames,IPs,Owner,Business_Service,Criticality,Data_Classification',
-      `${tag}-csv-new1,"Build server, shared",BUILD-01;build-01.example.com.,10.9.0.3 10.9.0.4,,Engineering,medium,internal`,
-      `${tag}-CSV-KNOWN,Known asset,known-01,,ops@example.com,,Critical,confidential`,
+      `${tag}-csv-new1,"Build server, shared",BUILD-01-${tag};build-01.${tag}.example.com.,${ipBuild[0]} ${ipBuild[1]},,Engineering,medium,internal`,
+      `${tag}-CSV-KNOWN,Known asset,known-01-${tag},,ops@example.com,,Critical,confidential`,
       `${tag}-csv-bad1,Bad criticality,,,,,urgent,internal`,
       `${tag}-csv-bad2,Bad IP,,10.0.0.300,,,low,internal`,
       `${tag}-csv-short,Too few fields`,
@@ -194,7 +199,7 @@ describe('triage asset register (real PostgreSQL)', () => {
         id: existing.assetId,
         identifier: `${tag}-CSV-KNOWN`,
         name: 'Known asset',
-        hostnames: ['known-01'],
+        hostnames: [`known-01-${tag}`],
         ips: [],
         owner: 'ops@example.com',
         business_service: null,
@@ -205,8 +210,8 @@ describe('triage asset register (real PostgreSQL)', () => {
         id: expect.any(String),
         identifier: `${tag}-csv-new1`,
         name: 'Build server, shared',
-        hostnames: ['build-01', 'build-01.example.com'],
-        ips: ['10.9.0.3', '10.9.0.4'],
+        hostnames: [`build-01-${tag}`, `build-01.${tag}.example.com`],
+        ips: ipBuild,
         owner: null,
         business_service: 'Engineering',
         criticality: 'medium',
@@ -267,7 +272,7 @@ describe('triage asset register (real PostgreSQL)', () => {
     const byHost = await register(asset('match-host', { hostnames: [`m-host.${tag}.example`], criticality: 'critical', owner: 'ops' }));
     const byName = await register(asset('match-name', { hostnames: [`m-name.${tag}.example`], criticality: 'medium' }));
     const byIp = await register(asset('match-ip', { ips: [`2001:db8:${hex}::99`], criticality: 'high' }));
-    await register(asset('match-none', { hostnames: [`elsewhere.${tag}.example`], ips: ['192.0.2.200'] }));
+    await register(asset('match-none', { hostnames: [`elsewhere.${tag}.example`], ips: [v4()] }));
 
     // matchAssets runs inside the consumer's transaction; here on a plain connection as triage's role.
     const matched = await withDatabase(
