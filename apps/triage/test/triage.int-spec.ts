@@ -377,6 +377,23 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
       });
       expect(timeline.summary).toContain('first beacon in proxy logs');
     });
+
+    it('keeps containment after detection, whether backdated by a transition or corrected by hand', async () => {
+      const opened = await placed((await post({ title: `Order ${uid()}`, occurredAt: new Date(Date.now() - 600_000).toISOString() })).alertId);
+      const path = t(`/v1/incidents/${opened.incidentId}`);
+      expect((await incidentAction(path, 'transition', { to: 'triaged', actor: 'a' })).status).toBe(200);
+      // After the incident occurred, but before Vigil detected it: MTTC would be negative.
+      const early = await incidentAction(path, 'transition', { to: 'contained', actor: 'a', at: new Date(Date.now() - 300_000).toISOString(), reason: 'EDR isolated it' });
+      expect(early.status).toBe(400);
+      expect(early.json.errors).toEqual([{ pointer: '/at', detail: expect.stringMatching(/^would break the clock's order: detectedAt \(.+\) would be after containedAt \(/) }]);
+      expect((await http('GET', path)).json.phase).toBe('triaged');
+
+      const contained = await incidentAction(path, 'transition', { to: 'contained', actor: 'a' });
+      expect(contained.status).toBe(200);
+      const late = await incidentAction(path, 'clock', { field: 'detectedAt', at: new Date(Date.parse(contained.json.timestamps.containedAt) + 1_000).toISOString(), actor: 'a', reason: 'r' });
+      expect(late.status).toBe(400);
+      expect(late.json.errors[0].detail).toMatch(/detectedAt \(.+\) would be after containedAt/);
+    });
   });
 
   describe('the analyst API', () => {

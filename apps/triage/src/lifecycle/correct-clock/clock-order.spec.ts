@@ -36,12 +36,21 @@ const FULL_CLOCK: Clock = {
 /** The pairs that must stay in order, written out so that a dropped one fails. */
 const ORDERED_PAIRS: Array<[ClockProperty, ClockProperty]> = [
   ['occurredAt', 'detectedAt'],
-  ['occurredAt', 'acknowledgedAt'],
   ['occurredAt', 'containedAt'],
+  ['occurredAt', 'eradicatedAt'],
+  ['occurredAt', 'recoveredAt'],
+  ['occurredAt', 'closedAt'],
+  ['detectedAt', 'containedAt'],
+  ['detectedAt', 'eradicatedAt'],
+  ['detectedAt', 'recoveredAt'],
+  ['detectedAt', 'closedAt'],
   ['containedAt', 'eradicatedAt'],
-  ['eradicatedAt', 'recoveredAt'],
-  ['recoveredAt', 'closedAt'],
+  ['containedAt', 'recoveredAt'],
   ['containedAt', 'closedAt'],
+  ['eradicatedAt', 'recoveredAt'],
+  ['eradicatedAt', 'closedAt'],
+  ['recoveredAt', 'closedAt'],
+  ['occurredAt', 'acknowledgedAt'],
 ];
 
 describe(clockOrderViolation.name, () => {
@@ -81,6 +90,18 @@ describe(clockOrderViolation.name, () => {
     expect(clockOrderViolation(incident({ ...FULL_CLOCK, [field]: null, occurredAt: at(11) }))).toBe(
       `occurredAt (${at(11).toISOString()}) would be after detectedAt (${at(10).toISOString()})`,
     );
+  });
+
+  it('keeps detection before containment, eradication, recovery and closure, so no MTTx is negative', () => {
+    expect(clockOrderViolation(incident({ ...FULL_CLOCK, detectedAt: at(61), declaredAt: at(61) }))).toBe(
+      `detectedAt (${at(61).toISOString()}) would be after containedAt (${at(60).toISOString()})`,
+    );
+    // Contained without eradication: recovery is still checked against containment.
+    expect(clockOrderViolation(incident({ ...FULL_CLOCK, eradicatedAt: null, recoveredAt: at(59) }))).toMatch(/^containedAt .* would be after recoveredAt/);
+  });
+
+  it('lets an acknowledgement be backdated before detection (a report acknowledged before its alert arrived)', () => {
+    expect(clockOrderViolation(incident({ ...FULL_CLOCK, acknowledgedAt: at(5) }))).toBeUndefined();
   });
 
   it('reports the first broken pair in the order of the table when several are', () => {

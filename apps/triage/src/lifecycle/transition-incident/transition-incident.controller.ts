@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { expectedVersion, IF_MATCH_HEADER, IncidentETagInterceptor } from '../../incidents/concurrency';
 import { setClockValue, toSnapshot, toView } from '../../persistence/incident.entity';
 import { allowedTransitions, canTransition, clockFieldOf } from '../phases';
+import { clockOrderViolation } from '../correct-clock/clock-order';
 import { changeIncident, effectiveTime } from '../record-change';
 
 @ApiTags('incidents')
@@ -50,6 +51,9 @@ export class TransitionIncidentController {
       const clockField = clockFieldOf(body.to);
       if (clockField) {
         setClockValue(incident, clockField, at);
+        // A backdated phase must not come before the one it follows (nor before detection).
+        const violation = clockOrderViolation(incident);
+        if (violation) throw Problem.validation([{ pointer: '/at', detail: `would break the clock's order: ${violation}` }]);
         incident.clockNotes = { ...incident.clockNotes, [clockField]: { by: actor, reason: body.reason ?? null, at: new Date().toISOString() } };
       }
       return {
