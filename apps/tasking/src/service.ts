@@ -2,6 +2,7 @@ import { BaseConfig, type ServiceDefinition } from '@vigil/platform';
 import { TaskingModule } from './app.module';
 import { Initial1764000000000 } from './persistence/migrations/1764000000000-initial';
 import { LeanOutbox1764200000000 } from './persistence/migrations/1764200000000-lean-outbox';
+import { MergedIncidents1764500000000 } from './persistence/migrations/1764500000000-merged-incidents';
 import { Task } from './persistence/task.entity';
 
 export const service: ServiceDefinition<BaseConfig> = {
@@ -13,6 +14,6 @@ export const service: ServiceDefinition<BaseConfig> = {
   },
   config: BaseConfig,
   entities: [Task],
-  migrations: [Initial1764000000000, LeanOutbox1764200000000],
+  migrations: [Initial1764000000000, LeanOutbox1764200000000, MergedIncidents1764500000000],
   module: (platform) => TaskingModule.register(platform),
 };

@@ -16,7 +16,7 @@ import {
   IncidentPhaseChangedV1,
   type IncidentSnapshot,
 } from './events/incidents';
-import { TaskCreatedV1 } from './events/tasks';
+import { TaskCancelledV1, TaskCreatedV1 } from './events/tasks';
 import { CloudEventHeaders, ContractViolation, createEvent, decodeEvent, isEvent, toKafkaHeaders, type CloudEvent } from './envelope';
 
 const incidentId = '3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b';
@@ -123,6 +123,15 @@ const samples: { [T in EventType]: EventData<(typeof EventCatalog)[T]> } = {
     status: 'open',
     dueAt: '2026-11-24T07:41:05Z',
     createdAt: '2026-11-24T06:41:06Z',
+  },
+  [TaskCancelledV1.type]: {
+    taskId: 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b',
+    incidentId,
+    title: 'Contain: isolate affected hosts',
+    cancelledAt: '2026-11-24T07:02:00Z',
+    reason: `incident merged into ${alertId} by alice: same intrusion`,
+    actor: 'alice',
+    mergedInto: alertId,
   },
   [NotificationDeliveredV1.type]: notification,
   [NotificationFailedV1.type]: { ...notification, attempts: 8, lastError: 'HTTP 502' },

@@ -14,6 +14,8 @@ export class Task {
   @Column('timestamptz', { name: 'due_at', nullable: true }) dueAt!: Date | null;
   @Column('boolean') exercise!: boolean;
   @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
+  @Column('timestamptz', { name: 'cancelled_at', nullable: true }) cancelledAt!: Date | null;
+  @Column('text', { name: 'cancel_reason', nullable: true }) cancelReason!: string | null;
 }
 
 export function toTaskView(t: Task) {
@@ -27,5 +29,7 @@ export function toTaskView(t: Task) {
     status: t.status,
     dueAt: t.dueAt ? t.dueAt.toISOString() : null,
     createdAt: t.createdAt.toISOString(),
+    cancelledAt: t.cancelledAt ? t.cancelledAt.toISOString() : null,
+    cancelReason: t.cancelReason ?? null,
   };
 }

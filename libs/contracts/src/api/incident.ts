@@ -183,7 +183,12 @@ export type TriageAlertView = z.infer<typeof TriageAlertView>;
 export const TriageAlertPage = Page(TriageAlertView, 'TriageAlertPage');
 
 /** A task as the API shows it: the same fields as the event that announced it. */
-export const TaskView = TaskCreatedV1.schema.extend({}).meta({ id: 'Task' });
+export const TaskView = TaskCreatedV1.schema
+  .extend({
+    cancelledAt: Timestamp.nullable().describe('when the task was cancelled, if it was'),
+    cancelReason: z.string().nullable().describe('why, e.g. its incident was merged into another'),
+  })
+  .meta({ id: 'Task' });
 export const TaskList = z.object({ items: z.array(TaskView) }).meta({ id: 'TaskList' });
 
 export const DeliveryView = z.object({

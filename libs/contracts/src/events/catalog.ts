@@ -15,7 +15,7 @@ import {
   IncidentOpenedV1,
   IncidentPhaseChangedV1,
 } from './incidents';
-import { TaskCreatedV1 } from './tasks';
+import { TaskCancelledV1, TaskCreatedV1 } from './tasks';
 
 /** Every event Vigil publishes, by CloudEvents type. */
 export const EventCatalog = {
@@ -35,6 +35,7 @@ export const EventCatalog = {
   [IncidentLinkedV1.type]: IncidentLinkedV1,
   [IncidentClockCorrectedV1.type]: IncidentClockCorrectedV1,
   [TaskCreatedV1.type]: TaskCreatedV1,
+  [TaskCancelledV1.type]: TaskCancelledV1,
   [NotificationDeliveredV1.type]: NotificationDeliveredV1,
   [NotificationFailedV1.type]: NotificationFailedV1,
 } as const satisfies Record<string, EventDefinition>;

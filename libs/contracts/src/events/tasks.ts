@@ -18,3 +18,19 @@ export const TaskCreatedV1 = defineEvent(
     createdAt: Timestamp,
   }),
 );
+
+/** A task will not be done: e.g. its incident was merged into another, whose own tasks carry the work. */
+export const TaskCancelledV1 = defineEvent(
+  'vigil.task.cancelled.v1',
+  Topics.tasks,
+  z.object({
+    taskId: z.uuid(),
+    incidentId: z.uuid(),
+    title: z.string(),
+    cancelledAt: Timestamp,
+    reason: z.string(),
+    actor: z.string(),
+    /** The incident this task's incident was merged into, when that is why. */
+    mergedInto: z.uuid().nullable(),
+  }),
+);

@@ -10,6 +10,7 @@ import {
   IncidentPhaseChangedV1,
   NotificationDeliveredV1,
   NotificationFailedV1,
+  TaskCancelledV1,
   TaskCreatedV1,
   createEvent,
   type CloudEvent,
@@ -117,6 +118,20 @@ describe('describe (timeline line of an event)', () => {
       }),
       { at: '2026-11-24T06:41:06.000Z', incidentId },
       /system_administrator \(contained\): Isolate web-01/,
+    ],
+    [
+      'a task cancelled, at its cancellation, with why',
+      eventOf(TaskCancelledV1, {
+        taskId: 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b',
+        incidentId,
+        title: 'Isolate web-01',
+        cancelledAt: '2026-11-24T07:02:00.000Z',
+        reason: 'incident merged into 5d6e7f80-1a2b-4c3d-8e4f-5a6b7c8d9e0f by alice: same intrusion',
+        actor: 'alice',
+        mergedInto: '5d6e7f80-1a2b-4c3d-8e4f-5a6b7c8d9e0f',
+      }),
+      { at: '2026-11-24T07:02:00.000Z', incidentId },
+      /^Task cancelled: Isolate web-01 \(incident merged into 5d6e7f80-.* by alice: same intrusion\)$/,
     ],
     [
       'a notification delivered, at its delivery',

@@ -17,6 +17,7 @@ import {
   IncidentPhaseChangedV1,
   NotificationDeliveredV1,
   NotificationFailedV1,
+  TaskCancelledV1,
   TaskCreatedV1,
   type CloudEvent,
   type EventData,
@@ -104,6 +105,10 @@ export function describe(event: CloudEvent): Line | undefined {
     case TaskCreatedV1.type: {
       const d = event.data as EventData<typeof TaskCreatedV1>;
       return { at: d.createdAt, incidentId: d.incidentId, summary: `Task for ${d.role} (${d.phase}): ${d.title}` };
+    }
+    case TaskCancelledV1.type: {
+      const d = event.data as EventData<typeof TaskCancelledV1>;
+      return { at: d.cancelledAt, incidentId: d.incidentId, summary: `Task cancelled: ${d.title} (${d.reason})` };
     }
     case NotificationDeliveredV1.type:
     case NotificationFailedV1.type: {

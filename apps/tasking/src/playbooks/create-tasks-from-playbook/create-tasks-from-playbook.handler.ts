@@ -6,13 +6,18 @@ import type { EntityManager } from 'typeorm';
 import { Task } from '../../persistence/task.entity';
 import { DEFAULT_PLAYBOOK, type Playbook } from '../default-playbook';
 
-/** On incident opened: one task per playbook step, due relative to when the incident was declared. */
+/**
+ * On incident opened: one task per playbook step, due relative to when the incident was declared.
+ * None for an incident already merged into another (its merge was read first): that one has them.
+ */
 @Injectable()
 export class CreateTasksFromPlaybookHandler {
   constructor(private readonly playbook: Playbook = DEFAULT_PLAYBOOK) {}
 
   async handle(event: CloudEvent, manager: EntityManager): Promise<void> {
     const { incident } = event.data as EventData<typeof IncidentOpenedV1>;
+    const merged: unknown[] = await manager.query(`SELECT 1 FROM tasking.merged_incidents WHERE incident_id = $1`, [incident.incidentId]);
+    if (merged.length > 0) return;
     const declaredAt = new Date(incident.timestamps.declaredAt);
     const now = new Date();
     for (const step of this.playbook.steps) {
@@ -28,6 +33,8 @@ export class CreateTasksFromPlaybookHandler {
         dueAt: new Date(declaredAt.getTime() + step.dueMinutes[incident.severity] * 60_000),
         exercise: incident.exercise,
         createdAt: now,
+        cancelledAt: null,
+        cancelReason: null,
       });
       await manager.insert(Task, task);
       const created = createEvent(TaskCreatedV1, {
