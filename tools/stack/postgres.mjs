@@ -71,6 +71,8 @@ export async function startPostgres({
   dataDir, port, fresh = false, user = 'postgres', password = 'postgres',
   logFile = path.join(path.dirname(path.resolve(dataDir)), 'postgres.log'),
   database = 'vigil', timeoutMs = 60_000,
+  /** More server settings, e.g. { shared_preload_libraries: 'pg_stat_statements' } for a benchmark. */
+  settings = {},
 }) {
   await assertPortFree(
     port,
@@ -105,6 +107,7 @@ export async function startPostgres({
       '-c', 'synchronous_commit=off', // may lose the last ms of commits on a crash, never corrupts
       // Throw-away (fresh) clusters don't need crash safety: much faster tests.
       ...(fresh ? ['-c', 'fsync=off', '-c', 'full_page_writes=off'] : []),
+      ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ],
     onLog: log,
     onError: log,

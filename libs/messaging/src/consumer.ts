@@ -2,6 +2,7 @@ import { metrics } from '@opentelemetry/api';
 import { Consumer, stringDeserializers, type Message, type MessagesStream } from '@platformatic/kafka';
 import { ContractViolation, decodeEvent, deadLetterTopicOf, type CloudEvent } from '@vigil/contracts';
 import { contextFromHeaders, inSpan, SpanKind } from '@vigil/telemetry';
+import fastq from 'fastq';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
 import { backoff, isTransientInfrastructureError, sleep } from './errors';
@@ -35,6 +36,8 @@ export interface EventConsumerOptions {
   lagIntervalMs?: number;
   /** Partitions applied at once (each still strictly in order); default 4. */
   concurrency?: number;
+  /** Messages read ahead of the ones being applied, across partitions; default 512. */
+  maxBuffered?: number;
   /** How long processed offsets wait to be committed together; default 100 ms. */
   commitIntervalMs?: number;
 }
@@ -56,6 +59,7 @@ export class EventConsumer {
   private stopping = false;
   private readonly maxAttempts: number;
   private readonly concurrency: number;
+  private readonly maxBuffered: number;
   private readonly commitIntervalMs: number;
   /** The last applied message per partition, waiting for its offset to be committed. */
   private readonly toCommit = new Map<string, StringMessage>();
@@ -70,6 +74,7 @@ export class EventConsumer {
   constructor(private readonly options: EventConsumerOptions) {
     this.maxAttempts = options.maxAttempts ?? 5;
     this.concurrency = options.concurrency ?? 4;
+    this.maxBuffered = options.maxBuffered ?? 512;
     this.commitIntervalMs = options.commitIntervalMs ?? 100;
     metrics
       .getMeter('vigil')
@@ -156,17 +161,21 @@ export class EventConsumer {
   }
 
   /**
-   * Applies the stream's messages: one chain per partition (in order), up to `concurrency` chains
-   * at once. A message whose handling fails outright (e.g. the DLQ cannot be reached) stops its
+   * Applies the stream's messages: one chain per partition (in order), and at most `concurrency`
+   * messages being applied at once, from different partitions. Messages are read ahead (up to
+   * `maxBuffered`) so that a run of one partition's messages in a fetch does not hold the others
+   * back. A message whose handling fails outright (e.g. the DLQ cannot be reached) stops its
    * partition's chain and the stream, so the group is rejoined from the committed offsets.
    */
   private async consumeStream(stream: MessagesStream<string, string, string, string>): Promise<void> {
     const chains = new Map<string, Promise<void>>();
     const inFlight = new Set<Promise<void>>();
+    const slots = fastq.promise((message: StringMessage) => this.handle(message), this.concurrency);
     let failure: { error: unknown } | undefined;
     for await (const message of stream) {
       const partition = `${message.topic}:${message.partition}`;
-      const next = (chains.get(partition) ?? Promise.resolve()).then(() => this.handle(message));
+      // Once failed or stopping, what was read ahead is left unapplied (and uncommitted): it is read again.
+      const next = (chains.get(partition) ?? Promise.resolve()).then(() => (failure || this.stopping ? undefined : slots.push(message)));
       chains.set(partition, next);
       const tracked = next.then(
         () => undefined,
@@ -175,8 +184,11 @@ export class EventConsumer {
         },
       );
       inFlight.add(tracked);
-      void tracked.finally(() => inFlight.delete(tracked));
-      while (inFlight.size >= this.concurrency && !failure) await Promise.race(inFlight);
+      void tracked.finally(() => {
+        inFlight.delete(tracked);
+        if (chains.get(partition) === next) chains.delete(partition);
+      });
+      while (inFlight.size >= this.maxBuffered && !failure) await Promise.race(inFlight);
       if (failure) break;
       if (this.stopping) break;
     }

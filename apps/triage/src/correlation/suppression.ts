@@ -1,5 +1,4 @@
 import type { AlertReceivedV1, EventData, SuppressionMatch } from '@vigil/contracts';
-import type { EntityManager } from 'typeorm';
 import { normaliseHostname, normaliseIp } from '../assets/normalise';
 
 type AlertReceived = EventData<typeof AlertReceivedV1>;
@@ -26,16 +25,15 @@ export function suppressionMatches(match: SuppressionMatch, alert: AlertReceived
 }
 
 /**
- * The first rule (oldest) in force when the alert was received that matches it. A rule holds from
- * its creation to its expiry or revocation: an alert received while it held stays suppressed even
- * if triage only reads it later (after a broker outage, say).
+ * The rules in force at `$at` (a bound timestamp), oldest first. A rule holds from its creation to
+ * its expiry or revocation: an alert received while it held stays suppressed even if triage only
+ * reads it later (after a broker outage, say).
  */
-export async function findSuppression(manager: EntityManager, alert: AlertReceived): Promise<string | undefined> {
-  const rules: Array<{ id: string; match: SuppressionMatch }> = await manager.query(
-    `SELECT id, match FROM triage.suppression_rules
-      WHERE created_at <= $1 AND expires_at > $1 AND (revoked_at IS NULL OR revoked_at > $1)
-      ORDER BY created_at, id`,
-    [alert.receivedAt],
-  );
+export const suppressionRulesInForceSql = (at: string) =>
+  `triage.suppression_rules WHERE created_at <= ${at} AND expires_at > ${at} AND (revoked_at IS NULL OR revoked_at > ${at})`;
+export const SUPPRESSION_ORDER = 'created_at, id';
+
+/** The first of the rules that matches the alert. */
+export function firstMatchingRule(rules: ReadonlyArray<{ id: string; match: SuppressionMatch }>, alert: AlertReceived): string | undefined {
   return rules.find((r) => suppressionMatches(r.match, alert))?.id;
 }

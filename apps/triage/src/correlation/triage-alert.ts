@@ -9,15 +9,14 @@ import {
 import { CONFIG } from '@vigil/platform';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { matchAssets, mostCritical } from '../assets';
+import { mostCritical } from '../assets';
 import { functionalImpactFromAlert, isBelow, severityOf } from '../classification/severity-matrix';
 import type { TriageConfig } from '../config';
-import { countOccurrence, linkAssets, lockIncident, publishIncidentEvent } from '../incidents/incident-writes';
+import { countOccurrence, LINK_ASSETS_SQL, lockIncident, publishIncidentEvent } from '../incidents/incident-writes';
 import { TERMINAL_PHASES } from '../lifecycle/phases';
 import { Incident } from '../persistence/incident.entity';
 import { correlationKeys, KEY_PRIORITY, referencedIncident, type CorrelationKey, type KeyKind } from './correlation-keys';
-import { loadCorrelationRules } from './rules/correlation-rules';
-import { findSuppression } from './suppression';
+import { readPlacementContext } from './placement-context';
 
 export type AlertReceived = EventData<typeof AlertReceivedV1>;
 
@@ -48,21 +47,20 @@ export class AlertTriage {
   constructor(@Inject(CONFIG) private readonly config: TriageConfig) {}
 
   async triage(manager: EntityManager, alert: AlertReceived, promotion?: Promotion): Promise<TriageOutcome> {
-    if (!promotion) {
-      const ruleId = await findSuppression(manager, alert);
-      if (ruleId) {
-        await saveAlert(manager, alert, { disposition: 'suppressed', suppressionRuleId: ruleId });
-        await manager.query(
-          `UPDATE triage.suppression_rules SET suppressed_alerts = suppressed_alerts + 1, suppressed_occurrences = suppressed_occurrences + 1,
-             last_matched_at = GREATEST(last_matched_at, $2) WHERE id = $1`,
-          [ruleId, alert.receivedAt],
-        );
-        return { disposition: 'suppressed', ruleId };
-      }
+    // A promoted alert was suppressed by nothing when it arrived: only new ones are checked.
+    const context = await readPlacementContext(manager, alert, !promotion);
+    if (context.suppressionRuleId) {
+      const ruleId = context.suppressionRuleId;
+      await saveAlert(manager, alert, { disposition: 'suppressed', suppressionRuleId: ruleId });
+      await manager.query(
+        `UPDATE triage.suppression_rules SET suppressed_alerts = suppressed_alerts + 1, suppressed_occurrences = suppressed_occurrences + 1,
+           last_matched_at = GREATEST(last_matched_at, $2) WHERE id = $1`,
+        [ruleId, alert.receivedAt],
+      );
+      return { disposition: 'suppressed', ruleId };
     }
 
-    const rules = await loadCorrelationRules(manager);
-    const assets = await matchAssets(manager, alert.assets);
+    const { rules, assets } = context;
     const assetIds = assets.map((a) => a.assetId);
     const assetCriticality = mostCritical(assets);
     const keys = correlationKeys(alert, rules, assetIds);
@@ -128,9 +126,7 @@ export class AlertTriage {
       correlatedBy = promotion ? 'promoted' : 'opened';
     }
 
-    await saveAlert(manager, alert, { disposition: 'attached', incidentId: incident.id, correlatedBy });
-    await registerKeys(manager, incident.id, keys, alert.receivedAt);
-    await linkAssets(manager, incident.id, assetIds);
+    await saveAlert(manager, alert, { disposition: 'attached', incidentId: incident.id, correlatedBy }, { keys, assetIds });
     const alertRef = { alertId: alert.alertId, dedupKey: alert.dedupKey, title: alert.title, source: alert.source, receivedAt: alert.receivedAt };
     if (target) {
       await publishIncidentEvent(manager, IncidentAlertAttachedV1, incident, { alert: alertRef, correlatedBy, ...(promotion ? { actor: promotion.actor } : {}) });
@@ -178,14 +174,15 @@ async function findByKeys(manager: EntityManager, keys: readonly CorrelationKey[
   return undefined;
 }
 
+/** Registers keys for an incident, or moves their last sighting on; the binds are SQL expressions. */
+const REGISTER_KEYS_SQL = (incidentId: string, seenAt: string, kinds: string, keys: string) =>
+  `INSERT INTO triage.incident_keys (kind, key, incident_id, last_seen_at)
+   SELECT kind, key, ${incidentId}, ${seenAt} FROM unnest(${kinds}::text[], ${keys}::text[]) AS t(kind, key)
+   ON CONFLICT (kind, key, incident_id) DO UPDATE SET last_seen_at = GREATEST(triage.incident_keys.last_seen_at, EXCLUDED.last_seen_at)`;
+
 export async function registerKeys(manager: EntityManager, incidentId: string, keys: readonly CorrelationKey[], seenAt: string): Promise<void> {
   if (keys.length === 0) return;
-  await manager.query(
-    `INSERT INTO triage.incident_keys (kind, key, incident_id, last_seen_at)
-     SELECT kind, key, $3, $4 FROM unnest($1::text[], $2::text[]) AS t(kind, key)
-     ON CONFLICT (kind, key, incident_id) DO UPDATE SET last_seen_at = GREATEST(triage.incident_keys.last_seen_at, EXCLUDED.last_seen_at)`,
-    [keys.map((k) => k.kind), keys.map((k) => k.key), incidentId, seenAt],
-  );
+  await manager.query(REGISTER_KEYS_SQL('$3::uuid', '$4::timestamptz', '$1', '$2'), [keys.map((k) => k.kind), keys.map((k) => k.key), incidentId, seenAt]);
 }
 
 interface AlertPlacement {
@@ -195,29 +192,48 @@ interface AlertPlacement {
   suppressionRuleId?: string;
 }
 
-/** Records the alert (or, on promotion, its new place); its data is kept for promotion and moves. */
-async function saveAlert(manager: EntityManager, alert: AlertReceived, p: AlertPlacement): Promise<void> {
-  await manager.query(
-    `INSERT INTO triage.alerts (alert_id, incident_id, dedup_key, title, source, severity, occurred_at, received_at,
+/**
+ * Records the alert (or, on promotion, its new place); its data is kept for promotion and moves.
+ * Attached, the incident takes the alert's correlation keys and registered assets in the same
+ * statement (one round trip for the three tables).
+ */
+async function saveAlert(
+  manager: EntityManager,
+  alert: AlertReceived,
+  p: AlertPlacement,
+  attached?: { keys: readonly CorrelationKey[]; assetIds: readonly string[] },
+): Promise<void> {
+  const params: unknown[] = [
+    alert.alertId,
+    p.incidentId ?? null,
+    alert.dedupKey,
+    alert.title,
+    alert.source,
+    alert.severity,
+    alert.occurredAt,
+    alert.receivedAt,
+    p.disposition,
+    p.correlatedBy ?? null,
+    p.suppressionRuleId ?? null,
+    alert.category ?? null,
+    alert.exercise,
+    alert,
+  ];
+  const insertAlert = `INSERT INTO triage.alerts (alert_id, incident_id, dedup_key, title, source, severity, occurred_at, received_at,
                                 disposition, correlated_by, suppression_rule_id, category, exercise, data)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+     VALUES ($1, $2::uuid, $3, $4, $5, $6, $7, $8::timestamptz, $9, $10, $11, $12, $13, $14)
      ON CONFLICT (alert_id) DO UPDATE SET incident_id = EXCLUDED.incident_id, disposition = EXCLUDED.disposition,
-       correlated_by = EXCLUDED.correlated_by, suppression_rule_id = EXCLUDED.suppression_rule_id, attached_at = now()`,
-    [
-      alert.alertId,
-      p.incidentId ?? null,
-      alert.dedupKey,
-      alert.title,
-      alert.source,
-      alert.severity,
-      alert.occurredAt,
-      alert.receivedAt,
-      p.disposition,
-      p.correlatedBy ?? null,
-      p.suppressionRuleId ?? null,
-      alert.category ?? null,
-      alert.exercise,
-      alert,
-    ],
+       correlated_by = EXCLUDED.correlated_by, suppression_rule_id = EXCLUDED.suppression_rule_id, attached_at = now()`;
+  if (!attached || (attached.keys.length === 0 && attached.assetIds.length === 0)) {
+    await manager.query(insertAlert, params);
+    return;
+  }
+  // Data-modifying CTEs run once each, to completion, whether or not the final SELECT reads them.
+  await manager.query(
+    `WITH alert AS (${insertAlert} RETURNING 1),
+          keys AS (${REGISTER_KEYS_SQL('$2::uuid', '$8::timestamptz', '$15', '$16')} RETURNING 1),
+          assets AS (${LINK_ASSETS_SQL('$2::uuid', '$17')} RETURNING 1)
+     SELECT 1`,
+    [...params, attached.keys.map((k) => k.kind), attached.keys.map((k) => k.key), attached.assetIds],
   );
 }

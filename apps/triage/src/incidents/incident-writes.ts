@@ -16,10 +16,14 @@ export async function requireIncident(manager: Pick<EntityManager, 'query'>, inc
   if (!row) throw Problem.notFound(`Incident ${incidentId}`);
 }
 
+/** Links registered assets to an incident (once each); the binds are SQL expressions. */
+export const LINK_ASSETS_SQL = (incidentId: string, assetIds: string) =>
+  `INSERT INTO triage.incident_assets (incident_id, asset_id) SELECT ${incidentId}, unnest(${assetIds}::uuid[]) ON CONFLICT DO NOTHING`;
+
 /** Links registered assets to an incident (once each). */
 export async function linkAssets(manager: EntityManager, incidentId: string, assetIds: readonly string[]): Promise<void> {
   if (assetIds.length === 0) return;
-  await manager.query(`INSERT INTO triage.incident_assets (incident_id, asset_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`, [incidentId, assetIds]);
+  await manager.query(LINK_ASSETS_SQL('$1::uuid', '$2'), [incidentId, assetIds]);
 }
 
 /**

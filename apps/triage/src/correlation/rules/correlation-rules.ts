@@ -11,7 +11,8 @@ interface RuleRow {
   updated_at: Date;
 }
 
-const ORDER = `ORDER BY array_position(ARRAY['reference','group_key','asset_category','observable'], kind)`;
+/** The rules' fixed order (most specific first), as a sort expression. */
+export const RULE_ORDER = `array_position(ARRAY['reference','group_key','asset_category','observable'], kind)`;
 
 export function toRuleView(r: RuleRow): CorrelationRuleView {
   return {
@@ -31,5 +32,5 @@ export async function loadCorrelationRules(manager: Pick<EntityManager, 'query'>
 }
 
 export async function listRuleRows(manager: Pick<EntityManager, 'query'>): Promise<RuleRow[]> {
-  return manager.query(`SELECT * FROM triage.correlation_rules ${ORDER}`);
+  return manager.query(`SELECT * FROM triage.correlation_rules ORDER BY ${RULE_ORDER}`);
 }
