@@ -29,9 +29,21 @@ export interface OutboxItem {
   traceHeaders?: Record<string, string>;
 }
 
-/** Records many events in the caller's transaction with one statement (bulk ingestion). */
-export async function enqueueEvents(manager: EntityManager, schema: string, items: OutboxItem[]): Promise<void> {
-  if (items.length === 0) return;
+/** Binds a value as the next parameter of a statement being built and returns its placeholder. */
+export type Bind = (value: unknown) => string;
+
+/** A statement built from fragments, each binding its values in turn. */
+export function statementBuilder(): { bind: Bind; params: unknown[] } {
+  const params: unknown[] = [];
+  return { params, bind: (value) => (params.push(value), `$${params.length}`) };
+}
+
+/**
+ * The outbox INSERT of `items`, as SQL whose one value is bound with `bind`: to record events in a
+ * statement that also does other work (a data-modifying CTE), one round trip for both. Rows get
+ * their sequence numbers in the order of `items`, which is the order they are published in.
+ */
+export function outboxInsertSql(schema: string, items: OutboxItem[], bind: Bind): string {
   const active = currentTraceHeaders();
   const rows = items.map(({ event, topic, key, traceHeaders }) => ({
     event_id: event.id,
@@ -41,15 +53,19 @@ export async function enqueueEvents(manager: EntityManager, schema: string, item
     headers: { ...toKafkaHeaders(event), ...(traceHeaders ?? active) },
     payload: event.data,
   }));
-  await manager.query(
-    `INSERT INTO "${schema}".outbox (event_id, topic, message_key, event_type, headers, payload)
+  return `INSERT INTO "${schema}".outbox (event_id, topic, message_key, event_type, headers, payload)
      SELECT event_id, topic, message_key, event_type, headers, payload
-       FROM ROWS FROM (jsonb_to_recordset($1::jsonb)
+       FROM ROWS FROM (jsonb_to_recordset(${bind(JSON.stringify(rows))}::jsonb)
               AS (event_id uuid, topic text, message_key text, event_type text, headers jsonb, payload jsonb))
             WITH ORDINALITY AS r(event_id, topic, message_key, event_type, headers, payload, ord)
-      ORDER BY ord`, // outbox order (seq) must be the order the events happened
-    [JSON.stringify(rows)],
-  );
+      ORDER BY ord`;
+}
+
+/** Records many events in the caller's transaction with one statement (bulk ingestion). */
+export async function enqueueEvents(manager: EntityManager, schema: string, items: OutboxItem[]): Promise<void> {
+  if (items.length === 0) return;
+  const { bind, params } = statementBuilder();
+  await manager.query(outboxInsertSql(schema, items, bind), params);
 }
 
 interface OutboxRow {

@@ -6,13 +6,14 @@ import {
   type CorrelationReason,
   type EventData,
 } from '@vigil/contracts';
+import { outboxInsertSql, statementBuilder, type Bind } from '@vigil/messaging';
 import { CONFIG } from '@vigil/platform';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { mostCritical } from '../assets';
 import { functionalImpactFromAlert, isBelow, severityOf } from '../classification/severity-matrix';
 import type { TriageConfig } from '../config';
-import { countOccurrence, LINK_ASSETS_SQL, lockIncident, publishIncidentEvent } from '../incidents/incident-writes';
+import { applyOccurrence, incidentEvent, LINK_ASSETS_SQL, lockIncident, occurrenceUpdateSql } from '../incidents/incident-writes';
 import { TERMINAL_PHASES } from '../lifecycle/phases';
 import { Incident } from '../persistence/incident.entity';
 import { correlationKeys, KEY_PRIORITY, referencedIncident, type CorrelationKey, type KeyKind } from './correlation-keys';
@@ -83,7 +84,7 @@ export class AlertTriage {
     if (target) {
       incident = (await lockIncident(manager, target.incidentId))!;
       correlatedBy = target.reason;
-      await countOccurrence(manager, incident, occurrence, this.config.TRIAGE_SEVERITY_MATRIX);
+      applyOccurrence(incident, occurrence, this.config.TRIAGE_SEVERITY_MATRIX);
     } else if (!promotion && isBelow(alert.severity, this.config.TRIAGE_OPEN_INCIDENTS_FROM)) {
       await saveAlert(manager, alert, { disposition: 'pending' });
       return { disposition: 'pending' };
@@ -126,13 +127,17 @@ export class AlertTriage {
       correlatedBy = promotion ? 'promoted' : 'opened';
     }
 
-    await saveAlert(manager, alert, { disposition: 'attached', incidentId: incident.id, correlatedBy }, { keys, assetIds });
     const alertRef = { alertId: alert.alertId, dedupKey: alert.dedupKey, title: alert.title, source: alert.source, receivedAt: alert.receivedAt };
-    if (target) {
-      await publishIncidentEvent(manager, IncidentAlertAttachedV1, incident, { alert: alertRef, correlatedBy, ...(promotion ? { actor: promotion.actor } : {}) });
-    } else {
-      await publishIncidentEvent(manager, IncidentOpenedV1, incident, { alert: alertRef, ...(promotion ? { promotedBy: promotion.actor } : {}) });
-    }
+    const event = target
+      ? incidentEvent(IncidentAlertAttachedV1, incident, { alert: alertRef, correlatedBy, ...(promotion ? { actor: promotion.actor } : {}) })
+      : incidentEvent(IncidentOpenedV1, incident, { alert: alertRef, ...(promotion ? { promotedBy: promotion.actor } : {}) });
+    // The alert, its keys and assets, the incident's new count and clock, and the event: one statement.
+    await saveAlert(manager, alert, { disposition: 'attached', incidentId: incident.id, correlatedBy }, (bind) => [
+      ...(keys.length ? [registerKeysSql(bind(incident.id), bind(alert.receivedAt), keys, bind)] : []),
+      ...(assetIds.length ? [LINK_ASSETS_SQL(`${bind(incident.id)}::uuid`, bind(assetIds))] : []),
+      ...(target ? [occurrenceUpdateSql(incident, bind)] : []),
+      outboxInsertSql('triage', [event], bind),
+    ]);
     return { disposition: 'attached', incidentId: incident.id, correlatedBy, opened: !target };
   }
 
@@ -174,15 +179,17 @@ async function findByKeys(manager: EntityManager, keys: readonly CorrelationKey[
   return undefined;
 }
 
-/** Registers keys for an incident, or moves their last sighting on; the binds are SQL expressions. */
-const REGISTER_KEYS_SQL = (incidentId: string, seenAt: string, kinds: string, keys: string) =>
-  `INSERT INTO triage.incident_keys (kind, key, incident_id, last_seen_at)
-   SELECT kind, key, ${incidentId}, ${seenAt} FROM unnest(${kinds}::text[], ${keys}::text[]) AS t(kind, key)
+/** Registers keys for an incident, or moves their last sighting on. */
+function registerKeysSql(incidentId: string, seenAt: string, keys: readonly CorrelationKey[], bind: Bind): string {
+  return `INSERT INTO triage.incident_keys (kind, key, incident_id, last_seen_at)
+   SELECT kind, key, ${incidentId}::uuid, ${seenAt}::timestamptz FROM unnest(${bind(keys.map((k) => k.kind))}::text[], ${bind(keys.map((k) => k.key))}::text[]) AS t(kind, key)
    ON CONFLICT (kind, key, incident_id) DO UPDATE SET last_seen_at = GREATEST(triage.incident_keys.last_seen_at, EXCLUDED.last_seen_at)`;
+}
 
 export async function registerKeys(manager: EntityManager, incidentId: string, keys: readonly CorrelationKey[], seenAt: string): Promise<void> {
   if (keys.length === 0) return;
-  await manager.query(REGISTER_KEYS_SQL('$3::uuid', '$4::timestamptz', '$1', '$2'), [keys.map((k) => k.kind), keys.map((k) => k.key), incidentId, seenAt]);
+  const { bind, params } = statementBuilder();
+  await manager.query(registerKeysSql(bind(incidentId), bind(seenAt), keys, bind), params);
 }
 
 interface AlertPlacement {
@@ -194,46 +201,35 @@ interface AlertPlacement {
 
 /**
  * Records the alert (or, on promotion, its new place); its data is kept for promotion and moves.
- * Attached, the incident takes the alert's correlation keys and registered assets in the same
- * statement (one round trip for the three tables).
+ * `alongside` adds writes that go with it (data-modifying statements, their values bound with the
+ * same `bind`): they run in the same statement as data-modifying CTEs, each once and to completion,
+ * so placing an alert costs one round trip for all its writes.
  */
-async function saveAlert(
-  manager: EntityManager,
-  alert: AlertReceived,
-  p: AlertPlacement,
-  attached?: { keys: readonly CorrelationKey[]; assetIds: readonly string[] },
-): Promise<void> {
-  const params: unknown[] = [
-    alert.alertId,
-    p.incidentId ?? null,
-    alert.dedupKey,
-    alert.title,
-    alert.source,
-    alert.severity,
-    alert.occurredAt,
-    alert.receivedAt,
-    p.disposition,
-    p.correlatedBy ?? null,
-    p.suppressionRuleId ?? null,
-    alert.category ?? null,
-    alert.exercise,
-    alert,
-  ];
+async function saveAlert(manager: EntityManager, alert: AlertReceived, p: AlertPlacement, alongside?: (bind: Bind) => string[]): Promise<void> {
+  const { bind, params } = statementBuilder();
   const insertAlert = `INSERT INTO triage.alerts (alert_id, incident_id, dedup_key, title, source, severity, occurred_at, received_at,
                                 disposition, correlated_by, suppression_rule_id, category, exercise, data)
-     VALUES ($1, $2::uuid, $3, $4, $5, $6, $7, $8::timestamptz, $9, $10, $11, $12, $13, $14)
+     VALUES (${[
+       alert.alertId,
+       p.incidentId ?? null,
+       alert.dedupKey,
+       alert.title,
+       alert.source,
+       alert.severity,
+       alert.occurredAt,
+       alert.receivedAt,
+       p.disposition,
+       p.correlatedBy ?? null,
+       p.suppressionRuleId ?? null,
+       alert.category ?? null,
+       alert.exercise,
+       alert,
+     ]
+       .map(bind)
+       .join(', ')})
      ON CONFLICT (alert_id) DO UPDATE SET incident_id = EXCLUDED.incident_id, disposition = EXCLUDED.disposition,
        correlated_by = EXCLUDED.correlated_by, suppression_rule_id = EXCLUDED.suppression_rule_id, attached_at = now()`;
-  if (!attached || (attached.keys.length === 0 && attached.assetIds.length === 0)) {
-    await manager.query(insertAlert, params);
-    return;
-  }
-  // Data-modifying CTEs run once each, to completion, whether or not the final SELECT reads them.
-  await manager.query(
-    `WITH alert AS (${insertAlert} RETURNING 1),
-          keys AS (${REGISTER_KEYS_SQL('$2::uuid', '$8::timestamptz', '$15', '$16')} RETURNING 1),
-          assets AS (${LINK_ASSETS_SQL('$2::uuid', '$17')} RETURNING 1)
-     SELECT 1`,
-    [...params, attached.keys.map((k) => k.kind), attached.keys.map((k) => k.key), attached.assetIds],
-  );
+  const others = alongside?.(bind) ?? [];
+  const sql = others.length === 0 ? insertAlert : `WITH ${[insertAlert, ...others].map((w, i) => `w${i} AS (${w} RETURNING 1)`).join(',\n')} SELECT 1`;
+  await manager.query(sql, params);
 }

@@ -1,5 +1,5 @@
 import { createEvent, Topics, type AlertSeverity, type AssetCriticality, type EventData, type EventDefinition, type IncidentCategory, type IncidentSnapshot } from '@vigil/contracts';
-import { enqueueEvent } from '@vigil/messaging';
+import { enqueueEvents, type Bind, type OutboxItem } from '@vigil/messaging';
 import { Problem } from '@vigil/platform';
 import type { EntityManager } from 'typeorm';
 import { functionalImpactFromAlert, moreCritical, severityOf, worseFunctionalImpact, type SeverityMatrix } from '../classification/severity-matrix';
@@ -46,6 +46,17 @@ export async function lockIncidents(manager: EntityManager, incidentIds: string[
     .getMany();
 }
 
+/** An incident event for the outbox, carrying the incident's snapshot after the change, keyed by incident. */
+export function incidentEvent<E extends EventDefinition>(definition: E, incident: Incident, data: Omit<EventData<E>, 'incident'>, time?: Date): OutboxItem {
+  const event = createEvent(definition, {
+    source: '/vigil/triage',
+    subject: incident.id,
+    time,
+    data: { ...data, incident: toSnapshot(incident) as IncidentSnapshot } as EventData<E>,
+  });
+  return { event, topic: Topics.incidents, key: incident.id };
+}
+
 /** Enqueues an incident event, carrying the incident's snapshot after the change, keyed by incident. */
 export async function publishIncidentEvent<E extends EventDefinition>(
   manager: EntityManager,
@@ -54,13 +65,7 @@ export async function publishIncidentEvent<E extends EventDefinition>(
   data: Omit<EventData<E>, 'incident'>,
   time?: Date,
 ): Promise<void> {
-  const event = createEvent(definition, {
-    source: '/vigil/triage',
-    subject: incident.id,
-    time,
-    data: { ...data, incident: toSnapshot(incident) as IncidentSnapshot } as EventData<E>,
-  });
-  await enqueueEvent(manager, 'triage', event, { topic: Topics.incidents, key: incident.id });
+  await enqueueEvents(manager, 'triage', [incidentEvent(definition, incident, data, time)]);
 }
 
 export interface Occurrence {
@@ -79,9 +84,9 @@ export interface Occurrence {
  * alert): the count goes up, the clock's occurredAt and detectedAt move earlier if this occurrence
  * saw the activity earlier, and — until an analyst classifies the incident — the classification
  * takes the worse impact and the more critical asset, and severity follows the matrix. An analyst's
- * classification stands. Saved; the caller publishes.
+ * classification stands. Not saved (see `countOccurrence` and `occurrenceUpdateSql`); the caller publishes.
  */
-export async function countOccurrence(manager: EntityManager, incident: Incident, occurrence: Occurrence, matrix: SeverityMatrix): Promise<void> {
+export function applyOccurrence(incident: Incident, occurrence: Occurrence, matrix: SeverityMatrix): void {
   incident.alertCount += occurrence.count ?? 1;
   incident.version += 1;
   // A time an analyst set by hand stands; otherwise the earliest evidence wins.
@@ -100,5 +105,22 @@ export async function countOccurrence(manager: EntityManager, incident: Incident
     incident.severity = severityOf(incident, matrix);
   }
   incident.updatedAt = new Date();
+}
+
+/** `applyOccurrence`, saved. */
+export async function countOccurrence(manager: EntityManager, incident: Incident, occurrence: Occurrence, matrix: SeverityMatrix): Promise<void> {
+  applyOccurrence(incident, occurrence, matrix);
   await saveIncident(manager, incident);
+}
+
+/**
+ * The UPDATE that writes what `applyOccurrence` changes (exactly those columns), its values bound
+ * with `bind`: to write it in a statement that also does other work.
+ */
+export function occurrenceUpdateSql(incident: Incident, bind: Bind): string {
+  return `UPDATE triage.incidents SET alert_count = ${bind(incident.alertCount)}::int, version = ${bind(incident.version)}::int,
+            occurred_at = ${bind(incident.occurredAt)}::timestamptz, detected_at = ${bind(incident.detectedAt)}::timestamptz,
+            asset_criticality = ${bind(incident.assetCriticality)}::text, functional_impact = ${bind(incident.functionalImpact)}::text,
+            category = ${bind(incident.category)}::text, severity = ${bind(incident.severity)}::text, updated_at = ${bind(incident.updatedAt)}::timestamptz
+          WHERE id = ${bind(incident.id)}::uuid`;
 }
