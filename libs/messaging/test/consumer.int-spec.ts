@@ -78,6 +78,7 @@ describe(EventConsumer.name, () => {
           if (title.startsWith('fail-twice') && n <= 2) throw new Error(`attempt ${n} fails`);
           if (title.startsWith('always-fail')) throw new Error('this handler never succeeds');
           if (title.startsWith('database-away') && n <= 4) throw Object.assign(new Error('terminating connection'), { code: '57P01' });
+          if (title.startsWith('slow-')) await new Promise((r) => setTimeout(r, 40));
           await manager.query(`INSERT INTO "${schema}".effects (title) VALUES ($1)`, [title]);
         },
       },
@@ -101,6 +102,26 @@ describe(EventConsumer.name, () => {
     await eventually(async () => ((await effects(`after-duplicate-${run}`)) === 1 ? true : undefined));
     expect(await effects(`duplicate-${run}`)).toBe(1);
     expect(calls.get(`duplicate-${run}`)).toBe(1);
+  });
+
+  it('applies two partitions side by side when each has a backlog, each in its order', async () => {
+    // A fetch hands over one partition's run of messages, then the other's: both runs must be
+    // worked on at once, not one after the other.
+    const backlog = (name: string) => Array.from({ length: 16 }, (_, i) => alert(`slow-${name}-${run}-${String(i).padStart(2, '0')}`, `slow-${name}-${run}`));
+    const [a, b] = [backlog('a'), backlog('b')];
+    const message = (event: CloudEvent, partition: number) => ({ topic, partition, key: String(event.subject), value: JSON.stringify(event.data), headers: toKafkaHeaders(event) });
+    await producer.send({ messages: [...a.map((e) => message(e, 0)), ...b.map((e) => message(e, 1))] });
+
+    const applied = await eventually(async () => {
+      const rows: Array<{ title: string }> = await dataSource.query(`SELECT title FROM "${schema}".effects WHERE title LIKE $1 ORDER BY id`, [`slow-_-${run}-%`]);
+      return rows.length === a.length + b.length ? rows.map((r) => r.title) : undefined;
+    });
+    const titles = (events: CloudEvent[]) => events.map((e) => (e.data as { title: string }).title);
+    expect(applied.filter((t) => t.startsWith('slow-a'))).toEqual(titles(a));
+    expect(applied.filter((t) => t.startsWith('slow-b'))).toEqual(titles(b));
+    // Interleaved: the first third already has both partitions' messages.
+    const firstThird = applied.slice(0, 10);
+    expect([firstThird.some((t) => t.startsWith('slow-a')), firstThird.some((t) => t.startsWith('slow-b'))]).toEqual([true, true]);
   });
 
   it('retries a failing handler and applies the event once it succeeds', async () => {
