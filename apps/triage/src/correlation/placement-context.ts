@@ -1,4 +1,4 @@
-import type { AssetCriticality, DataClassification, SuppressionMatch } from '@vigil/contracts';
+import type { SuppressionMatch } from '@vigil/contracts';
 import type { EntityManager } from 'typeorm';
 import { assetLookupOf, assetMatchParams, assetMatchSql, type RegisteredAsset } from '../assets';
 import type { CorrelationRule } from './correlation-keys';
@@ -24,15 +24,7 @@ export async function readPlacementContext(manager: Pick<EntityManager, 'query'>
   const [row]: Array<{
     suppression: Array<{ id: string; match: SuppressionMatch }> | null;
     rules: CorrelationRule[];
-    assets: Array<{
-      assetId: string;
-      identifier: string;
-      name: string;
-      criticality: AssetCriticality;
-      dataClassification: DataClassification;
-      owner: string | null;
-      businessService: string | null;
-    }>;
+    assets: RegisteredAsset[];
   }> = await manager.query(
     `SELECT
        CASE WHEN $1 THEN (SELECT coalesce(json_agg(json_build_object('id', id, 'match', match) ORDER BY ${SUPPRESSION_ORDER}), '[]')
@@ -46,6 +38,7 @@ export async function readPlacementContext(manager: Pick<EntityManager, 'query'>
           FROM ${assets.from}) AS assets`,
     [checkSuppression, alert.receivedAt, ...assetMatchParams(assetLookupOf(alert.assets))],
   );
+  // The JSON objects are built with the fields of CorrelationRule and RegisteredAsset.
   return {
     suppressionRuleId: row.suppression ? firstMatchingRule(row.suppression, alert) : undefined,
     rules: row.rules,
