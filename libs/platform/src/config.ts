@@ -16,6 +16,13 @@ export const BaseConfig = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).meta({ sensitive: true }),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  CONSUMER_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(4)
+    .describe('events the consumer applies at once, from different partitions (each partition stays in order); keep below DATABASE_POOL_SIZE'),
   KAFKA_BROKERS: brokerList,
   KAFKA_CLIENT_ID: z.string().min(1).optional(),
   KAFKA_TLS: flag.default(false).describe('connect to the brokers over TLS'),

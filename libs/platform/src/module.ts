@@ -135,6 +135,7 @@ export function eventConsumerProvider(options: {
           schema: runtime.service,
           producer: runtime.producer,
           logger: runtime.logger.child({ component: 'consumer' }),
+          concurrency: runtime.config.CONSUMER_CONCURRENCY,
         }),
       ),
   };
