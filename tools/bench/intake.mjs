@@ -2,7 +2,8 @@
 // real PostgreSQL and Kafka on this machine, and the same load against a bare Fastify route that
 // only produces to Kafka (the ceiling). Prints accepted alerts/s, latency percentiles measured from
 // each request's scheduled time (no coordinated omission), errors, and the rate at which Kafka
-// received the alerts. Usage: npm run bench:intake [-- --seconds 10 --rates 1000,2000,3000 --batch-rates 200,300 --batch-size 100]
+// received the alerts. Usage: npm run bench:intake [-- --seconds 10 --rates 1000,2000,3000 --batch-rates 200,300 --batch-size 100 --statements]
+// (--statements: print the statements intake spent the database's time on, from pg_stat_statements)
 import { Consumer, stringDeserializers } from '@platformatic/kafka';
 import hdr from 'hdr-histogram-js';
 import { spawn } from 'node:child_process';
@@ -28,6 +29,7 @@ const { values: args } = parseArgs({
     'batch-rates': { type: 'string', default: '200,300,400' },
     'batch-size': { type: 'string', default: '100' },
     connections: { type: 'string', default: '128' },
+    statements: { type: 'boolean', default: false },
   },
 });
 const seconds = Number(args.seconds);
@@ -122,7 +124,7 @@ async function main() {
   const work = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
   chmodSync(work, 0o755);
   const [pg, kafka] = await Promise.all([
-    startPostgres({ dataDir: join(work, 'pg'), port: await freePort(), fresh: true }),
+    startPostgres({ dataDir: join(work, 'pg'), port: await freePort(), fresh: true, settings: args.statements ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } : {} }),
     startKafka({ cacheDir: join(root, '.cache', 'kafka'), dataDir: join(work, 'kafka'), port: await freePort(), controllerPort: await freePort(), logFile: join(work, 'kafka.log'), fresh: true }),
   ]);
   const stops = [() => kafka.stop(), () => pg.stop()];
@@ -182,8 +184,29 @@ async function main() {
       ratios.push(`batches of ${batchSize} @ ${rate}/s: intake/bare accepted = ${(v.acceptedPerSecond / b.acceptedPerSecond).toFixed(2)}, p99 ${v.p99} vs ${b.p99} ms`);
     }
     log('\n' + ratios.join('\n'));
+    if (args.statements) await printStatements(pg.url);
   } finally {
     for (const stop of stops) await stop().catch((e) => console.error(e.message));
+  }
+}
+
+/** Where intake's database time went over the whole run (pg_stat_statements, intake's role). */
+async function printStatements(url) {
+  const { default: pgClient } = await import('pg');
+  const db = new pgClient.Client({ connectionString: url });
+  await db.connect();
+  try {
+    await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    const { rows } = await db.query(
+      `SELECT s.calls, round(s.total_exec_time)::int AS total_ms, round((s.total_exec_time / s.calls)::numeric, 3) AS mean_ms, s.rows,
+              regexp_replace(left(s.query, 140), '\\s+', ' ', 'g') AS query
+         FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
+        WHERE r.rolname LIKE '%intake%' ORDER BY s.total_exec_time DESC LIMIT 12`,
+    );
+    log('\n| calls | total ms | mean ms | rows | statement (intake role) |\n|---|---|---|---|---|');
+    for (const q of rows) log(`| ${q.calls} | ${q.total_ms} | ${q.mean_ms} | ${q.rows} | \`${q.query.replaceAll('|', '\\|')}\` |`);
+  } finally {
+    await db.end();
   }
 }
 

@@ -3,6 +3,7 @@ import { CommsModule } from './app.module';
 import { CommsConfig } from './config';
 import { Initial1764000000000 } from './persistence/migrations/1764000000000-initial';
 import { LeanOutbox1764200000000 } from './persistence/migrations/1764200000000-lean-outbox';
+import { JsonOutbox1764600000000 } from './persistence/migrations/1764600000000-json-outbox';
 import { Delivery, Notification } from './persistence/notification.entity';
 
 export const service: ServiceDefinition<CommsConfig> = {
@@ -14,6 +15,6 @@ export const service: ServiceDefinition<CommsConfig> = {
   },
   config: CommsConfig,
   entities: [Notification, Delivery],
-  migrations: [Initial1764000000000, LeanOutbox1764200000000],
+  migrations: [Initial1764000000000, LeanOutbox1764200000000, JsonOutbox1764600000000],
   module: (platform) => CommsModule.register(platform),
 };

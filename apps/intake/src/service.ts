@@ -9,6 +9,7 @@ import { IntegrationRegistry } from './integrations/integration-registry';
 import { Initial1764000000000 } from './persistence/migrations/1764000000000-initial';
 import { AlertLifecycleIntegrations1764100000000 } from './persistence/migrations/1764100000000-alert-lifecycle-integrations';
 import { LeanOutbox1764200000000 } from './persistence/migrations/1764200000000-lean-outbox';
+import { JsonOutbox1764600000000 } from './persistence/migrations/1764600000000-json-outbox';
 
 const INGEST_PATH = /^\/v1\/(alerts(:batch)?|reports|integrations\/(alertmanager|pagerduty\/enqueue|ocsf|elastic|splunk))(\?|$)/;
 const isIngest = (req: FastifyRequest) => req.method === 'POST' && INGEST_PATH.test(req.url);
@@ -26,7 +27,7 @@ export const service: ServiceDefinition<IntakeConfig> = {
   },
   config: IntakeConfig,
   entities: [],
-  migrations: [Initial1764000000000, AlertLifecycleIntegrations1764100000000, LeanOutbox1764200000000],
+  migrations: [Initial1764000000000, AlertLifecycleIntegrations1764100000000, LeanOutbox1764200000000, JsonOutbox1764600000000],
   module: (platform) => IntakeModule.register(platform),
   // Accepted alerts wait in the outbox while Kafka is away: intake stays ready to take them.
   kafkaRequiredForReadiness: false,

@@ -3,6 +3,7 @@ import { ReportingModule } from './app.module';
 import { IncidentClock, TimelineEntry } from './persistence/entities';
 import { Initial1764000000000 } from './persistence/migrations/1764000000000-initial';
 import { LeanOutbox1764200000000 } from './persistence/migrations/1764200000000-lean-outbox';
+import { JsonOutbox1764600000000 } from './persistence/migrations/1764600000000-json-outbox';
 
 export const service: ServiceDefinition<BaseConfig> = {
   info: {
@@ -13,6 +14,6 @@ export const service: ServiceDefinition<BaseConfig> = {
   },
   config: BaseConfig,
   entities: [TimelineEntry, IncidentClock],
-  migrations: [Initial1764000000000, LeanOutbox1764200000000],
+  migrations: [Initial1764000000000, LeanOutbox1764200000000, JsonOutbox1764600000000],
   module: (platform) => ReportingModule.register(platform),
 };

@@ -3,6 +3,7 @@ import { TaskingModule } from './app.module';
 import { Initial1764000000000 } from './persistence/migrations/1764000000000-initial';
 import { LeanOutbox1764200000000 } from './persistence/migrations/1764200000000-lean-outbox';
 import { MergedIncidents1764500000000 } from './persistence/migrations/1764500000000-merged-incidents';
+import { JsonOutbox1764600000000 } from './persistence/migrations/1764600000000-json-outbox';
 import { Task } from './persistence/task.entity';
 
 export const service: ServiceDefinition<BaseConfig> = {
@@ -14,6 +15,6 @@ export const service: ServiceDefinition<BaseConfig> = {
   },
   config: BaseConfig,
   entities: [Task],
-  migrations: [Initial1764000000000, LeanOutbox1764200000000, MergedIncidents1764500000000],
+  migrations: [Initial1764000000000, LeanOutbox1764200000000, MergedIncidents1764500000000, JsonOutbox1764600000000],
   module: (platform) => TaskingModule.register(platform),
 };

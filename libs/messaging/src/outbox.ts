@@ -55,8 +55,8 @@ export function outboxInsertSql(schema: string, items: OutboxItem[], bind: Bind)
   }));
   return `INSERT INTO "${schema}".outbox (event_id, topic, message_key, event_type, headers, payload)
      SELECT event_id, topic, message_key, event_type, headers, payload
-       FROM ROWS FROM (jsonb_to_recordset(${bind(JSON.stringify(rows))}::jsonb)
-              AS (event_id uuid, topic text, message_key text, event_type text, headers jsonb, payload jsonb))
+       FROM ROWS FROM (json_to_recordset(${bind(JSON.stringify(rows))}::json)
+              AS (event_id uuid, topic text, message_key text, event_type text, headers json, payload json))
             WITH ORDINALITY AS r(event_id, topic, message_key, event_type, headers, payload, ord)
       ORDER BY ord`;
 }
@@ -75,7 +75,7 @@ interface OutboxRow {
   message_key: string;
   event_type: string;
   headers: Record<string, string>;
-  payload: unknown;
+  payload: string;
 }
 
 export interface OutboxRelayOptions {
@@ -94,6 +94,8 @@ export interface OutboxRelayOptions {
    * Kafka's own producers linger by default.
    */
   lingerMs?: number;
+  /** The relay vacuums the outbox after deleting this many rows; default 20,000. */
+  vacuumEveryRows?: number;
 }
 
 /**
@@ -111,6 +113,8 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly sweepIntervalMs: number;
   private readonly lingerMs: number;
+  private readonly vacuumEveryRows: number;
+  private deletedSinceVacuum = 0;
   private lastBacklog = 0;
   private oldestAgeSeconds = 0;
 
@@ -118,6 +122,7 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 2000;
     this.sweepIntervalMs = options.sweepIntervalMs ?? 5000;
     this.lingerMs = options.lingerMs ?? 5;
+    this.vacuumEveryRows = options.vacuumEveryRows ?? 20_000;
     const meter = metrics.getMeter('vigil');
     meter
       .createObservableGauge('vigil.outbox.backlog', { description: 'outbox rows not yet published to Kafka' })
@@ -228,8 +233,10 @@ export class OutboxRelay {
   private async publishBatch(): Promise<number> {
     const { dataSource, schema, producer } = this.options;
     const rows: OutboxRow[] = await dataSource.query(
-      `SELECT seq, event_id, topic, message_key, event_type, headers, payload
-         FROM "${schema}".outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
+      // In sequence order along the primary key (every row in the table is unpublished: published
+      // rows are deleted). The payload as the text it was written as: it goes to Kafka as it is.
+      `SELECT seq, event_id, topic, message_key, event_type, headers, payload::text AS payload
+         FROM "${schema}".outbox ORDER BY seq LIMIT $1`,
       [this.batchSize],
     );
     await this.measureBacklog(rows.length);
@@ -253,7 +260,7 @@ export class OutboxRelay {
           async () => ({
             topic: row.topic,
             key: row.message_key,
-            value: JSON.stringify(row.payload),
+            value: row.payload,
             headers: { ...row.headers, ...currentTraceHeaders() },
           }),
         ),
@@ -263,7 +270,25 @@ export class OutboxRelay {
     // Published rows are deleted, not marked: an UPDATE would copy every row (payload included) a
     // second time, which at alert volume is most of the database's work. Kafka is the record now.
     await dataSource.query(`DELETE FROM "${schema}".outbox WHERE seq = ANY($1::bigint[])`, [rows.map((r) => r.seq)]);
+    await this.vacuumAfter(rows.length);
     return rows.length;
+  }
+
+  /**
+   * The outbox is a queue: rows are inserted and deleted at the rate events flow. Until vacuum
+   * removes the deleted rows, every read walks over them from the start of the index, and at
+   * thousands of events a second autovacuum (which looks in about once a minute) is far too late.
+   * So the relay vacuums the table itself once enough rows have gone.
+   */
+  private async vacuumAfter(deleted: number): Promise<void> {
+    this.deletedSinceVacuum += deleted;
+    if (this.deletedSinceVacuum < this.vacuumEveryRows) return;
+    this.deletedSinceVacuum = 0;
+    try {
+      await this.options.dataSource.query(`VACUUM (SKIP_LOCKED) "${this.options.schema}".outbox`);
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'outbox relay: vacuum failed (autovacuum will do it later)');
+    }
   }
 
   private async measureBacklog(batchRows: number): Promise<void> {
@@ -277,7 +302,7 @@ export class OutboxRelay {
     this.measuredAt = Date.now();
     const [row] = await this.options.dataSource.query(
       `SELECT count(*)::int AS backlog, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float AS oldest
-         FROM "${this.options.schema}".outbox WHERE published_at IS NULL`,
+         FROM "${this.options.schema}".outbox`,
     );
     this.lastBacklog = row.backlog;
     this.oldestAgeSeconds = row.oldest;

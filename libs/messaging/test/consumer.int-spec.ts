@@ -7,7 +7,7 @@ import { eventually, readTopic, testEnv } from '../../../test/support/harness';
 import { EventConsumer } from '../src/consumer';
 import { createProducer, provisionTopics, type StringProducer } from '../src/kafka';
 import { enqueueEvent, OutboxRelay } from '../src/outbox';
-import { messagingTablesV1 } from '../src/tables';
+import { jsonOutboxV3, leanOutboxV2, messagingTablesV1 } from '../src/tables';
 
 /**
  * The delivery guarantees of the messaging library against a real broker and database:
@@ -55,7 +55,7 @@ describe(EventConsumer.name, () => {
     dataSource = new DataSource({ type: 'postgres', url: env.adminUrl, extra: { max: 5 } });
     await dataSource.initialize();
     await dataSource.query(`CREATE SCHEMA "${schema}"`);
-    for (const sql of messagingTablesV1(schema).up) await dataSource.query(sql);
+    for (const sql of [...messagingTablesV1(schema).up, ...leanOutboxV2(schema).up, ...jsonOutboxV3(schema).up]) await dataSource.query(sql);
     await dataSource.query(`CREATE TABLE "${schema}".effects (id bigserial PRIMARY KEY, title text NOT NULL)`);
     const admin = new Admin({ clientId: 'vigil-test-admin', bootstrapBrokers: env.brokers.split(',') });
     await provisionTopics(admin, [topic, deadLetterTopicOf(topic)], { partitions: 2, replicationFactor: 1, minInsyncReplicas: 1 });
@@ -172,7 +172,7 @@ describe(OutboxRelay.name, () => {
     dataSource = new DataSource({ type: 'postgres', url: env.adminUrl, extra: { max: 5 } });
     await dataSource.initialize();
     await dataSource.query(`CREATE SCHEMA "${schema}"`);
-    for (const sql of messagingTablesV1(schema).up) await dataSource.query(sql);
+    for (const sql of [...messagingTablesV1(schema).up, ...leanOutboxV2(schema).up, ...jsonOutboxV3(schema).up]) await dataSource.query(sql);
     const admin = new Admin({ clientId: 'vigil-test-admin', bootstrapBrokers: env.brokers.split(',') });
     await provisionTopics(admin, [topic], { partitions: 1, replicationFactor: 1, minInsyncReplicas: 1 });
     await admin.close();
