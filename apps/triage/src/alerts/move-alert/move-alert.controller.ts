@@ -1,14 +1,14 @@
-import { Body, Controller, Headers, HttpCode, Inject, Param, ParseUUIDPipe, Post, UseInterceptors } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { IncidentAlertAttachedV1, IncidentAlertDetachedV1, IncidentView, MoveAlert } from '@vigil/contracts';
-import { ApiJsonBody, ApiJsonResponse, ApiProblems, CONFIG, Problem, ZodPipe } from '@vigil/platform';
+import { Body, Controller, Headers, Inject, Param, ParseUUIDPipe, UseInterceptors } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { IncidentAlertAttachedV1, IncidentAlertDetachedV1, MoveAlert } from '@vigil/contracts';
+import { CONFIG, Problem, ZodPipe } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import { matchAssets, mostCritical } from '../../assets';
 import type { TriageConfig } from '../../config';
 import { correlationKeys } from '../../correlation/correlation-keys';
 import { loadCorrelationRules } from '../../correlation/rules/correlation-rules';
 import { registerKeys } from '../../correlation/triage-alert';
-import { assertVersion, expectedVersion, IF_MATCH_HEADER, IncidentETagInterceptor } from '../../incidents/concurrency';
+import { assertVersion, expectedVersion, IncidentETagInterceptor, IncidentChangeRoute } from '../../incidents/concurrency';
 import { countOccurrence, linkAssets, lockIncidents, publishIncidentEvent, saveIncident } from '../../incidents/incident-writes';
 import { toOneView } from '../../incidents/incident-views';
 import { TERMINAL_PHASES } from '../../lifecycle/phases';
@@ -24,19 +24,18 @@ export class MoveAlertController {
     @Inject(CONFIG) private readonly config: TriageConfig,
   ) {}
 
-  @Post(':incidentId/alerts')
-  @HttpCode(200)
-  @ApiHeader(IF_MATCH_HEADER)
-  @ApiOperation({
-    summary: 'Move an alert from another incident into this one',
-    description:
-      'The alert and its occurrences leave its incident and count here; both incidents record who moved it and why. ' +
-      'An incident\'s only alert cannot be moved (merge the incident instead); both incidents must be open and of the same kind (exercise or real).',
-    operationId: 'moveAlertToIncident',
+  @IncidentChangeRoute(':incidentId/alerts', {
+    operation: {
+      summary: 'Move an alert from another incident into this one',
+      description:
+        'The alert and its occurrences leave its incident and count here; both incidents record who moved it and why. ' +
+        'An incident\'s only alert cannot be moved (merge the incident instead); both incidents must be open and of the same kind (exercise or real).',
+      operationId: 'moveAlertToIncident',
+    },
+    body: MoveAlert,
+    response: 'This incident, with the alert',
+    conflicts: true,
   })
-  @ApiJsonBody(MoveAlert)
-  @ApiJsonResponse(200, IncidentView, 'This incident, with the alert')
-  @ApiProblems(400, 404, 409, 412, 428, 503)
   async move(
     @Param('incidentId', new ParseUUIDPipe()) incidentId: string,
     @Headers('if-match') ifMatch: string | undefined,

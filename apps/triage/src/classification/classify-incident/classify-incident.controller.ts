@@ -1,10 +1,10 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, ParseUUIDPipe, Post, UseInterceptors } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ClassifyIncident, createEvent, IncidentClassifiedV1, IncidentView } from '@vigil/contracts';
-import { ApiJsonBody, ApiJsonResponse, ApiProblems, CONFIG, Problem, ZodPipe } from '@vigil/platform';
+import { Body, Controller, Get, Headers, Inject, Param, ParseUUIDPipe, UseInterceptors } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ClassifyIncident, createEvent, IncidentClassifiedV1 } from '@vigil/contracts';
+import { ApiProblems, CONFIG, Problem, ZodPipe } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import type { TriageConfig } from '../../config';
-import { expectedVersion, IF_MATCH_HEADER, IncidentETagInterceptor } from '../../incidents/concurrency';
+import { expectedVersion, IncidentETagInterceptor, IncidentChangeRoute } from '../../incidents/concurrency';
 import { toOneView } from '../../incidents/incident-views';
 import { TERMINAL_PHASES } from '../../lifecycle/phases';
 import { changeIncident } from '../../lifecycle/record-change';
@@ -20,19 +20,18 @@ export class ClassifyIncidentController {
     @Inject(CONFIG) private readonly config: TriageConfig,
   ) {}
 
-  @Post('incidents/:incidentId/classify')
-  @HttpCode(200)
-  @ApiHeader(IF_MATCH_HEADER)
-  @ApiOperation({
-    summary: 'Classify or re-classify an incident (NIST SP 800-61)',
-    description:
-      'Category, functional impact, information impact and recoverability; severity follows from the severity matrix with the ' +
-      'most critical asset involved, unless given. Who and why are recorded, and from then on alerts no longer change the classification.',
-    operationId: 'classifyIncident',
+  @IncidentChangeRoute('incidents/:incidentId/classify', {
+    operation: {
+      summary: 'Classify or re-classify an incident (NIST SP 800-61)',
+      description:
+        'Category, functional impact, information impact and recoverability; severity follows from the severity matrix with the ' +
+        'most critical asset involved, unless given. Who and why are recorded, and from then on alerts no longer change the classification.',
+      operationId: 'classifyIncident',
+    },
+    body: ClassifyIncident,
+    response: 'The incident as classified',
+    conflicts: true,
   })
-  @ApiJsonBody(ClassifyIncident)
-  @ApiJsonResponse(200, IncidentView, 'The incident as classified')
-  @ApiProblems(400, 404, 409, 412, 428, 503)
   async classify(
     @Param('incidentId', new ParseUUIDPipe()) incidentId: string,
     @Headers('if-match') ifMatch: string | undefined,

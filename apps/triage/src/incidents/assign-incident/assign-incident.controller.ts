@@ -1,11 +1,11 @@
-import { Body, Controller, Headers, HttpCode, Param, ParseUUIDPipe, Post, UseInterceptors } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AssignIncident, createEvent, IncidentAssignedV1, IncidentView } from '@vigil/contracts';
-import { ApiJsonBody, ApiJsonResponse, ApiProblems, ZodPipe } from '@vigil/platform';
+import { Body, Controller, Headers, Param, ParseUUIDPipe, UseInterceptors } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { AssignIncident, createEvent, IncidentAssignedV1 } from '@vigil/contracts';
+import { ZodPipe } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import { changeIncident } from '../../lifecycle/record-change';
 import { toSnapshot } from '../../persistence/incident.entity';
-import { expectedVersion, IF_MATCH_HEADER, IncidentETagInterceptor } from '../concurrency';
+import { expectedVersion, IncidentETagInterceptor, IncidentChangeRoute } from '../concurrency';
 import { toOneView } from '../incident-views';
 
 @ApiTags('incidents')
@@ -14,13 +14,11 @@ import { toOneView } from '../incident-views';
 export class AssignIncidentController {
   constructor(private readonly dataSource: DataSource) {}
 
-  @Post(':incidentId/assignment')
-  @HttpCode(200)
-  @ApiHeader(IF_MATCH_HEADER)
-  @ApiOperation({ summary: 'Assign the owner (IR manager) and the responders', operationId: 'assignIncident' })
-  @ApiJsonBody(AssignIncident)
-  @ApiJsonResponse(200, IncidentView, 'The incident as assigned')
-  @ApiProblems(400, 404, 412, 428, 503)
+  @IncidentChangeRoute(':incidentId/assignment', {
+    operation: { summary: 'Assign the owner (IR manager) and the responders', operationId: 'assignIncident' },
+    body: AssignIncident,
+    response: 'The incident as assigned',
+  })
   async assign(
     @Param('incidentId', new ParseUUIDPipe()) incidentId: string,
     @Headers('if-match') ifMatch: string | undefined,

@@ -1,13 +1,13 @@
-import { Body, Controller, Headers, HttpCode, Param, ParseUUIDPipe, Post, UseInterceptors } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { IncidentMergedV1, IncidentPhaseChangedV1, IncidentView, MergeIncidents } from '@vigil/contracts';
-import { ApiJsonBody, ApiJsonResponse, ApiProblems, Problem, ZodPipe } from '@vigil/platform';
+import { Body, Controller, Headers, Param, ParseUUIDPipe, UseInterceptors } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { IncidentMergedV1, IncidentPhaseChangedV1, MergeIncidents } from '@vigil/contracts';
+import { Problem, ZodPipe } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import { moreCritical, mostSevere, worseFunctionalImpact } from '../../classification/severity-matrix';
 import { TERMINAL_PHASES } from '../../lifecycle/phases';
 import { recordHistory } from '../../lifecycle/record-change';
 import type { Incident } from '../../persistence/incident.entity';
-import { assertVersion, expectedVersion, IF_MATCH_HEADER, IncidentETagInterceptor } from '../concurrency';
+import { assertVersion, expectedVersion, IncidentETagInterceptor, IncidentChangeRoute } from '../concurrency';
 import { lockIncidents, publishIncidentEvent, saveIncident } from '../incident-writes';
 import { toOneView } from '../incident-views';
 
@@ -19,20 +19,19 @@ const earlier = (a: Date | null, b: Date | null) => (a && b ? (a < b ? a : b) : 
 export class MergeIncidentsController {
   constructor(private readonly dataSource: DataSource) {}
 
-  @Post(':incidentId/merge')
-  @HttpCode(200)
-  @ApiHeader(IF_MATCH_HEADER)
-  @ApiOperation({
-    summary: 'Merge other incidents into this one',
-    description:
-      'Their alerts move here (each alert stays in exactly one incident, its occurrences counted once), as do their correlation keys, ' +
-      'assets and responders; the clock keeps the earliest occurrence, detection and acknowledgement. The merged incidents end in phase ' +
-      'merged, pointing here (mergedInto), with their notes and history kept. All must be open and of the same kind (exercise or real).',
-    operationId: 'mergeIncidents',
+  @IncidentChangeRoute(':incidentId/merge', {
+    operation: {
+      summary: 'Merge other incidents into this one',
+      description:
+        'Their alerts move here (each alert stays in exactly one incident, its occurrences counted once), as do their correlation keys, ' +
+        'assets and responders; the clock keeps the earliest occurrence, detection and acknowledgement. The merged incidents end in phase ' +
+        'merged, pointing here (mergedInto), with their notes and history kept. All must be open and of the same kind (exercise or real).',
+      operationId: 'mergeIncidents',
+    },
+    body: MergeIncidents,
+    response: 'This incident after the merge',
+    conflicts: true,
   })
-  @ApiJsonBody(MergeIncidents)
-  @ApiJsonResponse(200, IncidentView, 'This incident after the merge')
-  @ApiProblems(400, 404, 409, 412, 428, 503)
   async merge(
     @Param('incidentId', new ParseUUIDPipe()) incidentId: string,
     @Headers('if-match') ifMatch: string | undefined,

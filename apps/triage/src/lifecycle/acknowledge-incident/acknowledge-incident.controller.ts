@@ -1,9 +1,9 @@
-import { Body, Controller, Headers, HttpCode, Param, ParseUUIDPipe, Post, UseInterceptors } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AcknowledgeIncident, createEvent, IncidentAcknowledgedV1, IncidentView } from '@vigil/contracts';
-import { ApiJsonBody, ApiJsonResponse, ApiProblems, ZodPipe } from '@vigil/platform';
+import { Body, Controller, Headers, Param, ParseUUIDPipe, UseInterceptors } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { AcknowledgeIncident, createEvent, IncidentAcknowledgedV1 } from '@vigil/contracts';
+import { ZodPipe } from '@vigil/platform';
 import { DataSource } from 'typeorm';
-import { expectedVersion, IF_MATCH_HEADER, IncidentETagInterceptor } from '../../incidents/concurrency';
+import { expectedVersion, IncidentETagInterceptor, IncidentChangeRoute } from '../../incidents/concurrency';
 import { toSnapshot, toView } from '../../persistence/incident.entity';
 import { changeIncident, effectiveTime } from '../record-change';
 
@@ -14,13 +14,11 @@ export class AcknowledgeIncidentController {
   constructor(private readonly dataSource: DataSource) {}
 
   /** The first acknowledgement stops the MTTA clock; repeating it changes nothing. */
-  @Post(':incidentId/acknowledge')
-  @HttpCode(200)
-  @ApiHeader(IF_MATCH_HEADER)
-  @ApiOperation({ summary: 'Acknowledge an incident (first acknowledgement sets acknowledgedAt)', operationId: 'acknowledgeIncident' })
-  @ApiJsonBody(AcknowledgeIncident)
-  @ApiJsonResponse(200, IncidentView, 'The incident after acknowledgement')
-  @ApiProblems(400, 404, 412, 428, 503)
+  @IncidentChangeRoute(':incidentId/acknowledge', {
+    operation: { summary: 'Acknowledge an incident (first acknowledgement sets acknowledgedAt)', operationId: 'acknowledgeIncident' },
+    body: AcknowledgeIncident,
+    response: 'The incident after acknowledgement',
+  })
   async acknowledge(
     @Param('incidentId', new ParseUUIDPipe()) incidentId: string,
     @Headers('if-match') ifMatch: string | undefined,

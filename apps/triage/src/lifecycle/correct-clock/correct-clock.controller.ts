@@ -1,9 +1,9 @@
-import { Body, Controller, Headers, HttpCode, Param, ParseUUIDPipe, Post, UseInterceptors } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CorrectClock, createEvent, IncidentClockCorrectedV1, IncidentView } from '@vigil/contracts';
-import { ApiJsonBody, ApiJsonResponse, ApiProblems, Problem, ZodPipe } from '@vigil/platform';
+import { Body, Controller, Headers, Param, ParseUUIDPipe, UseInterceptors } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { CorrectClock, createEvent, IncidentClockCorrectedV1 } from '@vigil/contracts';
+import { Problem, ZodPipe } from '@vigil/platform';
 import { DataSource } from 'typeorm';
-import { expectedVersion, IF_MATCH_HEADER, IncidentETagInterceptor } from '../../incidents/concurrency';
+import { expectedVersion, IncidentETagInterceptor, IncidentChangeRoute } from '../../incidents/concurrency';
 import { toOneView } from '../../incidents/incident-views';
 import { clockValue, setClockValue, toSnapshot } from '../../persistence/incident.entity';
 import { changeIncident } from '../record-change';
@@ -15,19 +15,18 @@ import { clockOrderViolation } from './clock-order';
 export class CorrectClockController {
   constructor(private readonly dataSource: DataSource) {}
 
-  @Post(':incidentId/clock')
-  @HttpCode(200)
-  @ApiHeader(IF_MATCH_HEADER)
-  @ApiOperation({
-    summary: 'Correct a timestamp of the incident clock by hand (with a reason)',
-    description:
-      'E.g. occurredAt moved earlier once forensics find the first beacon. Who, when and why are kept (clockNotes, history), ' +
-      'and the corrected clock flows to reporting, whose MTTx figures follow it. A lifecycle timestamp can be corrected once its phase has been reached.',
-    operationId: 'correctIncidentClock',
+  @IncidentChangeRoute(':incidentId/clock', {
+    operation: {
+      summary: 'Correct a timestamp of the incident clock by hand (with a reason)',
+      description:
+        'E.g. occurredAt moved earlier once forensics find the first beacon. Who, when and why are kept (clockNotes, history), ' +
+        'and the corrected clock flows to reporting, whose MTTx figures follow it. A lifecycle timestamp can be corrected once its phase has been reached.',
+      operationId: 'correctIncidentClock',
+    },
+    body: CorrectClock,
+    response: 'The incident with its corrected clock',
+    conflicts: true,
   })
-  @ApiJsonBody(CorrectClock)
-  @ApiJsonResponse(200, IncidentView, 'The incident with its corrected clock')
-  @ApiProblems(400, 404, 409, 412, 428, 503)
   async correct(
     @Param('incidentId', new ParseUUIDPipe()) incidentId: string,
     @Headers('if-match') ifMatch: string | undefined,

@@ -1,9 +1,9 @@
-import { Body, Controller, Headers, HttpCode, Param, ParseUUIDPipe, Post, UseInterceptors } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { createEvent, IncidentPhaseChangedV1, IncidentView, TransitionIncident } from '@vigil/contracts';
-import { ApiJsonBody, ApiJsonResponse, ApiProblems, Problem, ZodPipe } from '@vigil/platform';
+import { Body, Controller, Headers, Param, ParseUUIDPipe, UseInterceptors } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { createEvent, IncidentPhaseChangedV1, TransitionIncident } from '@vigil/contracts';
+import { Problem, ZodPipe } from '@vigil/platform';
 import { DataSource } from 'typeorm';
-import { expectedVersion, IF_MATCH_HEADER, IncidentETagInterceptor } from '../../incidents/concurrency';
+import { expectedVersion, IncidentETagInterceptor, IncidentChangeRoute } from '../../incidents/concurrency';
 import { setClockValue, toSnapshot, toView } from '../../persistence/incident.entity';
 import { allowedTransitions, canTransition, clockFieldOf } from '../phases';
 import { clockOrderViolation } from '../correct-clock/clock-order';
@@ -15,19 +15,18 @@ import { changeIncident, effectiveTime } from '../record-change';
 export class TransitionIncidentController {
   constructor(private readonly dataSource: DataSource) {}
 
-  @Post(':incidentId/transition')
-  @HttpCode(200)
-  @ApiHeader(IF_MATCH_HEADER)
-  @ApiOperation({
-    summary: 'Move an incident to its next lifecycle phase',
-    description:
-      'detected → triaged → contained → eradicated → recovered → post_incident → closed; detected or triaged → false_positive. ' +
-      'Entering contained, eradicated, recovered or closed sets that timestamp. An illegal transition is a 409 naming the allowed ones.',
-    operationId: 'transitionIncident',
+  @IncidentChangeRoute(':incidentId/transition', {
+    operation: {
+      summary: 'Move an incident to its next lifecycle phase',
+      description:
+        'detected → triaged → contained → eradicated → recovered → post_incident → closed; detected or triaged → false_positive. ' +
+        'Entering contained, eradicated, recovered or closed sets that timestamp. An illegal transition is a 409 naming the allowed ones.',
+      operationId: 'transitionIncident',
+    },
+    body: TransitionIncident,
+    response: 'The incident in its new phase',
+    conflicts: true,
   })
-  @ApiJsonBody(TransitionIncident)
-  @ApiJsonResponse(200, IncidentView, 'The incident in its new phase')
-  @ApiProblems(400, 404, 409, 412, 428, 503)
   async transition(
     @Param('incidentId', new ParseUUIDPipe()) incidentId: string,
     @Headers('if-match') ifMatch: string | undefined,
