@@ -1,8 +1,5 @@
-import { applyDecorators, CallHandler, ExecutionContext, HttpCode, Injectable, Post, type NestInterceptor } from '@nestjs/common';
-import { ApiHeader, ApiOperation, type ApiOperationOptions } from '@nestjs/swagger';
-import { IncidentView } from '@vigil/contracts';
-import { ApiJsonBody, ApiJsonResponse, ApiProblems, Problem } from '@vigil/platform';
-import type { z } from 'zod';
+import { CallHandler, ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import { Problem } from '@vigil/platform';
 import type { FastifyReply } from 'fastify';
 import { map, type Observable } from 'rxjs';
 
@@ -51,32 +48,4 @@ export class IncidentETagInterceptor implements NestInterceptor {
       }),
     );
   }
-}
-
-/** OpenAPI description of the If-Match header every incident change takes. */
-export const IF_MATCH_HEADER = {
-  name: 'If-Match',
-  required: true,
-  description: 'the incident version the change is based on, as its ETag ("3"); a stale one is a 412, a missing one a 428',
-  schema: { type: 'string', example: '"3"' },
-};
-
-/**
- * A route that changes an incident: POST, 200 with the incident (its ETag set by
- * `IncidentETagInterceptor` on the controller), If-Match required, and the problems every such
- * change can answer with (409 too when the change can conflict with the incident's state).
- */
-export function IncidentChangeRoute(
-  path: string,
-  options: { operation: ApiOperationOptions; body: z.ZodType; response: string; conflicts?: boolean },
-): MethodDecorator {
-  return applyDecorators(
-    Post(path),
-    HttpCode(200),
-    ApiHeader(IF_MATCH_HEADER),
-    ApiOperation(options.operation),
-    ApiJsonBody(options.body),
-    ApiJsonResponse(200, IncidentView, options.response),
-    ApiProblems(...(options.conflicts ? [400, 404, 409, 412, 428, 503] : [400, 404, 412, 428, 503])),
-  );
 }

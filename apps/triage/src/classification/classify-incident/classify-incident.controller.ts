@@ -4,7 +4,8 @@ import { ClassifyIncident, createEvent, IncidentClassifiedV1 } from '@vigil/cont
 import { ApiProblems, CONFIG, Problem, ZodPipe } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import type { TriageConfig } from '../../config';
-import { expectedVersion, IncidentETagInterceptor, IncidentChangeRoute } from '../../incidents/concurrency';
+import { expectedVersion, IncidentETagInterceptor } from '../../incidents/concurrency';
+import { IncidentChangeRoute } from '../../incidents/incident-change-route';
 import { toOneView } from '../../incidents/incident-views';
 import { TERMINAL_PHASES } from '../../lifecycle/phases';
 import { changeIncident } from '../../lifecycle/record-change';

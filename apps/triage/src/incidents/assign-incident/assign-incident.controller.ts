@@ -5,7 +5,8 @@ import { ZodPipe } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import { changeIncident } from '../../lifecycle/record-change';
 import { toSnapshot } from '../../persistence/incident.entity';
-import { expectedVersion, IncidentETagInterceptor, IncidentChangeRoute } from '../concurrency';
+import { expectedVersion, IncidentETagInterceptor } from '../concurrency';
+import { IncidentChangeRoute } from '../incident-change-route';
 import { toOneView } from '../incident-views';
 
 @ApiTags('incidents')

@@ -7,7 +7,8 @@ import { moreCritical, mostSevere, worseFunctionalImpact } from '../../classific
 import { TERMINAL_PHASES } from '../../lifecycle/phases';
 import { recordHistory } from '../../lifecycle/record-change';
 import type { Incident } from '../../persistence/incident.entity';
-import { assertVersion, expectedVersion, IncidentETagInterceptor, IncidentChangeRoute } from '../concurrency';
+import { assertVersion, expectedVersion, IncidentETagInterceptor } from '../concurrency';
+import { IncidentChangeRoute } from '../incident-change-route';
 import { lockIncidents, publishIncidentEvent, saveIncident } from '../incident-writes';
 import { toOneView } from '../incident-views';
 

@@ -3,7 +3,8 @@ import { ApiTags } from '@nestjs/swagger';
 import { AcknowledgeIncident, createEvent, IncidentAcknowledgedV1 } from '@vigil/contracts';
 import { ZodPipe } from '@vigil/platform';
 import { DataSource } from 'typeorm';
-import { expectedVersion, IncidentETagInterceptor, IncidentChangeRoute } from '../../incidents/concurrency';
+import { expectedVersion, IncidentETagInterceptor } from '../../incidents/concurrency';
+import { IncidentChangeRoute } from '../../incidents/incident-change-route';
 import { toSnapshot, toView } from '../../persistence/incident.entity';
 import { changeIncident, effectiveTime } from '../record-change';
 
