@@ -52,12 +52,11 @@ export class AlertTriage {
     const context = await readPlacementContext(manager, alert, !promotion);
     if (context.suppressionRuleId) {
       const ruleId = context.suppressionRuleId;
-      await saveAlert(manager, alert, { disposition: 'suppressed', suppressionRuleId: ruleId });
-      await manager.query(
+      // The rule counts the alert in the same statement that records it.
+      await saveAlert(manager, alert, { disposition: 'suppressed', suppressionRuleId: ruleId }, (bind) => [
         `UPDATE triage.suppression_rules SET suppressed_alerts = suppressed_alerts + 1, suppressed_occurrences = suppressed_occurrences + 1,
-           last_matched_at = GREATEST(last_matched_at, $2) WHERE id = $1`,
-        [ruleId, alert.receivedAt],
-      );
+           last_matched_at = GREATEST(last_matched_at, ${bind(alert.receivedAt)}::timestamptz) WHERE id = ${bind(ruleId)}::uuid`,
+      ]);
       return { disposition: 'suppressed', ruleId };
     }
 
