@@ -11,11 +11,13 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import pgLib from 'pg';
 import { Pool } from 'undici';
 import { build } from '../build.mjs';
 import { startKafka } from '../stack/kafka.mjs';
 import { freePort } from '../stack/ports.mjs';
 import { startPostgres } from '../stack/postgres.mjs';
+import { printStatements, statementsSettings } from './statements.mjs';
 import { provisionDatabase, provisionKafkaTopics, root } from '../stack/provision.mjs';
 import { createRequire } from 'node:module';
 
@@ -124,7 +126,7 @@ async function main() {
   const work = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
   chmodSync(work, 0o755);
   const [pg, kafka] = await Promise.all([
-    startPostgres({ dataDir: join(work, 'pg'), port: await freePort(), fresh: true, settings: args.statements ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } : {} }),
+    startPostgres({ dataDir: join(work, 'pg'), port: await freePort(), fresh: true, settings: args.statements ? statementsSettings : {} }),
     startKafka({ cacheDir: join(root, '.cache', 'kafka'), dataDir: join(work, 'kafka'), port: await freePort(), controllerPort: await freePort(), logFile: join(work, 'kafka.log'), fresh: true }),
   ]);
   const stops = [() => kafka.stop(), () => pg.stop()];
@@ -184,29 +186,13 @@ async function main() {
       ratios.push(`batches of ${batchSize} @ ${rate}/s: intake/bare accepted = ${(v.acceptedPerSecond / b.acceptedPerSecond).toFixed(2)}, p99 ${v.p99} vs ${b.p99} ms`);
     }
     log('\n' + ratios.join('\n'));
-    if (args.statements) await printStatements(pg.url);
+    if (args.statements) {
+      const db = new pgLib.Client({ connectionString: pg.url });
+      await db.connect();
+      await printStatements(db, 'intake', log, 12).finally(() => db.end());
+    }
   } finally {
     for (const stop of stops) await stop().catch((e) => console.error(e.message));
-  }
-}
-
-/** Where intake's database time went over the whole run (pg_stat_statements, intake's role). */
-async function printStatements(url) {
-  const { default: pgClient } = await import('pg');
-  const db = new pgClient.Client({ connectionString: url });
-  await db.connect();
-  try {
-    await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
-    const { rows } = await db.query(
-      `SELECT s.calls, round(s.total_exec_time)::int AS total_ms, round((s.total_exec_time / s.calls)::numeric, 3) AS mean_ms, s.rows,
-              regexp_replace(left(s.query, 140), '\\s+', ' ', 'g') AS query
-         FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
-        WHERE r.rolname LIKE '%intake%' ORDER BY s.total_exec_time DESC LIMIT 12`,
-    );
-    log('\n| calls | total ms | mean ms | rows | statement (intake role) |\n|---|---|---|---|---|');
-    for (const q of rows) log(`| ${q.calls} | ${q.total_ms} | ${q.mean_ms} | ${q.rows} | \`${q.query.replaceAll('|', '\\|')}\` |`);
-  } finally {
-    await db.end();
   }
 }
 

@@ -18,6 +18,7 @@ import { startKafka } from '../stack/kafka.mjs';
 import { freePort } from '../stack/ports.mjs';
 import { startPostgres } from '../stack/postgres.mjs';
 import { provisionDatabase, provisionKafkaTopics, root } from '../stack/provision.mjs';
+import { printStatements, resetStatements, statementsSettings } from './statements.mjs';
 
 const require = createRequire(import.meta.url);
 const { startServiceProcess } = require('../stack/services.cjs');
@@ -84,7 +85,7 @@ async function main() {
   const work = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
   chmodSync(work, 0o755);
   const [db, kafka] = await Promise.all([
-    startPostgres({ dataDir: join(work, 'pg'), port: await freePort(), fresh: true, settings: args.statements ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } : {} }),
+    startPostgres({ dataDir: join(work, 'pg'), port: await freePort(), fresh: true, settings: args.statements ? statementsSettings : {} }),
     startKafka({ cacheDir: join(root, '.cache', 'kafka'), dataDir: join(work, 'kafka'), port: await freePort(), controllerPort: await freePort(), logFile: join(work, 'kafka.log'), fresh: true }),
   ]);
   const stops = [() => kafka.stop(), () => db.stop()];
@@ -141,10 +142,7 @@ async function main() {
       (await admin.query(`SELECT count(*)::int AS n FROM triage.alerts WHERE dedup_key LIKE $1`, [`place-${run}-%`])).rows[0].n;
     while ((await placedCount(warm)) < warmCount) await sleep(100);
 
-    if (args.statements) {
-      await admin.query(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`);
-      await admin.query(`SELECT pg_stat_statements_reset()`);
-    }
+    if (args.statements) await resetStatements(admin);
     const run = `r${Date.now().toString(36)}`;
     const alerts = Array.from({ length: ALERTS }, (_, i) => makeAlert(run, i));
     const started = performance.now();
@@ -192,16 +190,7 @@ async function main() {
     log(`| ${fmt(ALERTS)} | ${acceptedIn.toFixed(1)} s | ${placedIn.toFixed(1)} s | ${fmt(Math.round(ALERTS / placedIn))} | ${fmt(Math.round(steady))} | ${Number(stats.p50).toFixed(2)} | ${Number(stats.p99).toFixed(2)} | ${Number(stats.max).toFixed(2)} |`);
     log('');
     log(`attached ${fmt(stats.attached)} (opened ${fmt(stats.opened)} incidents, ${fmt(stats.by_asset)} by asset and category, ${fmt(stats.by_observable)} by observable), pending ${fmt(stats.pending)}, suppressed ${fmt(stats.suppressed)}`);
-    if (args.statements) {
-      const top = await admin.query(
-        `SELECT s.calls, round(s.total_exec_time)::int AS total_ms, round((s.total_exec_time / s.calls)::numeric, 3) AS mean_ms, s.rows,
-                regexp_replace(left(s.query, 160), '\\s+', ' ', 'g') AS query
-           FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
-          WHERE r.rolname LIKE '%triage%' ORDER BY s.total_exec_time DESC LIMIT 15`,
-      );
-      log('\n| calls | total ms | mean ms | rows | statement (triage role) |\n|---|---|---|---|---|');
-      for (const q of top.rows) log(`| ${fmt(q.calls)} | ${fmt(q.total_ms)} | ${q.mean_ms} | ${fmt(Number(q.rows))} | \`${q.query.replaceAll('|', '\\|')}\` |`);
-    }
+    if (args.statements) await printStatements(admin, 'triage', log);
     log(`load average during placement: ${(load.reduce((a, b) => a + b, 0) / load.length).toFixed(2)} (${cpus().length} cores)`);
   } finally {
     await admin.end().catch(() => undefined);
