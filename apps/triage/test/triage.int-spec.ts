@@ -457,6 +457,25 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
       expect((await http('GET', t(`/v1/incidents?q=${tag}&sort=severity&cursor=${first}`))).status).toBe(400);
       expect((await http('GET', t('/v1/incidents?cursor=bm9wZQ'))).status).toBe(400);
     });
+
+    it('answers 400, never 500, to a forged cursor on every list: an id that is no UUID, a date that does not exist', async () => {
+      const forge = (c: Record<string, string>) => Buffer.from(JSON.stringify(c)).toString('base64url');
+      const lists = [
+        ['/v1/incidents', '-createdAt'],
+        ['/v1/alerts', 'alerts'],
+        ['/v1/suppression-rules', 'suppression-rules'],
+        ['/v1/assets', 'assets'],
+      ];
+      for (const [path, sort] of lists) {
+        for (const cursor of [
+          forge({ sort, value: '2026-11-24T06:00:00.000Z', id: 'not-a-uuid' }),
+          forge({ sort, value: '2026-02-31T00:00:00.000Z', id: randomUUID() }),
+        ]) {
+          const res = await http('GET', t(`${path}?cursor=${cursor}`));
+          expect([path, res.status, res.json.errors]).toEqual([path, 400, [{ pointer: '/cursor', detail: 'is not a cursor this API returned' }]]);
+        }
+      }
+    });
   });
 
   it('documents every analyst route in OpenAPI 3.1, with request schemas and the If-Match header', async () => {

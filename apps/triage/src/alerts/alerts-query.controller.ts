@@ -4,7 +4,7 @@ import { AlertDisposition, TriageAlertPage, TriageAlertView } from '@vigil/contr
 import { ApiJsonResponse, ApiProblems, Problem, ZodPipe } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { decodeCursor, encodeCursor } from '../incidents/incident-views';
+import { decodeCursor, pageOf } from '../paging';
 import { requireIncident } from '../incidents/incident-writes';
 import { readAlert, toAlertView, type AlertRow } from './alert-rows';
 
@@ -84,11 +84,7 @@ export class AlertsQueryController {
       `SELECT * FROM triage.alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY received_at DESC, alert_id DESC LIMIT ${p(query.limit + 1)}`,
       params,
     );
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map(toAlertView),
-      nextCursor: rows.length > query.limit && last ? encodeCursor({ sort: 'alerts', value: last.received_at.toISOString(), id: last.alert_id }) : null,
-    };
+    const { page, nextCursor } = pageOf(rows, query.limit, (last) => ({ sort: 'alerts', value: last.received_at.toISOString(), id: last.alert_id }));
+    return { items: page.map(toAlertView), nextCursor };
   }
 }

@@ -1,4 +1,3 @@
-import { Problem } from '@vigil/platform';
 import type { EntityManager } from 'typeorm';
 import { Incident, toView } from '../persistence/incident.entity';
 
@@ -16,30 +15,4 @@ export async function toViews(manager: Pick<EntityManager, 'query'>, incidents: 
 
 export async function toOneView(manager: Pick<EntityManager, 'query'>, incident: Incident) {
   return (await toViews(manager, [incident]))[0];
-}
-
-/** Opaque keyset cursors: the sort they belong to, the last row's sort value and its id. */
-export interface Cursor {
-  sort: string;
-  value: string;
-  at?: string;
-  id: string;
-}
-
-export const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
-
-export function decodeCursor(raw: string, sort: string, valueIsTime = true): Cursor {
-  let c: Partial<Cursor> | undefined;
-  try {
-    c = JSON.parse(Buffer.from(raw, 'base64url').toString()) as Partial<Cursor>;
-  } catch {
-    c = undefined;
-  }
-  if (!c || typeof c.value !== 'string' || typeof c.id !== 'string' || typeof c.sort !== 'string' || (c.at !== undefined && Number.isNaN(Date.parse(c.at))) || (valueIsTime && Number.isNaN(Date.parse(c.value)))) {
-    throw Problem.validation([{ pointer: '/cursor', detail: 'is not a cursor this API returned' }], 'The query is not valid.');
-  }
-  if (c.sort !== sort) {
-    throw Problem.validation([{ pointer: '/cursor', detail: `belongs to sort=${c.sort}, not sort=${sort}; start again without a cursor` }], 'The query is not valid.');
-  }
-  return c as Cursor;
 }

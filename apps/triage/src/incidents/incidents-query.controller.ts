@@ -8,7 +8,8 @@ import { normaliseHostname, normaliseIp } from '../assets/normalise';
 import { TERMINAL_PHASES } from '../lifecycle/phases';
 import { Incident } from '../persistence/incident.entity';
 import { IncidentETagInterceptor } from './concurrency';
-import { decodeCursor, encodeCursor, toOneView, toViews } from './incident-views';
+import { decodeCursor, pageOf } from '../paging';
+import { toOneView, toViews } from './incident-views';
 import { requireIncident } from './incident-writes';
 
 const list = <T extends z.ZodType<string, string>>(item: T) =>
@@ -131,18 +132,13 @@ export class IncidentsQueryController {
     const columns = this.dataSource.getMetadata(Incident).columns;
     const sql = `SELECT ${columns.map((c) => `i.${c.databaseName}`).join(', ')} FROM triage.incidents i ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${p(query.limit + 1)}`;
     const rows: Array<Record<string, unknown>> = await this.dataSource.query(sql, params);
-    const incidents = rows
-      .slice(0, query.limit)
-      .map((row) => this.dataSource.getRepository(Incident).create(Object.fromEntries(columns.map((c) => [c.propertyName, row[c.databaseName]]))));
-    const last = incidents.at(-1);
-    let nextCursor: string | null = null;
-    if (rows.length > query.limit && last) {
-      nextCursor =
-        sort.column === 'severity'
-          ? encodeCursor({ sort: query.sort, value: last.severity, at: last.createdAt.toISOString(), id: last.id })
-          : encodeCursor({ sort: query.sort, value: (last[sortProperty(sort.column)] as Date).toISOString(), id: last.id });
-    }
-    return { items: await toViews(this.dataSource, incidents), nextCursor };
+    const incidents = rows.map((row) => this.dataSource.getRepository(Incident).create(Object.fromEntries(columns.map((c) => [c.propertyName, row[c.databaseName]]))));
+    const { page, nextCursor } = pageOf(incidents, query.limit, (last) =>
+      sort.column === 'severity'
+        ? { sort: query.sort, value: last.severity, at: last.createdAt.toISOString(), id: last.id }
+        : { sort: query.sort, value: (last[sortProperty(sort.column)] as Date).toISOString(), id: last.id },
+    );
+    return { items: await toViews(this.dataSource, page), nextCursor };
   }
 
   @Get(':incidentId')

@@ -5,6 +5,7 @@ import { ApiJsonResponse, ApiProblems, Problem, ZodPipe } from '@vigil/platform'
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { ASSET_COLUMNS, toAssetView, type AssetRow } from '../asset-rows';
+import { decodeCursor, pageOf } from '../../paging';
 import { normaliseHostname, normaliseIp } from '../normalise';
 
 const ListQuery = z.strictObject({
@@ -14,34 +15,9 @@ const ListQuery = z.strictObject({
   cursor: z.string().max(200).optional(),
 });
 
-interface Cursor {
-  createdAt: string;
-  id: string;
-}
-
 // created_at keeps microseconds (rows imported in one statement share now()); a cursor rounded to
 // JavaScript's milliseconds would skip rows, so the cursor carries PostgreSQL's own value.
 const CURSOR_AT = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-const CURSOR_AT_FORMAT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-
-const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
-function decodeCursor(raw: string): Cursor {
-  try {
-    const c = JSON.parse(Buffer.from(raw, 'base64url').toString()) as Cursor;
-    // Checked here so that a forged cursor is a 400, never a PostgreSQL cast error.
-    if (
-      typeof c.createdAt === 'string' &&
-      CURSOR_AT_FORMAT.test(c.createdAt) &&
-      new Date(c.createdAt).toISOString().slice(0, 19) === c.createdAt.slice(0, 19) &&
-      z.uuid().safeParse(c.id).success
-    ) {
-      return c;
-    }
-  } catch {
-    /* fall through */
-  }
-  throw Problem.validation([{ pointer: '/cursor', detail: 'is not a cursor this API returned' }], 'The query is not valid.');
-}
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, '\\$&');
 
@@ -79,8 +55,8 @@ export class ListAssetsController {
       where.push(`(${matches.join(' OR ')})`);
     }
     if (query.cursor) {
-      const c = decodeCursor(query.cursor);
-      where.push(`(created_at, id) < (${param(c.createdAt)}::timestamptz, ${param(c.id)}::uuid)`);
+      const c = decodeCursor(query.cursor, 'assets');
+      where.push(`(created_at, id) < (${param(c.value)}::timestamptz, ${param(c.id)}::uuid)`);
     }
     const rows: Array<AssetRow & { cursor_at: string }> = await this.dataSource.query(
       `SELECT ${ASSET_COLUMNS}, ${CURSOR_AT} AS cursor_at
@@ -90,12 +66,8 @@ export class ListAssetsController {
         LIMIT ${param(query.limit + 1)}`,
       params,
     );
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map(toAssetView),
-      nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.cursor_at, id: last.id }) : null,
-    };
+    const { page, nextCursor } = pageOf(rows, query.limit, (last) => ({ sort: 'assets', value: last.cursor_at, id: last.id }));
+    return { items: page.map(toAssetView), nextCursor };
   }
 
   @Get(':assetId')

@@ -5,7 +5,7 @@ import { ApiJsonBody, ApiJsonResponse, ApiProblems, Problem, ZodPipe } from '@vi
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { decodeCursor, encodeCursor } from '../../incidents/incident-views';
+import { decodeCursor, pageOf } from '../../paging';
 
 interface RuleRow {
   id: string;
@@ -94,12 +94,8 @@ export class SuppressionRulesController {
       `SELECT * FROM triage.suppression_rules ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ${p(query.limit + 1)}`,
       params,
     );
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map((r) => toView(r)),
-      nextCursor: rows.length > query.limit && last ? encodeCursor({ sort: 'suppression-rules', value: last.created_at.toISOString(), id: last.id }) : null,
-    };
+    const { page, nextCursor } = pageOf(rows, query.limit, (last) => ({ sort: 'suppression-rules', value: last.created_at.toISOString(), id: last.id }));
+    return { items: page.map((r) => toView(r)), nextCursor };
   }
 
   @Get(':ruleId')
