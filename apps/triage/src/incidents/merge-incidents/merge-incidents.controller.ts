@@ -60,12 +60,12 @@ export class MergeIncidentsController {
       const now = new Date();
       let alertsMoved = 0;
       for (const source of sources) {
-        const moved: Array<{ alert_id: string }> = await manager.query(
-          `WITH moved AS (UPDATE triage.alerts SET incident_id = $2, correlated_by = 'merged', attached_at = now() WHERE incident_id = $1 RETURNING alert_id)
-           SELECT alert_id FROM moved`,
+        const [{ moved }]: Array<{ moved: number }> = await manager.query(
+          `WITH moved AS (UPDATE triage.alerts SET incident_id = $2, correlated_by = 'merged', attached_at = now() WHERE incident_id = $1 RETURNING 1)
+           SELECT count(*)::int AS moved FROM moved`,
           [source.id, target.id],
         );
-        alertsMoved += moved.length;
+        alertsMoved += moved;
         await manager.query(
           `INSERT INTO triage.incident_keys (kind, key, incident_id, last_seen_at)
            SELECT kind, key, $2, last_seen_at FROM triage.incident_keys WHERE incident_id = $1
@@ -90,7 +90,7 @@ export class MergeIncidentsController {
           fromPhase: from,
           toPhase: 'merged',
           reason: body.reason,
-          details: { into: target.id, alertsMoved: moved.length },
+          details: { into: target.id, alertsMoved: moved },
         });
         await publishIncidentEvent(manager, IncidentPhaseChangedV1, source, { from, to: 'merged', actor: body.actor, reason: `merged into ${target.id}: ${body.reason}` });
       }
