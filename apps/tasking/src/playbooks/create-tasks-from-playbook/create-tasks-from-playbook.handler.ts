@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createEvent, IncidentOpenedV1, TaskCreatedV1, type CloudEvent, type EventData } from '@vigil/contracts';
-import { enqueueEvent } from '@vigil/messaging';
+import { enqueueEvents } from '@vigil/messaging';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { Task } from '../../persistence/task.entity';
@@ -20,8 +20,8 @@ export class CreateTasksFromPlaybookHandler {
     if (merged.length > 0) return;
     const declaredAt = new Date(incident.timestamps.declaredAt);
     const now = new Date();
-    for (const step of this.playbook.steps) {
-      const task = manager.create(Task, {
+    const tasks = this.playbook.steps.map((step) =>
+      manager.create(Task, {
         id: randomUUID(),
         incidentId: incident.incidentId,
         playbook: this.playbook.name,
@@ -35,24 +35,32 @@ export class CreateTasksFromPlaybookHandler {
         createdAt: now,
         cancelledAt: null,
         cancelReason: null,
-      });
-      await manager.insert(Task, task);
-      const created = createEvent(TaskCreatedV1, {
-        source: '/vigil/tasking',
-        subject: incident.incidentId,
-        data: {
-          taskId: task.id,
-          incidentId: task.incidentId,
-          playbook: task.playbook,
-          phase: task.phase,
-          title: task.title,
-          role: task.role,
-          status: task.status,
-          dueAt: task.dueAt!.toISOString(),
-          createdAt: now.toISOString(),
-        },
-      });
-      await enqueueEvent(manager, 'tasking', created, { topic: TaskCreatedV1.topic, key: incident.incidentId });
-    }
+      }),
+    );
+    // All steps in one insert and their events in one outbox write, in playbook order.
+    await manager.insert(Task, tasks);
+    await enqueueEvents(
+      manager,
+      'tasking',
+      tasks.map((task) => ({
+        event: createEvent(TaskCreatedV1, {
+          source: '/vigil/tasking',
+          subject: incident.incidentId,
+          data: {
+            taskId: task.id,
+            incidentId: task.incidentId,
+            playbook: task.playbook,
+            phase: task.phase,
+            title: task.title,
+            role: task.role,
+            status: task.status,
+            dueAt: task.dueAt!.toISOString(),
+            createdAt: now.toISOString(),
+          },
+        }),
+        topic: TaskCreatedV1.topic,
+        key: incident.incidentId,
+      })),
+    );
   }
 }
