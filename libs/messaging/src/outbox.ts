@@ -39,6 +39,15 @@ export function statementBuilder(): { bind: Bind; params: unknown[] } {
 }
 
 /**
+ * Data-modifying statements run as one (data-modifying CTEs: each runs once and to completion,
+ * whether or not anything reads it), so that writes that belong together cost one round trip.
+ * Each must be an INSERT, UPDATE or DELETE without its own RETURNING.
+ */
+export function writeTogetherSql(writes: string[]): string {
+  return writes.length === 1 ? writes[0] : `WITH ${writes.map((w, i) => `w${i} AS (${w} RETURNING 1)`).join(',\n')} SELECT 1`;
+}
+
+/**
  * The outbox INSERT of `items`, as SQL whose one value is bound with `bind`: to record events in a
  * statement that also does other work (a data-modifying CTE), one round trip for both. Rows get
  * their sequence numbers in the order of `items`, which is the order they are published in.

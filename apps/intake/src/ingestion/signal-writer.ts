@@ -8,7 +8,7 @@ import {
   createEvent,
   type CloudEvent,
 } from '@vigil/contracts';
-import { enqueueEvents, type OutboxItem } from '@vigil/messaging';
+import { outboxInsertSql, statementBuilder, writeTogetherSql, type OutboxItem } from '@vigil/messaging';
 import { LOGGER } from '@vigil/platform';
 import { contextFromHeaders, currentTraceHeaders, inSpan } from '@vigil/telemetry';
 import { randomUUID } from 'node:crypto';
@@ -194,50 +194,48 @@ export class SignalWriter implements OnApplicationShutdown {
       results[i] = { kind: 'written', response: pending.request.respond(outcomes) };
     });
 
+    // The flush's writes — new alerts, changed alerts, their events, the answers kept for
+    // idempotency keys — go as one statement: one round trip per flush.
+    const { bind, params } = statementBuilder();
+    const writes: string[] = [];
     if (created.size) {
-      await manager.query(
+      writes.push(
         `INSERT INTO intake.alerts (id, dedup_key, source, title, severity, occurred_at, occurred_at_from_source, received_at,
                                     exercise, payload, raw, status, occurrences, last_seen_at, acknowledged_at, resolved_at, format, integration_id)
          SELECT id, dedup_key, source, title, severity, occurred_at, occurred_at_from_source, received_at,
                 exercise, payload, raw, status, occurrences, last_seen_at, acknowledged_at, resolved_at, format, integration_id
-           FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, dedup_key text, source text, title text, severity text, occurred_at timestamptz,
+           FROM jsonb_to_recordset(${bind(JSON.stringify([...created.values()]))}::jsonb) AS r(id uuid, dedup_key text, source text, title text, severity text, occurred_at timestamptz,
                 occurred_at_from_source boolean, received_at timestamptz, exercise boolean, payload jsonb, raw jsonb, status text,
                 occurrences int, last_seen_at timestamptz, acknowledged_at timestamptz, resolved_at timestamptz, format text, integration_id uuid)`,
-        [JSON.stringify([...created.values()])],
       );
     }
     if (changed.size) {
-      await manager.query(
+      writes.push(
         `UPDATE intake.alerts a SET
             status = coalesce(r.status, a.status),
             occurrences = coalesce(r.occurrences, a.occurrences),
             last_seen_at = coalesce(r.last_seen_at, a.last_seen_at),
             acknowledged_at = coalesce(a.acknowledged_at, r.acknowledged_at),
             resolved_at = coalesce(r.resolved_at, a.resolved_at)
-           FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, status text, occurrences int, last_seen_at timestamptz,
+           FROM jsonb_to_recordset(${bind(JSON.stringify([...changed.values()]))}::jsonb) AS r(id uuid, status text, occurrences int, last_seen_at timestamptz,
                 acknowledged_at timestamptz, resolved_at timestamptz)
           WHERE a.id = r.id`,
-        [JSON.stringify([...changed.values()])],
       );
     }
-    await enqueueEvents(manager, 'intake', outbox);
-
+    if (outbox.length) writes.push(outboxInsertSql('intake', outbox, bind));
     const answered = claimed.filter((i) => results[i]?.kind === 'written');
     if (answered.length) {
-      await manager.query(
+      const answers = answered.map((i) => {
+        const { response } = results[i] as { response: StoredResponse };
+        return { integration_id: batch[i].request.integrationId, idempotency_key: batch[i].request.idempotency!.key, status_code: response.statusCode, response: response.body };
+      });
+      writes.push(
         `UPDATE intake.idempotency_keys k SET status_code = r.status_code, response = r.response
-           FROM jsonb_to_recordset($1::jsonb) AS r(integration_id uuid, idempotency_key text, status_code int, response jsonb)
+           FROM jsonb_to_recordset(${bind(JSON.stringify(answers))}::jsonb) AS r(integration_id uuid, idempotency_key text, status_code int, response jsonb)
           WHERE k.integration_id = r.integration_id AND k.idempotency_key = r.idempotency_key`,
-        [
-          JSON.stringify(
-            answered.map((i) => {
-              const { response } = results[i] as { response: StoredResponse };
-              return { integration_id: batch[i].request.integrationId, idempotency_key: batch[i].request.idempotency!.key, status_code: response.statusCode, response: response.body };
-            }),
-          ),
-        ],
       );
     }
+    if (writes.length) await manager.query(writeTogetherSql(writes), params);
     for (const [i, first] of replayOf) {
       const original = results[first];
       const sameRequest = batch[i].request.idempotency!.requestHash === batch[first].request.idempotency!.requestHash;

@@ -6,7 +6,7 @@ import {
   type CorrelationReason,
   type EventData,
 } from '@vigil/contracts';
-import { outboxInsertSql, statementBuilder, type Bind } from '@vigil/messaging';
+import { outboxInsertSql, statementBuilder, writeTogetherSql, type Bind } from '@vigil/messaging';
 import { CONFIG } from '@vigil/platform';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
@@ -200,9 +200,8 @@ interface AlertPlacement {
 
 /**
  * Records the alert (or, on promotion, its new place); its data is kept for promotion and moves.
- * `alongside` adds writes that go with it (data-modifying statements, their values bound with the
- * same `bind`): they run in the same statement as data-modifying CTEs, each once and to completion,
- * so placing an alert costs one round trip for all its writes.
+ * `alongside` adds writes that go with it, their values bound with the same `bind`: all run as one
+ * statement (`writeTogetherSql`), so placing an alert costs one round trip for all its writes.
  */
 async function saveAlert(manager: EntityManager, alert: AlertReceived, p: AlertPlacement, alongside?: (bind: Bind) => string[]): Promise<void> {
   const { bind, params } = statementBuilder();
@@ -228,7 +227,5 @@ async function saveAlert(manager: EntityManager, alert: AlertReceived, p: AlertP
        .join(', ')})
      ON CONFLICT (alert_id) DO UPDATE SET incident_id = EXCLUDED.incident_id, disposition = EXCLUDED.disposition,
        correlated_by = EXCLUDED.correlated_by, suppression_rule_id = EXCLUDED.suppression_rule_id, attached_at = now()`;
-  const others = alongside?.(bind) ?? [];
-  const sql = others.length === 0 ? insertAlert : `WITH ${[insertAlert, ...others].map((w, i) => `w${i} AS (${w} RETURNING 1)`).join(',\n')} SELECT 1`;
-  await manager.query(sql, params);
+  await manager.query(writeTogetherSql([insertAlert, ...(alongside?.(bind) ?? [])]), params);
 }
