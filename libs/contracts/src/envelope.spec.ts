@@ -14,6 +14,7 @@ import {
   IncidentNoteAddedV1,
   IncidentOpenedV1,
   IncidentPhaseChangedV1,
+  IncidentRestrictionChangedV1,
   type IncidentSnapshot,
 } from './events/incidents';
 import { TaskCancelledV1, TaskCreatedV1 } from './events/tasks';
@@ -63,6 +64,7 @@ const notification = {
 
 /** One valid data sample per event type of the catalog. */
 const samples: { [T in EventType]: EventData<(typeof EventCatalog)[T]> } = {
+  [IncidentRestrictionChangedV1.type]: { incident: { ...incident, restricted: true }, restricted: true, actor: 'u-irene', reason: 'insider threat' },
   [AlertReceivedV1.type]: {
     alertId,
     dedupKey: 'edr-4711',

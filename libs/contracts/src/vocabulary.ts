@@ -73,3 +73,20 @@ export type ObservableType = z.infer<typeof ObservableType>;
 
 /** RFC 3339 timestamp with offset, as every Vigil contract writes time. */
 export const Timestamp = z.iso.datetime({ offset: true });
+
+/**
+ * What a person or a machine client may do in Vigil, from the seeds' incident response team plus
+ * the roles that read (management, auditor) and configure (admin). Tokens carry IdP groups or
+ * roles; each service maps them onto these (AUTH_ROLE_MAPPING).
+ */
+export const VigilRole = z.enum([
+  'ir_manager',
+  'security_analyst',
+  'system_administrator',
+  'communications',
+  'legal',
+  'management',
+  'auditor',
+  'admin',
+]);
+export type VigilRole = z.infer<typeof VigilRole>;

@@ -3,6 +3,8 @@ import { type DynamicModule, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { prometheusExporter, shutdownTelemetry, type Logger } from '@vigil/telemetry';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { requestContext, type RequestContext } from './auth/request-context';
 import type { BaseConfig } from './config';
 import { redactConfig } from './config';
 import { ProblemFilter } from './http/problem';
@@ -95,8 +97,38 @@ export async function startService(
   configure?: (app: NestFastifyApplication) => Promise<void> | undefined,
 ): Promise<NestFastifyApplication> {
   logger.info({ config: redactConfig(config as unknown as Record<string, unknown>) }, `starting vigil-${info.name}`);
-  const adapter = new FastifyAdapter({ bodyLimit: config.HTTP_BODY_LIMIT_BYTES, logger: false, trustProxy: true });
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
+    logger: false,
+    trustProxy: true,
+    // A caller's request id is kept when it is sane, so the audit record ties to its logs.
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+  });
   const fastify = adapter.getInstance();
+  // Every request carries its context (caller, audit state) through the work it causes.
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const ctx: RequestContext = {
+      requestId: String(request.id),
+      method: request.method,
+      route: request.routeOptions?.url,
+      url: request.url,
+      sourceAddress: request.ip,
+      audited: false,
+      recorded: false,
+      finished: false,
+      params: {},
+      touched: {},
+    };
+    requestContext.run(ctx, done);
+  });
+  fastify.addHook('onResponse', (_request, _reply, done) => {
+    const ctx = requestContext.getStore();
+    if (ctx) ctx.finished = true;
+    done();
+  });
   // Parse JSON ourselves so that malformed bodies and depth bombs become clear 400 problems.
   // Only JSON is accepted: any other content type is a 415 problem.
   fastify.removeAllContentTypeParsers();
@@ -114,7 +146,19 @@ export async function startService(
   });
   // Unknown routes and Fastify's own errors (bad JSON, wrong content type, body too large) reach
   // Nest's handlers, and so the ProblemFilter, which renders them as problem+json.
+  const metricsToken = config.METRICS_BEARER_TOKEN ? Buffer.from(`Bearer ${config.METRICS_BEARER_TOKEN}`) : undefined;
   fastify.get('/metrics', { logLevel: 'warn' }, (request, reply) => {
+    if (metricsToken) {
+      const given = Buffer.from(String(request.headers.authorization ?? ''));
+      if (given.length !== metricsToken.length || !timingSafeEqual(given, metricsToken)) {
+        void reply
+          .status(401)
+          .header('www-authenticate', 'Bearer realm="vigil-metrics"')
+          .header('content-type', 'application/problem+json; charset=utf-8')
+          .send({ type: 'https://vigil.dev/problems/unauthorized', title: 'Unauthorized', status: 401, detail: 'Metrics need the bearer token set in METRICS_BEARER_TOKEN.', instance: '/metrics' });
+        return;
+      }
+    }
     reply.hijack();
     prometheusExporter().getMetricsRequestHandler(request.raw, reply.raw);
   });

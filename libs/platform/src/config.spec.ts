@@ -5,6 +5,8 @@ const validEnv = {
   PORT: '3000',
   DATABASE_URL: 'postgres://vigil:s3cret@db:5432/vigil',
   KAFKA_BROKERS: 'kafka-1:9092, kafka-2:9093,',
+  AUTH_ISSUER: 'https://idp.example/realms/soc',
+  AUTH_AUDIENCE: 'urn:vigil:api',
 };
 
 /** Returns the ConfigError that parseConfig throws for `env`. */
@@ -35,6 +37,12 @@ describe(parseConfig.name, () => {
       KAFKA_MIN_INSYNC_REPLICAS: 2,
       LOG_LEVEL: 'info',
       HTTP_BODY_LIMIT_BYTES: 1024 * 1024,
+      AUTH_ISSUER: 'https://idp.example/realms/soc',
+      AUTH_AUDIENCE: 'urn:vigil:api',
+      AUTH_ROLES_CLAIM: 'roles',
+      AUTH_ALGORITHMS: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+      AUTH_JWKS_COOLDOWN_SECONDS: 30,
+      AUTH_CLOCK_SKEW_SECONDS: 30,
     });
   });
 
@@ -121,11 +129,13 @@ describe(parseConfig.name, () => {
   it('reports every problem at once, in the error message too', () => {
     const error = configErrorOf({ PORT: 'abc', KAFKA_BROKERS: 'nohostport', LOG_LEVEL: 'loud' });
     expect(error.service).toBe('intake');
-    expect(error.problems).toHaveLength(4);
+    expect(error.problems).toHaveLength(6);
     expect(error.problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^PORT: /),
         'DATABASE_URL: is required but not set',
+        'AUTH_ISSUER: is required but not set',
+        'AUTH_AUDIENCE: is required but not set',
         'KAFKA_BROKERS: each broker must be host:port',
         expect.stringMatching(/^LOG_LEVEL: /),
       ]),
@@ -193,7 +203,7 @@ describe('redactConfig, secrets that are not URLs', () => {
 });
 
 describe('parseConfig, empty variables', () => {
-  const base = { PORT: '8080', DATABASE_URL: 'postgres://u:p@db:5432/vigil', KAFKA_BROKERS: 'k:9092' };
+  const base = { PORT: '8080', DATABASE_URL: 'postgres://u:p@db:5432/vigil', KAFKA_BROKERS: 'k:9092', AUTH_ISSUER: 'https://idp.example/', AUTH_AUDIENCE: 'vigil' };
 
   it('treats an empty optional variable as unset, so its default applies', () => {
     expect(parseConfig('intake', BaseConfig, { ...base, HOST: '' }).HOST).toBe('0.0.0.0');
@@ -205,7 +215,7 @@ describe('parseConfig, empty variables', () => {
 });
 
 describe('parseConfig, Kafka authentication', () => {
-  const base = { PORT: '8080', DATABASE_URL: 'postgres://u:p@db:5432/vigil', KAFKA_BROKERS: 'k:9093' };
+  const base = { PORT: '8080', DATABASE_URL: 'postgres://u:p@db:5432/vigil', KAFKA_BROKERS: 'k:9093', AUTH_ISSUER: 'https://idp.example/', AUTH_AUDIENCE: 'vigil' };
 
   it('takes TLS and SASL settings', () => {
     const config = parseConfig('intake', BaseConfig, { ...base, KAFKA_TLS: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'vigil', KAFKA_SASL_PASSWORD: 's3cret' });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AuthConfig } from './auth/auth-config';
 
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -40,6 +41,7 @@ export const BaseConfig = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
   PUBLIC_BASE_URL: z.url().optional().describe('how clients reach this service; printed at start'),
+  ...AuthConfig.shape,
 });
 export type BaseConfig = z.infer<typeof BaseConfig>;
 

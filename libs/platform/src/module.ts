@@ -9,11 +9,18 @@ import {
   type OnApplicationShutdown,
   type Provider,
 } from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { EventConsumer, pingKafka, type EventHandler } from '@vigil/messaging';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { BaseConfig } from './config';
+import { AuditController } from './audit/audit.controller';
+import { AuditInterceptor } from './audit/audit.interceptor';
+import { AuditTrail } from './audit/audit-trail';
+import { AccessGuard } from './auth/access.guard';
+import { Public } from './auth/decorators';
+import { TokenVerifier } from './auth/token-verifier';
 import { Problem } from './http/problem';
 import { ServiceRuntime } from './runtime';
 
@@ -21,6 +28,7 @@ export const CONFIG = Symbol('vigil.config');
 export const LOGGER = Symbol('vigil.logger');
 
 @ApiExcludeController()
+@Public('health')
 @Controller('health')
 class HealthController {
   constructor(private readonly runtime: ServiceRuntime) {}
@@ -39,10 +47,10 @@ class HealthController {
       this.runtime.dataSource
         .query('SELECT 1')
         .then(() => (checks.database = 'ok'))
-        .catch((e: Error) => (checks.database = `unavailable: ${e.message}`)),
+        .catch(() => (checks.database = 'unavailable')),
       pingKafka(this.runtime.admin)
         .then(() => (checks.kafka = 'ok'))
-        .catch((e: Error) => (checks.kafka = `unavailable: ${e.message}`)),
+        .catch(() => (checks.kafka = 'unavailable')),
     ]);
     // A service that buffers its events in the outbox (intake) keeps serving while Kafka is away.
     const ok = checks.database === 'ok' && (checks.kafka === 'ok' || !this.runtime.kafkaRequiredForReadiness);
@@ -86,15 +94,27 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       global: true,
-      controllers: [HealthController],
+      controllers: [HealthController, AuditController],
       providers: [
         { provide: CONFIG, useValue: options.config },
         { provide: LOGGER, useValue: options.logger },
         runtimeProvider,
         { provide: DataSource, useFactory: (r: ServiceRuntime) => r.dataSource, inject: [ServiceRuntime] },
         RuntimeLifecycle,
+        { provide: TokenVerifier, useValue: new TokenVerifier(options.config) },
+        {
+          provide: AuditTrail,
+          inject: [ServiceRuntime],
+          useFactory: (r: ServiceRuntime) => {
+            const trail = new AuditTrail(r.dataSource, options.service, options.logger.child({ component: 'audit' }));
+            trail.attach();
+            return trail;
+          },
+        },
+        { provide: APP_GUARD, useClass: AccessGuard },
+        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
       ],
-      exports: [CONFIG, LOGGER, ServiceRuntime, DataSource],
+      exports: [CONFIG, LOGGER, ServiceRuntime, DataSource, TokenVerifier, AuditTrail],
     };
   }
 }

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { DataSource, type MixedList, type EntitySchema } from 'typeorm';
+import { AUDIT_OWNER_ROLE, AUDIT_TABLE, auditImmutabilityDdl, auditTableDdl } from './audit/audit-trail';
 
 export interface ServiceDataSourceOptions {
   url: string;
@@ -58,11 +59,31 @@ export async function provisionServiceDatabase(adminUrl: string, roles: ServiceD
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)} AUTHORIZATION ${ident(role)}`);
       await client.query(`ALTER ROLE ${ident(role)} SET search_path = ${ident(schema)}`);
       await client.query(`REVOKE ALL ON SCHEMA public FROM ${ident(role)}`);
+      await provisionAuditTable(client, schema, role);
     }
     await client.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
   } finally {
     await client.end();
   }
+}
+
+/**
+ * The service's audit table, owned by a role that never logs in: the service role may read and
+ * append, never update, delete or truncate. A table an earlier migration created (owned by the
+ * service role) is handed over the same way.
+ */
+async function provisionAuditTable(client: Client, schema: string, role: string): Promise<void> {
+  const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
+  const owner = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [AUDIT_OWNER_ROLE]);
+  if (owner.rowCount === 0) await client.query(`CREATE ROLE ${AUDIT_OWNER_ROLE} NOLOGIN`);
+  await client.query(auditTableDdl(schema));
+  for (const statement of auditImmutabilityDdl(schema)) await client.query(statement);
+  const table = `${ident(schema)}.${AUDIT_TABLE}`;
+  await client.query(`GRANT USAGE ON SCHEMA ${ident(schema)} TO ${AUDIT_OWNER_ROLE}`);
+  await client.query(`ALTER TABLE ${table} OWNER TO ${AUDIT_OWNER_ROLE}`);
+  await client.query(`ALTER FUNCTION ${ident(schema)}.audit_record_immutable() OWNER TO ${AUDIT_OWNER_ROLE}`);
+  await client.query(`REVOKE ALL ON ${table} FROM ${ident(role)}`);
+  await client.query(`GRANT SELECT, INSERT ON ${table} TO ${ident(role)}`);
 }
 
 /** The URL a service uses: the admin URL's host and database with the service's own role. */

@@ -12,28 +12,27 @@ import {
   Timestamp,
 } from '../vocabulary';
 
-export const Actor = z.string().trim().min(1).max(200).describe('who does it (user name or e-mail)');
+/** A person named in a body (an owner, a responder): their identity subject or e-mail address. */
+export const Actor = z.string().trim().min(1).max(200).describe('a person, by identity subject or e-mail address');
 export const Reason = z.string().trim().min(1).max(2000);
 
 export const AcknowledgeIncident = z
   .strictObject({
-    actor: Actor.optional(),
     at: Timestamp.optional().describe('backdate the acknowledgement; needs a reason'),
     reason: Reason.optional(),
   })
   .refine((b) => !b.at || b.reason, { message: 'a backdated acknowledgement needs a reason', path: ['reason'] })
-  .meta({ id: 'AcknowledgeIncident', examples: [{ actor: 'alice@soc.example' }] });
+  .meta({ id: 'AcknowledgeIncident', examples: [{}] });
 export type AcknowledgeIncident = z.infer<typeof AcknowledgeIncident>;
 
 export const TransitionIncident = z
   .strictObject({
     to: IncidentPhase.describe('target phase'),
-    actor: Actor.optional(),
     at: Timestamp.optional().describe('backdate the phase change; needs a reason'),
     reason: Reason.optional(),
   })
   .refine((b) => !b.at || b.reason, { message: 'a backdated transition needs a reason', path: ['reason'] })
-  .meta({ id: 'TransitionIncident', examples: [{ to: 'contained', actor: 'bob@soc.example', reason: 'host isolated' }] });
+  .meta({ id: 'TransitionIncident', examples: [{ to: 'contained', reason: 'host isolated' }] });
 export type TransitionIncident = z.infer<typeof TransitionIncident>;
 
 /** Who set a clock timestamp by hand, and why (backdating or correction). */
@@ -69,7 +68,6 @@ export const ClassifyIncident = z
     informationImpact: InformationImpact.optional(),
     recoverability: Recoverability.optional(),
     severity: IncidentSeverity.optional().describe('overrides the severity matrix; left out, the matrix decides'),
-    actor: Actor,
     reason: Reason.describe('why the classification changes (kept in the history)'),
   })
   .refine((b) => b.category ?? b.functionalImpact ?? b.informationImpact ?? b.recoverability ?? b.severity, {
@@ -77,7 +75,7 @@ export const ClassifyIncident = z
   })
   .meta({
     id: 'ClassifyIncident',
-    examples: [{ category: 'ransomware', functionalImpact: 'high', informationImpact: 'integrity', recoverability: 'extended', actor: 'alice@soc.example', reason: 'encryption confirmed on two file servers' }],
+    examples: [{ category: 'ransomware', functionalImpact: 'high', informationImpact: 'integrity', recoverability: 'extended', reason: 'encryption confirmed on two file servers' }],
   });
 export type ClassifyIncident = z.infer<typeof ClassifyIncident>;
 
@@ -85,27 +83,26 @@ export const AssignIncident = z
   .strictObject({
     owner: Actor.nullable().optional().describe('the IR manager who owns the incident; null to clear'),
     responders: z.array(Actor).max(50).optional().describe('replaces the responders'),
-    actor: Actor,
     reason: Reason.optional(),
   })
   .refine((b) => b.owner !== undefined || b.responders !== undefined, { message: 'name owner, responders or both' })
-  .meta({ id: 'AssignIncident', examples: [{ owner: 'irene@soc.example', responders: ['bob@soc.example', 'sysadmin@corp.example'], actor: 'irene@soc.example' }] });
+  .meta({ id: 'AssignIncident', examples: [{ owner: 'irene@soc.example', responders: ['bob@soc.example', 'sysadmin@corp.example'] }] });
 export type AssignIncident = z.infer<typeof AssignIncident>;
 
 export const AddNote = z
-  .strictObject({ author: Actor, body: z.string().trim().min(1).max(20_000) })
-  .meta({ id: 'AddNote', examples: [{ author: 'bob@soc.example', body: 'Isolated web-01 from the VLAN; memory image taken.' }] });
+  .strictObject({ body: z.string().trim().min(1).max(20_000) })
+  .meta({ id: 'AddNote', examples: [{ body: 'Isolated web-01 from the VLAN; memory image taken.' }] });
 export type AddNote = z.infer<typeof AddNote>;
 
 export const NoteView = z
-  .object({ noteId: z.uuid(), incidentId: z.uuid(), author: z.string(), body: z.string(), createdAt: Timestamp })
+  .object({ noteId: z.uuid(), incidentId: z.uuid(), author: z.string().describe('the subject of the token that added it'), authorName: z.string().nullable(), body: z.string(), createdAt: Timestamp })
   .meta({ id: 'Note' });
 export const NoteList = z.object({ items: z.array(NoteView) }).meta({ id: 'NoteList' });
 
 export const LinkRelation = z.enum(['related', 'duplicate', 'caused_by', 'causes']);
 export const LinkIncident = z
-  .strictObject({ incidentId: z.uuid(), relation: LinkRelation.default('related'), actor: Actor, reason: Reason.optional() })
-  .meta({ id: 'LinkIncident', examples: [{ incidentId: '0b6f3c52-8f0e-4d44-9d7a-2d8c7f1e9a10', relation: 'related', actor: 'bob@soc.example' }] });
+  .strictObject({ incidentId: z.uuid(), relation: LinkRelation.default('related'), reason: Reason.optional() })
+  .meta({ id: 'LinkIncident', examples: [{ incidentId: '0b6f3c52-8f0e-4d44-9d7a-2d8c7f1e9a10', relation: 'related' }] });
 export type LinkIncident = z.infer<typeof LinkIncident>;
 export const LinkView = z
   .object({ incidentId: z.uuid(), relation: z.string(), createdBy: z.string(), createdAt: Timestamp })
@@ -115,36 +112,36 @@ export const LinkList = z.object({ items: z.array(LinkView) }).meta({ id: 'Incid
 export const MergeIncidents = z
   .strictObject({
     incidentIds: z.array(z.uuid()).min(1).max(50).describe('incidents to merge into this one; they end in phase merged'),
-    actor: Actor,
     reason: Reason,
   })
-  .meta({ id: 'MergeIncidents', examples: [{ incidentIds: ['0b6f3c52-8f0e-4d44-9d7a-2d8c7f1e9a10'], actor: 'alice@soc.example', reason: 'same phishing campaign' }] });
+  .meta({ id: 'MergeIncidents', examples: [{ incidentIds: ['0b6f3c52-8f0e-4d44-9d7a-2d8c7f1e9a10'], reason: 'same phishing campaign' }] });
 export type MergeIncidents = z.infer<typeof MergeIncidents>;
 
 export const MoveAlert = z
-  .strictObject({ alertId: z.uuid().describe('the alert to move into this incident'), actor: Actor, reason: Reason })
-  .meta({ id: 'MoveAlert', examples: [{ alertId: '6f1c1f9e-3a57-4c38-9a43-0c3b7e2f4c11', actor: 'alice@soc.example', reason: 'same host, same intrusion' }] });
+  .strictObject({ alertId: z.uuid().describe('the alert to move into this incident'), reason: Reason })
+  .meta({ id: 'MoveAlert', examples: [{ alertId: '6f1c1f9e-3a57-4c38-9a43-0c3b7e2f4c11', reason: 'same host, same intrusion' }] });
 export type MoveAlert = z.infer<typeof MoveAlert>;
 
 export const PromoteAlert = z
-  .strictObject({ actor: Actor, reason: Reason.optional() })
-  .meta({ id: 'PromoteAlert', examples: [{ actor: 'alice@soc.example', reason: 'third low-severity hit from the same address' }] });
+  .strictObject({ reason: Reason.optional() })
+  .meta({ id: 'PromoteAlert', examples: [{ reason: 'third low-severity hit from the same address' }] });
 export type PromoteAlert = z.infer<typeof PromoteAlert>;
 
 export const CorrectClock = z
   .strictObject({
     field: ClockField.exclude(['declaredAt']).describe('the timestamp to correct (declaredAt is when triage opened it and is never edited)'),
     at: Timestamp,
-    actor: Actor,
     reason: Reason,
   })
-  .meta({ id: 'CorrectClock', examples: [{ field: 'occurredAt', at: '2026-11-23T22:10:00Z', actor: 'alice@soc.example', reason: 'proxy logs show the first beacon at 22:10' }] });
+  .meta({ id: 'CorrectClock', examples: [{ field: 'occurredAt', at: '2026-11-23T22:10:00Z', reason: 'proxy logs show the first beacon at 22:10' }] });
 export type CorrectClock = z.infer<typeof CorrectClock>;
 
 export const HistoryEntryView = z
   .object({
     at: Timestamp,
-    actor: z.string(),
+    actor: z.string().describe('the subject of the token that made the change (or the system part that did)'),
+    actorName: z.string().nullable().describe('their display name, where the token had one'),
+    actorEmail: z.string().nullable().describe('their e-mail address, where the token had one'),
     action: z.string(),
     fromPhase: IncidentPhase.nullable(),
     toPhase: IncidentPhase.nullable(),
@@ -244,3 +241,11 @@ export const MetricsSummary = z
   })
   .meta({ id: 'MetricsSummary' });
 export type MetricsSummary = z.infer<typeof MetricsSummary>;
+
+export const RestrictIncident = z
+  .strictObject({
+    restricted: z.boolean().describe('true: only the owner, the responders, IR managers and auditors see the incident'),
+    reason: Reason.describe('why (insider threat, executive compromise, legal hold …); kept in the history'),
+  })
+  .meta({ id: 'RestrictIncident', examples: [{ restricted: true, reason: 'insider threat: need to know' }] });
+export type RestrictIncident = z.infer<typeof RestrictIncident>;

@@ -26,9 +26,8 @@ export const UpdateCorrelationRule = z
     enabled: z.boolean().optional(),
     windowSeconds: z.int().min(1).max(30 * 86_400).nullable().optional(),
     observableTypes: z.array(ObservableType).max(ObservableType.options.length).optional(),
-    actor: Actor,
   })
-  .meta({ id: 'UpdateCorrelationRule', examples: [{ enabled: true, windowSeconds: 1800, actor: 'alice@soc.example' }] });
+  .meta({ id: 'UpdateCorrelationRule', examples: [{ enabled: true, windowSeconds: 1800 }] });
 export type UpdateCorrelationRule = z.infer<typeof UpdateCorrelationRule>;
 
 /** What a suppression rule matches: every criterion given must hold. */
@@ -88,6 +87,7 @@ export const SuppressionRuleView = z
     reason: z.string(),
     match: SuppressionMatch,
     createdAt: Timestamp,
+    createdBy: z.string().nullable().describe('the subject of the token that created it (null for rules older than sign-in)'),
     expiresAt: Timestamp,
     revokedAt: Timestamp.nullable(),
     revokedBy: z.string().nullable(),

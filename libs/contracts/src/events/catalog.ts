@@ -14,6 +14,7 @@ import {
   IncidentNoteAddedV1,
   IncidentOpenedV1,
   IncidentPhaseChangedV1,
+  IncidentRestrictionChangedV1,
 } from './incidents';
 import { TaskCancelledV1, TaskCreatedV1 } from './tasks';
 
@@ -34,6 +35,7 @@ export const EventCatalog = {
   [IncidentNoteAddedV1.type]: IncidentNoteAddedV1,
   [IncidentLinkedV1.type]: IncidentLinkedV1,
   [IncidentClockCorrectedV1.type]: IncidentClockCorrectedV1,
+  [IncidentRestrictionChangedV1.type]: IncidentRestrictionChangedV1,
   [TaskCreatedV1.type]: TaskCreatedV1,
   [TaskCancelledV1.type]: TaskCancelledV1,
   [NotificationDeliveredV1.type]: NotificationDeliveredV1,

@@ -12,7 +12,7 @@ import {
 } from '../vocabulary';
 import { defineEvent } from './define-event';
 
-/** The incident clock (PRODUCT.md): what MTTD/MTTA/MTTC/MTTR subtract. */
+/** The incident clock (docs/architecture.md): what MTTD/MTTA/MTTC/MTTR subtract. */
 export const IncidentTimestamps = z.object({
   occurredAt: Timestamp,
   detectedAt: Timestamp,
@@ -56,6 +56,10 @@ export const IncidentSnapshot = z.object({
   owner: z.string().nullable().optional().describe('the IR manager who owns the incident'),
   responders: z.array(z.string()).optional(),
   mergedInto: z.uuid().nullable().optional(),
+  restricted: z
+    .boolean()
+    .optional()
+    .describe('need to know: only the owner, the responders, IR managers and auditors may see it (absent in older events: false)'),
 });
 export type IncidentSnapshot = z.infer<typeof IncidentSnapshot>;
 
@@ -186,4 +190,11 @@ export const IncidentPhaseChangedV1 = defineEvent(
     actor: z.string(),
     reason: z.string().nullable(),
   }),
+);
+
+/** The incident's need-to-know restriction was set or lifted (the snapshot carries the result). */
+export const IncidentRestrictionChangedV1 = defineEvent(
+  'vigil.incident.restriction-changed.v1',
+  Topics.incidents,
+  z.object({ incident: IncidentSnapshot, restricted: z.boolean(), actor: z.string(), reason: z.string() }),
 );

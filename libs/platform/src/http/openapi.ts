@@ -34,6 +34,8 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: 'The request is invalid; `errors` names each bad field.',
   404: 'No such resource.',
   409: 'The request conflicts with the current state.',
+  401: 'No valid access token: the `WWW-Authenticate` header and `detail` say why (missing, expired, wrong issuer or audience, bad signature).',
+  403: 'The caller\'s roles do not grant this; `detail` names the permission and the roles that have it.',
   412: 'The resource changed since it was read (If-Match does not match its version); read it again.',
   428: 'The change needs an If-Match header carrying the version (ETag) it was based on.',
   413: 'The body is larger than allowed.',
@@ -54,7 +56,13 @@ export const ApiProblems = (...statuses: number[]) =>
 
 /** Builds the document, upgrades it to OpenAPI 3.1 and serves it at /openapi.json and /docs. */
 export function setupOpenApi(app: INestApplication, info: { title: string; description: string; version: string }): OpenAPIObject {
-  const config = new DocumentBuilder().setTitle(info.title).setDescription(info.description).setVersion(info.version).build();
+  const config = new DocumentBuilder()
+    .setTitle(info.title)
+    .setDescription(info.description)
+    .setVersion(info.version)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'an OpenID Connect access token from the organisation\'s identity provider' }, 'bearer')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Vigil-Key', description: 'an intake integration\'s API key (also accepted as `Authorization: Bearer <key>`)' }, 'apiKey')
+    .build();
   const document = SwaggerModule.createDocument(app, config);
   const schemas: Record<string, unknown> = { ...(document.components?.schemas ?? {}) };
   for (const [id, { schema, io }] of registry) {

@@ -1,0 +1,81 @@
+import { EventCatalog, Topics, type IncidentSnapshot } from '@vigil/contracts';
+import type { EventHandler } from '@vigil/messaging';
+import type { EntityManager, QueryRunner } from 'typeorm';
+import { Problem } from '../http/problem';
+import { canSeeIncident, visibilityCondition, type Principal } from './principal';
+
+/**
+ * Every service keeps, from the incident events it consumes, who may see each incident (its
+ * restriction, owner and responders), and enforces it on its own data: tasks, notifications,
+ * timelines. Triage is the source; the snapshot in each incident event carries the result.
+ */
+export const INCIDENT_ACCESS_TABLE = 'incident_access';
+
+const INCIDENT_EVENT_TYPES = Object.values(EventCatalog)
+  .filter((d) => d.topic === Topics.incidents)
+  .map((d) => d.type);
+
+export function incidentAccessMigration(schema: string) {
+  return class IncidentAccess1764800000001 {
+    name = 'IncidentAccess1764800000001';
+    async up(q: QueryRunner): Promise<void> {
+      await q.query(`CREATE TABLE "${schema}".${INCIDENT_ACCESS_TABLE} (
+        incident_id uuid PRIMARY KEY,
+        restricted boolean NOT NULL,
+        owner text,
+        responders text[] NOT NULL DEFAULT '{}',
+        version int NOT NULL
+      )`);
+    }
+    async down(q: QueryRunner): Promise<void> {
+      await q.query(`DROP TABLE "${schema}".${INCIDENT_ACCESS_TABLE}`);
+    }
+  };
+}
+
+/** Keeps the newest snapshot's access (a replayed or reordered older one changes nothing). */
+export async function recordIncidentAccess(manager: Pick<EntityManager, 'query'>, schema: string, snapshot: IncidentSnapshot): Promise<void> {
+  await manager.query(
+    `INSERT INTO "${schema}".${INCIDENT_ACCESS_TABLE} AS a (incident_id, restricted, owner, responders, version) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (incident_id) DO UPDATE SET restricted = EXCLUDED.restricted, owner = EXCLUDED.owner, responders = EXCLUDED.responders, version = EXCLUDED.version
+     WHERE a.version < EXCLUDED.version`,
+    [snapshot.incidentId, snapshot.restricted ?? false, snapshot.owner ?? null, snapshot.responders ?? [], snapshot.version],
+  );
+}
+
+/**
+ * The service's handlers, with every incident event (handled or not) first recording the
+ * incident's access in the same transaction.
+ */
+export function withIncidentAccess(schema: string, handlers: Record<string, EventHandler>): Record<string, EventHandler> {
+  const wrapped: Record<string, EventHandler> = { ...handlers };
+  for (const type of INCIDENT_EVENT_TYPES) {
+    const inner = handlers[type];
+    wrapped[type] = async (event, manager, context) => {
+      const snapshot = (event.data as { incident?: IncidentSnapshot }).incident;
+      if (snapshot) await recordIncidentAccess(manager, schema, snapshot);
+      if (inner) await inner(event, manager, context);
+    };
+  }
+  return wrapped;
+}
+
+/** 404 unless the caller may see the incident (an unknown incident counts as unrestricted). */
+export async function assertIncidentVisible(manager: Pick<EntityManager, 'query'>, schema: string, incidentId: string, caller: Principal, what = `Incident ${incidentId}`): Promise<void> {
+  const [row] = (await manager.query(`SELECT restricted, owner, responders FROM "${schema}".${INCIDENT_ACCESS_TABLE} WHERE incident_id = $1`, [incidentId])) as Array<{
+    restricted: boolean;
+    owner: string | null;
+    responders: string[];
+  }>;
+  if (row && !canSeeIncident(caller, row)) throw Problem.notFound(what);
+}
+
+/**
+ * A condition keeping out rows of incidents the caller may not see, for lists and counts:
+ * `incidentIdColumn` is the row's incident id. Adds its parameters to `params`.
+ */
+export function visibleIncidentCondition(schema: string, incidentIdColumn: string, caller: Principal, params: unknown[]): string {
+  const condition = visibilityCondition(caller, { restricted: 'x.restricted', owner: 'x.owner', responders: 'x.responders' }, params);
+  if (condition === 'TRUE') return 'TRUE';
+  return `NOT EXISTS (SELECT 1 FROM "${schema}".${INCIDENT_ACCESS_TABLE} x WHERE x.incident_id = ${incidentIdColumn} AND NOT ${condition})`;
+}

@@ -1,0 +1,66 @@
+import type { VigilRole } from '@vigil/contracts';
+
+/**
+ * The one permission table: what each role may do, in every service. Routes name the permission
+ * they need (`@Permit('incidents.acknowledge')`); a route that names none answers 403 to everyone
+ * (default deny). docs/access.md shows this table; a test keeps the two in step.
+ *
+ * `management` reads everything and changes nothing; `auditor` reads everything and the audit
+ * trail; `admin` configures (integrations, rules, assets) but does not work incidents.
+ */
+const READ_INCIDENTS: VigilRole[] = [
+  'ir_manager',
+  'security_analyst',
+  'system_administrator',
+  'communications',
+  'legal',
+  'management',
+  'auditor',
+];
+const RESPONDERS: VigilRole[] = ['ir_manager', 'security_analyst', 'system_administrator'];
+const ANALYSTS: VigilRole[] = ['ir_manager', 'security_analyst'];
+const READ_CONFIGURATION: VigilRole[] = ['ir_manager', 'security_analyst', 'management', 'auditor', 'admin'];
+
+export const PERMISSIONS = {
+  // Incidents and what hangs off them (alerts, tasks, notifications, timeline).
+  'incidents.read': { roles: READ_INCIDENTS, what: 'read incidents, their alerts, history, notes, links, tasks, notifications and timeline' },
+  'incidents.acknowledge': { roles: RESPONDERS, what: 'acknowledge an incident' },
+  'incidents.transition': { roles: RESPONDERS, what: 'move an incident through its lifecycle' },
+  'incidents.classify': { roles: ANALYSTS, what: 'classify an incident (NIST SP 800-61) and override its severity' },
+  'incidents.assign': { roles: ANALYSTS, what: 'set an incident\'s owner and responders' },
+  'incidents.annotate': {
+    roles: ['ir_manager', 'security_analyst', 'system_administrator', 'communications', 'legal'] as VigilRole[],
+    what: 'add notes and links to an incident',
+  },
+  'incidents.correct-clock': { roles: ANALYSTS, what: 'correct an incident\'s clock (with a reason)' },
+  'incidents.merge': { roles: ANALYSTS, what: 'merge incidents and move alerts between them' },
+  'incidents.restrict': { roles: ['ir_manager'] as VigilRole[], what: 'mark an incident restricted (need to know) or lift it' },
+  'alerts.read': { roles: READ_INCIDENTS, what: 'read alerts and where triage placed them' },
+  'alerts.read-raw': { roles: ['ir_manager', 'auditor'] as VigilRole[], what: "read an alert's raw payload as intake received it (intake cannot tell its incident, so only roles that see every incident)" },
+  'alerts.promote': { roles: ANALYSTS, what: 'promote a held alert to an incident' },
+  // Configuration.
+  'assets.read': { roles: [...READ_CONFIGURATION, 'system_administrator'] as VigilRole[], what: 'read the asset register' },
+  'assets.write': { roles: ['admin'] as VigilRole[], what: 'register, change and import assets' },
+  'triage-rules.read': { roles: READ_CONFIGURATION, what: 'read correlation and suppression rules and the severity matrix' },
+  'triage-rules.write': { roles: ['admin'] as VigilRole[], what: 'change correlation rules, create and revoke suppression rules' },
+  'integrations.read': { roles: ['admin', 'auditor'] as VigilRole[], what: 'list intake integrations (never their keys)' },
+  'integrations.write': { roles: ['admin'] as VigilRole[], what: 'create and revoke intake integrations and their keys' },
+  // Figures and the record.
+  'metrics.read': { roles: READ_INCIDENTS, what: 'read MTTx figures and KPIs' },
+  'audit.read': { roles: ['auditor'] as VigilRole[], what: 'read, verify and export the audit trail' },
+} as const satisfies Record<string, { roles: readonly VigilRole[]; what: string }>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export function isPermission(value: string): value is Permission {
+  return Object.prototype.hasOwnProperty.call(PERMISSIONS, value);
+}
+
+/** Whether any of the roles grants the permission. */
+export function allows(roles: readonly VigilRole[], permission: Permission): boolean {
+  const granted: readonly VigilRole[] = PERMISSIONS[permission].roles;
+  return roles.some((r) => granted.includes(r));
+}
+
+/** Roles that see every restricted incident (besides its owner and responders). */
+export const NEED_TO_KNOW_ROLES: readonly VigilRole[] = ['ir_manager', 'auditor'];
