@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { IncidentOpenedV1, Topics } from '@vigil/contracts';
-import { eventConsumerProvider } from '@vigil/platform';
+import { eventConsumerProvider, withIncidentAccess } from '@vigil/platform';
 import { DeliverNotificationsWorker } from './notifications/deliver-notifications/deliver-notifications.worker';
 import { IncidentNotificationsController } from './notifications/list-notifications/incident-notifications.controller';
 import { NotifyTeamOfIncidentHandler } from './notifications/notify-team-of-incident/notify-team-of-incident.handler';
@@ -18,9 +18,10 @@ export class CommsModule {
         eventConsumerProvider({
           topics: [Topics.incidents, Topics.tasks],
           inject: [NotifyTeamOfIncidentHandler],
-          handlers: (notifyTeam: NotifyTeamOfIncidentHandler) => ({
-            [IncidentOpenedV1.type]: (event, manager, ctx) => notifyTeam.handle(event, manager, ctx.afterCommit),
-          }),
+          handlers: (notifyTeam: NotifyTeamOfIncidentHandler) =>
+            withIncidentAccess('comms', {
+              [IncidentOpenedV1.type]: (event, manager, ctx) => notifyTeam.handle(event, manager, ctx.afterCommit),
+            }),
         }),
       ],
     };

@@ -1,4 +1,4 @@
-import type { ServiceDefinition } from '@vigil/platform';
+import { auditTrailMigration, incidentAccessMigration, type ServiceDefinition } from '@vigil/platform';
 import { CommsModule } from './app.module';
 import { CommsConfig } from './config';
 import { Initial1764000000000 } from './persistence/migrations/1764000000000-initial';
@@ -15,6 +15,6 @@ export const service: ServiceDefinition<CommsConfig> = {
   },
   config: CommsConfig,
   entities: [Notification, Delivery],
-  migrations: [Initial1764000000000, LeanOutbox1764200000000, JsonOutbox1764600000000],
+  migrations: [Initial1764000000000, LeanOutbox1764200000000, JsonOutbox1764600000000, auditTrailMigration('comms'), incidentAccessMigration('comms')],
   module: (platform) => CommsModule.register(platform),
 };

@@ -2,11 +2,6 @@ import { BaseConfig } from '@vigil/platform';
 import { z } from 'zod';
 
 export const IntakeConfig = BaseConfig.extend({
-  INTAKE_ADMIN_TOKEN: z
-    .string()
-    .min(24, 'must be at least 24 characters')
-    .meta({ sensitive: true })
-    .describe('bearer token for managing integrations (POST/GET/DELETE /v1/integrations)'),
   INTAKE_API_KEY_PEPPER: z
     .string()
     .min(16, 'must be at least 16 characters')

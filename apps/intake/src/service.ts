@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
-import type { ServiceDefinition } from '@vigil/platform';
+import { auditTrailMigration, type ServiceDefinition } from '@vigil/platform';
 import type { FastifyRequest } from 'fastify';
 import { IntakeModule } from './app.module';
 import { IntakeConfig } from './config';
@@ -27,7 +27,7 @@ export const service: ServiceDefinition<IntakeConfig> = {
   },
   config: IntakeConfig,
   entities: [],
-  migrations: [Initial1764000000000, AlertLifecycleIntegrations1764100000000, LeanOutbox1764200000000, JsonOutbox1764600000000],
+  migrations: [Initial1764000000000, AlertLifecycleIntegrations1764100000000, LeanOutbox1764200000000, JsonOutbox1764600000000, auditTrailMigration('intake')],
   module: (platform) => IntakeModule.register(platform),
   // Accepted alerts wait in the outbox while Kafka is away: intake stays ready to take them.
   kafkaRequiredForReadiness: false,

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { EventCatalog, Topics } from '@vigil/contracts';
 import type { EventHandler } from '@vigil/messaging';
-import { eventConsumerProvider } from '@vigil/platform';
+import { eventConsumerProvider, withIncidentAccess } from '@vigil/platform';
 import { IncidentClockProjector } from './metrics/incident-clock/incident-clock.projector';
 import { OpenIncidentsGauges } from './metrics/open-incidents/open-incidents.gauges';
 import { MetricsSummaryController } from './metrics/summary/metrics-summary.controller';
@@ -30,7 +30,7 @@ export class ReportingModule {
               await timeline.handle(event, manager);
               if (INCIDENT_EVENTS.has(event.type)) await clock.project(event, manager, ctx.afterCommit);
             };
-            return Object.fromEntries(Object.keys(EventCatalog).map((type) => [type, handler]));
+            return withIncidentAccess('reporting', Object.fromEntries(Object.keys(EventCatalog).map((type) => [type, handler])));
           },
         }),
       ],

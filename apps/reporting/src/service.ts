@@ -1,4 +1,4 @@
-import { BaseConfig, type ServiceDefinition } from '@vigil/platform';
+import { BaseConfig, type ServiceDefinition, auditTrailMigration, incidentAccessMigration } from '@vigil/platform';
 import { ReportingModule } from './app.module';
 import { IncidentClock, TimelineEntry } from './persistence/entities';
 import { Initial1764000000000 } from './persistence/migrations/1764000000000-initial';
@@ -14,6 +14,6 @@ export const service: ServiceDefinition<BaseConfig> = {
   },
   config: BaseConfig,
   entities: [TimelineEntry, IncidentClock],
-  migrations: [Initial1764000000000, LeanOutbox1764200000000, JsonOutbox1764600000000],
+  migrations: [Initial1764000000000, LeanOutbox1764200000000, JsonOutbox1764600000000, auditTrailMigration('reporting'), incidentAccessMigration('reporting')],
   module: (platform) => ReportingModule.register(platform),
 };

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { IncidentMergedV1, IncidentOpenedV1, Topics } from '@vigil/contracts';
-import { eventConsumerProvider } from '@vigil/platform';
+import { eventConsumerProvider, withIncidentAccess } from '@vigil/platform';
 import { DEFAULT_PLAYBOOK } from './playbooks/default-playbook';
 import { CreateTasksFromPlaybookHandler } from './playbooks/create-tasks-from-playbook/create-tasks-from-playbook.handler';
 import { CancelTasksOfMergedIncidentsHandler } from './tasks/cancel-tasks-of-merged-incidents/cancel-tasks-of-merged-incidents.handler';
@@ -19,10 +19,11 @@ export class TaskingModule {
         eventConsumerProvider({
           topics: [Topics.incidents],
           inject: [CreateTasksFromPlaybookHandler, CancelTasksOfMergedIncidentsHandler],
-          handlers: (createTasks: CreateTasksFromPlaybookHandler, cancelTasks: CancelTasksOfMergedIncidentsHandler) => ({
-            [IncidentOpenedV1.type]: (event, manager) => createTasks.handle(event, manager),
-            [IncidentMergedV1.type]: (event, manager) => cancelTasks.handle(event, manager),
-          }),
+          handlers: (createTasks: CreateTasksFromPlaybookHandler, cancelTasks: CancelTasksOfMergedIncidentsHandler) =>
+            withIncidentAccess('tasking', {
+              [IncidentOpenedV1.type]: (event, manager) => createTasks.handle(event, manager),
+              [IncidentMergedV1.type]: (event, manager) => cancelTasks.handle(event, manager),
+            }),
         }),
       ],
     };

@@ -1,4 +1,4 @@
-import { BaseConfig, type ServiceDefinition } from '@vigil/platform';
+import { BaseConfig, type ServiceDefinition, auditTrailMigration, incidentAccessMigration } from '@vigil/platform';
 import { TaskingModule } from './app.module';
 import { Initial1764000000000 } from './persistence/migrations/1764000000000-initial';
 import { LeanOutbox1764200000000 } from './persistence/migrations/1764200000000-lean-outbox';
@@ -15,6 +15,6 @@ export const service: ServiceDefinition<BaseConfig> = {
   },
   config: BaseConfig,
   entities: [Task],
-  migrations: [Initial1764000000000, LeanOutbox1764200000000, MergedIncidents1764500000000, JsonOutbox1764600000000],
+  migrations: [Initial1764000000000, LeanOutbox1764200000000, MergedIncidents1764500000000, JsonOutbox1764600000000, auditTrailMigration('tasking'), incidentAccessMigration('tasking')],
   module: (platform) => TaskingModule.register(platform),
 };

@@ -44,7 +44,7 @@ describe('tasks of merged incidents (real Kafka and PostgreSQL)', () => {
     const [done] = await tasksOf(merged);
     await withDatabase((db) => db.query(`UPDATE tasking.tasks SET status = 'done' WHERE id = $1`, [done.taskId]));
 
-    const res = await incidentAction(`${triage.url}/v1/incidents/${target}`, 'merge', { incidentIds: [merged], actor: 'alice', reason: 'same intrusion' });
+    const res = await incidentAction(`${triage.url}/v1/incidents/${target}`, 'merge', { incidentIds: [merged], reason: 'same intrusion' });
     expect(res.status).toBe(200);
 
     const after = await eventually(async () => {
@@ -53,7 +53,7 @@ describe('tasks of merged incidents (real Kafka and PostgreSQL)', () => {
     });
     expect(after.find((t) => t.taskId === done.taskId)).toMatchObject({ status: 'done', cancelledAt: null, cancelReason: null });
     for (const task of after.filter((t) => t.taskId !== done.taskId)) {
-      expect(task).toMatchObject({ status: 'cancelled', cancelledAt: expect.any(String), cancelReason: `incident merged into ${target} by alice: same intrusion` });
+      expect(task).toMatchObject({ status: 'cancelled', cancelledAt: expect.any(String), cancelReason: `incident merged into ${target} by u-tester: same intrusion` });
     }
     expect((await tasksOf(target)).map((t) => t.status)).toEqual(Array(6).fill('open'));
 
@@ -62,7 +62,7 @@ describe('tasks of merged incidents (real Kafka and PostgreSQL)', () => {
       const cancelled = entries.filter((e) => e.type === 'vigil.task.cancelled.v1');
       return cancelled.length === 5 ? cancelled : undefined;
     });
-    expect(timeline[0].summary).toMatch(new RegExp(`^Task cancelled: .+ \\(incident merged into ${target} by alice: same intrusion\\)$`));
+    expect(timeline[0].summary).toMatch(new RegExp(`^Task cancelled: .+ \\(incident merged into ${target} by u-tester: same intrusion\\)$`));
 
   });
 
@@ -88,7 +88,7 @@ describe('tasks of merged incidents (real Kafka and PostgreSQL)', () => {
     const merge = createEvent(IncidentMergedV1, {
       source: '/test',
       subject: target,
-      data: { incident: { ...snapshot(target), alertCount: 2, version: 2 }, mergedIncidentIds: [early], alertsMoved: 1, actor: 'alice', reason: 'same intrusion' },
+      data: { incident: { ...snapshot(target), alertCount: 2, version: 2 }, mergedIncidentIds: [early], alertsMoved: 1, actor: 'u-alice', reason: 'same intrusion' },
     });
     const openedEarly = opened(early);
     const openedControl = opened(control);

@@ -16,6 +16,7 @@ import { IncidentsQueryController } from './incidents/incidents-query.controller
 import { LinksController } from './incidents/links/links.controller';
 import { MergeIncidentsController } from './incidents/merge-incidents/merge-incidents.controller';
 import { NotesController } from './incidents/notes/notes.controller';
+import { RestrictIncidentController } from './incidents/restrict-incident/restrict-incident.controller';
 import { AcknowledgeIncidentController } from './lifecycle/acknowledge-incident/acknowledge-incident.controller';
 import { CorrectClockController } from './lifecycle/correct-clock/correct-clock.controller';
 import { TransitionIncidentController } from './lifecycle/transition-incident/transition-incident.controller';
@@ -36,6 +37,7 @@ export class TriageModule {
         NotesController,
         LinksController,
         MergeIncidentsController,
+        RestrictIncidentController,
         MoveAlertController,
         AlertsQueryController,
         PromoteAlertController,

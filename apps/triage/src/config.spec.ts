@@ -10,6 +10,8 @@ const baseEnv = {
   PORT: '3002',
   DATABASE_URL: 'postgres://vigil:s3cret@db:5432/vigil',
   KAFKA_BROKERS: 'kafka-1:9092',
+  AUTH_ISSUER: 'https://idp.example/realms/soc',
+  AUTH_AUDIENCE: 'urn:vigil:api',
 };
 
 /** Returns the ConfigError that parseConfig throws for `env`. */

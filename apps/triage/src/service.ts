@@ -1,4 +1,4 @@
-import type { ServiceDefinition } from '@vigil/platform';
+import { auditTrailMigration, type ServiceDefinition } from '@vigil/platform';
 import { TriageModule } from './app.module';
 import { registerCsvBodyParser } from './assets';
 import { TriageConfig } from './config';
@@ -8,6 +8,7 @@ import { AlertStatus1764100000000 } from './persistence/migrations/1764100000000
 import { LeanOutbox1764200000000 } from './persistence/migrations/1764200000000-lean-outbox';
 import { AnalystWorkbench1764300000000 } from './persistence/migrations/1764300000000-analyst-workbench';
 import { ListIndexes1764400000000 } from './persistence/migrations/1764400000000-list-indexes';
+import { Identity1764800000000 } from './persistence/migrations/1764800000000-identity';
 import { JsonOutbox1764600000000 } from './persistence/migrations/1764600000000-json-outbox';
 
 export const service: ServiceDefinition<TriageConfig> = {
@@ -19,7 +20,7 @@ export const service: ServiceDefinition<TriageConfig> = {
   },
   config: TriageConfig,
   entities: [Incident],
-  migrations: [Initial1764000000000, AlertStatus1764100000000, LeanOutbox1764200000000, AnalystWorkbench1764300000000, ListIndexes1764400000000, JsonOutbox1764600000000],
+  migrations: [Initial1764000000000, AlertStatus1764100000000, LeanOutbox1764200000000, AnalystWorkbench1764300000000, ListIndexes1764400000000, JsonOutbox1764600000000, auditTrailMigration('triage'), Identity1764800000000],
   module: (platform) => TriageModule.register(platform),
   // The asset register imports CSV; every other route takes JSON only.
   configure: async (app) => registerCsvBodyParser(app),

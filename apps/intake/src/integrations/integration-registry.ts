@@ -57,11 +57,12 @@ export class IntegrationRegistry {
 
   async create(input: CreateIntegration): Promise<{ integration: Integration; apiKey: string }> {
     const apiKey = generateApiKey();
-    const [row]: Row[] = await this.dataSource.query(
+    // Through a transaction, so that the audit record of the change commits with it.
+    const [row]: Row[] = await this.dataSource.transaction((tx) => tx.query(
       `INSERT INTO intake.integrations (id, name, kind, key_prefix, key_hash, rate_limit_per_second)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
       [randomUUID(), input.name, input.kind, keyPrefix(apiKey), hashApiKey(apiKey, this.config.INTAKE_API_KEY_PEPPER), input.rateLimitPerSecond ?? null],
-    );
+    ));
     return { integration: toIntegration(row), apiKey };
   }
 
@@ -71,12 +72,12 @@ export class IntegrationRegistry {
   }
 
   async revoke(id: string): Promise<Integration> {
-    const rows: Row[] = await this.dataSource.query(
+    const rows: Row[] = await this.dataSource.transaction((tx) => tx.query(
       // (wrapped in a CTE: TypeORM returns [rows, count] for a bare UPDATE … RETURNING)
       `WITH revoked AS (UPDATE intake.integrations SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING *)
        SELECT * FROM revoked`,
       [id],
-    );
+    ));
     if (rows.length === 0) throw Problem.notFound(`Integration ${id}`);
     this.cache.delete(rows[0].key_prefix);
     return toIntegration(rows[0]);

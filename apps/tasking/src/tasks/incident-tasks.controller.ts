@@ -1,7 +1,7 @@
 import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { TaskList } from '@vigil/contracts';
-import { ApiJsonResponse, ApiProblems } from '@vigil/platform';
+import { ApiJsonResponse, ApiProblems, assertIncidentVisible, Caller, Permit, type Principal } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import { Task, toTaskView } from '../persistence/task.entity';
 
@@ -13,10 +13,12 @@ export class IncidentTasksController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Get(':incidentId/tasks')
+  @Permit('incidents.read')
   @ApiOperation({ summary: 'Tasks of an incident, in lifecycle order', operationId: 'listIncidentTasks' })
   @ApiJsonResponse(200, TaskList, 'The tasks (empty while the incident has not reached tasking yet)')
-  @ApiProblems(400, 503)
-  async list(@Param('incidentId', new ParseUUIDPipe()) incidentId: string) {
+  @ApiProblems(400, 404, 503)
+  async list(@Param('incidentId', new ParseUUIDPipe()) incidentId: string, @Caller() caller: Principal) {
+    await assertIncidentVisible(this.dataSource, 'tasking', incidentId, caller);
     const tasks = await this.dataSource.getRepository(Task).find({ where: { incidentId }, order: { createdAt: 'ASC' } });
     tasks.sort((a, b) => PHASE_ORDER.indexOf(a.phase) - PHASE_ORDER.indexOf(b.phase));
     return { items: tasks.map(toTaskView) };

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AlertDisposition, TriageAlertPage, TriageAlertView } from '@vigil/contracts';
-import { ApiJsonResponse, ApiProblems, Problem, ZodPipe } from '@vigil/platform';
+import { ApiJsonResponse, ApiProblems, Caller, canSeeIncident, Permit, Problem, visibilityCondition, ZodPipe, type Principal } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { decodeCursor, pageOf } from '../paging';
@@ -25,6 +25,7 @@ export class AlertsQueryController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Get('alerts')
+  @Permit('alerts.read')
   @ApiOperation({
     summary: 'Alerts as triage placed them, newest first',
     description: 'disposition=pending lists the alerts below the severity threshold waiting for promotion; suppressed, those a rule held back.',
@@ -39,11 +40,12 @@ export class AlertsQueryController {
   @ApiQuery({ name: 'cursor', required: false, type: String })
   @ApiJsonResponse(200, TriageAlertPage, 'A page of alerts')
   @ApiProblems(400, 503)
-  list(@Query(new ZodPipe(AlertsQuery, 'query')) query: z.infer<typeof AlertsQuery>) {
-    return this.page(query);
+  list(@Query(new ZodPipe(AlertsQuery, 'query')) query: z.infer<typeof AlertsQuery>, @Caller() caller: Principal) {
+    return this.page(query, caller);
   }
 
   @Get('incidents/:incidentId/alerts')
+  @Permit('alerts.read')
   @ApiOperation({ summary: 'The alerts of an incident, newest first', operationId: 'listIncidentAlerts' })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } })
   @ApiQuery({ name: 'cursor', required: false, type: String })
@@ -52,25 +54,34 @@ export class AlertsQueryController {
   async ofIncident(
     @Param('incidentId', new ParseUUIDPipe()) incidentId: string,
     @Query(new ZodPipe(AlertsQuery.pick({ limit: true, cursor: true }), 'query')) query: Pick<AlertsQuery, 'limit' | 'cursor'>,
+    @Caller() caller: Principal,
   ) {
-    await requireIncident(this.dataSource, incidentId);
-    return this.page({ ...query, incidentId, exercise: 'any' });
+    await requireIncident(this.dataSource, incidentId, caller);
+    return this.page({ ...query, incidentId, exercise: 'any' }, caller);
   }
 
   @Get('alerts/:alertId')
+  @Permit('alerts.read')
   @ApiOperation({ summary: 'One alert: where triage placed it and why', operationId: 'getTriageAlert' })
   @ApiJsonResponse(200, TriageAlertView, 'The alert')
   @ApiProblems(400, 404, 503)
-  async get(@Param('alertId', new ParseUUIDPipe()) alertId: string) {
+  async get(@Param('alertId', new ParseUUIDPipe()) alertId: string, @Caller() caller: Principal) {
     const row = await readAlert(this.dataSource, alertId);
     if (!row) throw Problem.notFound(`Alert ${alertId}`);
+    if (row.incident_id) {
+      const [incident] = (await this.dataSource.query(`SELECT restricted, owner, responders FROM triage.incidents WHERE id = $1`, [row.incident_id])) as Array<{ restricted: boolean; owner: string | null; responders: string[] }>;
+      if (!canSeeIncident(caller, incident)) throw Problem.notFound(`Alert ${alertId}`);
+    }
     return toAlertView(row);
   }
 
-  private async page(query: AlertsQuery) {
+  private async page(query: AlertsQuery, caller: Principal) {
     const where: string[] = [];
     const params: unknown[] = [];
     const p = (v: unknown) => `$${params.push(v)}`;
+    // Alerts of restricted incidents the caller may not see are left out.
+    const visible = visibilityCondition(caller, { restricted: 'i.restricted', owner: 'i.owner', responders: 'i.responders' }, params);
+    if (visible !== 'TRUE') where.push(`(incident_id IS NULL OR EXISTS (SELECT 1 FROM triage.incidents i WHERE i.id = incident_id AND ${visible}))`);
     if (query.disposition) where.push(`disposition = ${p(query.disposition)}`);
     if (query.incidentId) where.push(`incident_id = ${p(query.incidentId)}`);
     if (query.suppressionRuleId) where.push(`suppression_rule_id = ${p(query.suppressionRuleId)}`);

@@ -110,6 +110,7 @@ export class AlertTriage {
         owner: null,
         responders: [],
         mergedInto: null,
+        restricted: false,
         clockNotes: {},
         occurredAt: new Date(alert.occurredAt),
         detectedAt: new Date(alert.receivedAt),

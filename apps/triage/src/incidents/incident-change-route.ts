@@ -1,7 +1,7 @@
 import { applyDecorators, HttpCode, Post } from '@nestjs/common';
 import { ApiHeader, ApiOperation, type ApiOperationOptions } from '@nestjs/swagger';
 import { IncidentView } from '@vigil/contracts';
-import { ApiJsonBody, ApiJsonResponse, ApiProblems } from '@vigil/platform';
+import { ApiJsonBody, ApiJsonResponse, ApiProblems, Permit, type Permission } from '@vigil/platform';
 import type { z } from 'zod';
 
 /** OpenAPI description of the If-Match header every incident change takes. */
@@ -19,10 +19,11 @@ const IF_MATCH_HEADER = {
  */
 export function IncidentChangeRoute(
   path: string,
-  options: { operation: ApiOperationOptions; body: z.ZodType; response: string; conflicts?: boolean },
+  options: { permission: Permission; operation: ApiOperationOptions; body: z.ZodType; response: string; conflicts?: boolean },
 ): MethodDecorator {
   return applyDecorators(
     Post(path),
+    Permit(options.permission),
     HttpCode(200),
     ApiHeader(IF_MATCH_HEADER),
     ApiOperation(options.operation),

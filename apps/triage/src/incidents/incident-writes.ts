@@ -1,6 +1,6 @@
 import { createEvent, Topics, type AlertSeverity, type AssetCriticality, type EventData, type EventDefinition, type IncidentCategory, type IncidentSnapshot } from '@vigil/contracts';
 import { enqueueEvents, type Bind, type OutboxItem } from '@vigil/messaging';
-import { Problem } from '@vigil/platform';
+import { canSeeIncident, Problem, type Principal } from '@vigil/platform';
 import type { EntityManager } from 'typeorm';
 import { functionalImpactFromAlert, moreCritical, severityOf, worseFunctionalImpact, type SeverityMatrix } from '../classification/severity-matrix';
 import { Incident, toSnapshot } from '../persistence/incident.entity';
@@ -10,10 +10,17 @@ export async function lockIncident(manager: EntityManager, incidentId: string): 
   return (await lockIncidents(manager, [incidentId]))[0] ?? null;
 }
 
-/** 404 unless the incident exists (for reads of what hangs off it: history, notes, links, alerts). */
-export async function requireIncident(manager: Pick<EntityManager, 'query'>, incidentId: string): Promise<void> {
-  const [row] = await manager.query(`SELECT 1 FROM triage.incidents WHERE id = $1`, [incidentId]);
-  if (!row) throw Problem.notFound(`Incident ${incidentId}`);
+/**
+ * 404 unless the incident exists and the caller may see it (for reads of what hangs off it:
+ * history, notes, links, alerts). A restricted incident is absent to whoever is not on it.
+ */
+export async function requireIncident(manager: Pick<EntityManager, 'query'>, incidentId: string, caller: Principal): Promise<void> {
+  const [row] = (await manager.query(`SELECT restricted, owner, responders FROM triage.incidents WHERE id = $1`, [incidentId])) as Array<{
+    restricted: boolean;
+    owner: string | null;
+    responders: string[];
+  }>;
+  if (!row || !canSeeIncident(caller, row)) throw Problem.notFound(`Incident ${incidentId}`);
 }
 
 /** Links registered assets to an incident (once each); the binds are SQL expressions. */

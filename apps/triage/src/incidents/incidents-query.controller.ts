@@ -1,7 +1,7 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query, UseInterceptors } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { HistoryList, IncidentCategory, IncidentPage, IncidentPhase, IncidentSeverity, IncidentView } from '@vigil/contracts';
-import { ApiJsonResponse, ApiProblems, Problem, ZodPipe } from '@vigil/platform';
+import { ApiJsonResponse, ApiProblems, Caller, canSeeIncident, Permit, Problem, visibilityCondition, ZodPipe, type Principal } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { normaliseHostname, normaliseIp } from '../assets/normalise';
@@ -62,6 +62,7 @@ export class IncidentsQueryController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Get()
+  @Permit('incidents.read')
   @ApiOperation({
     summary: 'List incidents: filter, sort and page by cursor',
     description: 'Exercises are left out unless exercise=true (only exercises) or exercise=any. Filters combine with AND; a list filter (a,b) matches any of its values.',
@@ -83,10 +84,13 @@ export class IncidentsQueryController {
   @ApiQuery({ name: 'cursor', required: false, type: String })
   @ApiJsonResponse(200, IncidentPage, 'A page of incidents')
   @ApiProblems(400, 503)
-  async list(@Query(new ZodPipe(ListQuery, 'query')) query: z.infer<typeof ListQuery>) {
+  async list(@Query(new ZodPipe(ListQuery, 'query')) query: z.infer<typeof ListQuery>, @Caller() caller: Principal) {
     const where: string[] = [];
     const params: unknown[] = [];
     const p = (v: unknown) => `$${params.push(v)}`;
+    // Restricted incidents the caller may not see are not listed (nor counted).
+    const visible = visibilityCondition(caller, { restricted: 'i.restricted', owner: 'i.owner', responders: 'i.responders' }, params);
+    if (visible !== 'TRUE') where.push(visible);
     if (query.phase) where.push(`i.phase = ANY(${p(query.phase)}::text[])`);
     if (query.open) where.push(`i.phase ${query.open === 'true' ? '<>' : '='} ${query.open === 'true' ? 'ALL' : 'ANY'}(${p(TERMINAL_PHASES)}::text[])`);
     if (query.severity) where.push(`i.severity = ANY(${p(query.severity)}::text[])`);
@@ -142,29 +146,33 @@ export class IncidentsQueryController {
   }
 
   @Get(':incidentId')
+  @Permit('incidents.read')
   @ApiOperation({ summary: 'One incident with its clock (ETag: its version, for If-Match)', operationId: 'getIncident' })
   @ApiJsonResponse(200, IncidentView, 'The incident')
   @ApiProblems(400, 404, 503)
-  async get(@Param('incidentId', new ParseUUIDPipe()) incidentId: string) {
+  async get(@Param('incidentId', new ParseUUIDPipe()) incidentId: string, @Caller() caller: Principal) {
     const incident = await this.dataSource.getRepository(Incident).findOneBy({ id: incidentId });
-    if (!incident) throw Problem.notFound(`Incident ${incidentId}`);
+    if (!incident || !canSeeIncident(caller, incident)) throw Problem.notFound(`Incident ${incidentId}`);
     return toOneView(this.dataSource, incident);
   }
 
   @Get(':incidentId/history')
+  @Permit('incidents.read')
   @ApiOperation({ summary: 'Every change to the incident: who, what, when it took effect and why', operationId: 'getIncidentHistory' })
   @ApiJsonResponse(200, HistoryList, 'The history, oldest first')
   @ApiProblems(400, 404, 503)
-  async history(@Param('incidentId', new ParseUUIDPipe()) incidentId: string) {
-    await requireIncident(this.dataSource, incidentId);
+  async history(@Param('incidentId', new ParseUUIDPipe()) incidentId: string, @Caller() caller: Principal) {
+    await requireIncident(this.dataSource, incidentId, caller);
     const rows: Array<Record<string, unknown>> = await this.dataSource.query(
-      `SELECT at, actor, action, from_phase, to_phase, effective_at, reason, details FROM triage.incident_history WHERE incident_id = $1 ORDER BY id`,
+      `SELECT at, actor, actor_name, actor_email, action, from_phase, to_phase, effective_at, reason, details FROM triage.incident_history WHERE incident_id = $1 ORDER BY id`,
       [incidentId],
     );
     return {
       items: rows.map((r) => ({
         at: (r.at as Date).toISOString(),
         actor: r.actor,
+        actorName: r.actor_name ?? null,
+        actorEmail: r.actor_email ?? null,
         action: r.action,
         fromPhase: r.from_phase ?? null,
         toPhase: r.to_phase ?? null,

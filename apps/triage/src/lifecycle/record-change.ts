@@ -1,13 +1,14 @@
 import { Topics, type CloudEvent } from '@vigil/contracts';
 import { enqueueEvent } from '@vigil/messaging';
-import { Problem } from '@vigil/platform';
+import { auditTouch, canSeeIncident, digest, Problem, type Principal } from '@vigil/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import { assertVersion, type ExpectedVersion } from '../incidents/concurrency';
 import { lockIncident, saveIncident } from '../incidents/incident-writes';
-import type { Incident } from '../persistence/incident.entity';
+import { toSnapshot, type Incident } from '../persistence/incident.entity';
 
 export interface HistoryEntry {
-  actor: string;
+  /** The person who made the change (their token's subject, name and e-mail), or a part of the system. */
+  actor: Principal | string;
   action: string;
   fromPhase?: string;
   toPhase?: string;
@@ -23,9 +24,20 @@ export interface ChangeOutcome {
 
 export async function recordHistory(manager: EntityManager, incidentId: string, h: HistoryEntry): Promise<void> {
   await manager.query(
-    `INSERT INTO triage.incident_history (incident_id, actor, action, from_phase, to_phase, effective_at, reason, details)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [incidentId, h.actor, h.action, h.fromPhase ?? null, h.toPhase ?? null, h.effectiveAt ?? null, h.reason ?? null, h.details ?? null],
+    `INSERT INTO triage.incident_history (incident_id, actor, actor_name, actor_email, action, from_phase, to_phase, effective_at, reason, details)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [
+      incidentId,
+      typeof h.actor === 'string' ? h.actor : h.actor.subject,
+      typeof h.actor === 'string' ? null : (h.actor.name ?? null),
+      typeof h.actor === 'string' ? null : (h.actor.email ?? null),
+      h.action,
+      h.fromPhase ?? null,
+      h.toPhase ?? null,
+      h.effectiveAt ?? null,
+      h.reason ?? null,
+      h.details ?? null,
+    ],
   );
 }
 
@@ -39,18 +51,22 @@ export async function changeIncident(
   dataSource: DataSource,
   incidentId: string,
   expected: ExpectedVersion,
+  caller: Principal,
   change: (incident: Incident, manager: EntityManager) => ChangeOutcome | null | Promise<ChangeOutcome | null>,
 ): Promise<Incident> {
   return dataSource.transaction(async (manager) => {
     const incident = await lockIncident(manager, incidentId);
-    if (!incident) throw Problem.notFound(`Incident ${incidentId}`);
+    // A restricted incident the caller may not see does not exist for them (no existence leak).
+    if (!incident || !canSeeIncident(caller, incident)) throw Problem.notFound(`Incident ${incidentId}`);
     assertVersion(incident.version, expected, `Incident ${incidentId}`);
+    auditTouch({ ids: { incidentId }, before: toSnapshot(incident) }, digest);
     const outcome = await change(incident, manager);
     if (!outcome) return incident; // nothing changed (an idempotent repeat)
     incident.version += 1;
     incident.updatedAt = new Date();
     await saveIncident(manager, incident);
     await recordHistory(manager, incident.id, outcome.history);
+    auditTouch({ after: toSnapshot(incident) }, digest);
     const event = outcome.event(incident);
     await enqueueEvent(manager, 'triage', event, { topic: Topics.incidents, key: incident.id });
     return incident;

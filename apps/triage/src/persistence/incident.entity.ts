@@ -60,6 +60,8 @@ export class Incident {
   @Column('text', { nullable: true }) owner!: string | null;
   @Column('text', { array: true }) responders!: string[];
   @Column('uuid', { name: 'merged_into', nullable: true }) mergedInto!: string | null;
+  /** Need to know: only the owner, responders, IR managers and auditors see it. */
+  @Column('boolean', { default: false }) restricted!: boolean;
   /** Per clock field set by hand: who, why and when. */
   @Column('jsonb', { name: 'clock_notes' }) clockNotes!: Record<string, { by: string; reason: string | null; at: string }>;
 
@@ -99,6 +101,7 @@ export function toSnapshot(i: Incident): IncidentSnapshot {
     owner: i.owner,
     responders: i.responders,
     mergedInto: i.mergedInto,
+    restricted: i.restricted ?? false,
   };
 }
 

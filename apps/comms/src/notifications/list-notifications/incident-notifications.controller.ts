@@ -1,7 +1,7 @@
 import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { NotificationList } from '@vigil/contracts';
-import { ApiJsonResponse, ApiProblems } from '@vigil/platform';
+import { ApiJsonResponse, ApiProblems, assertIncidentVisible, Caller, Permit, type Principal } from '@vigil/platform';
 import { DataSource, In } from 'typeorm';
 import { Delivery, Notification } from '../../persistence/notification.entity';
 
@@ -11,10 +11,12 @@ export class IncidentNotificationsController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Get(':incidentId/notifications')
+  @Permit('incidents.read')
   @ApiOperation({ summary: 'Notifications sent about an incident, with every delivery attempt', operationId: 'listIncidentNotifications' })
   @ApiJsonResponse(200, NotificationList, 'The notifications')
-  @ApiProblems(400, 503)
-  async list(@Param('incidentId', new ParseUUIDPipe()) incidentId: string) {
+  @ApiProblems(400, 404, 503)
+  async list(@Param('incidentId', new ParseUUIDPipe()) incidentId: string, @Caller() caller: Principal) {
+    await assertIncidentVisible(this.dataSource, 'comms', incidentId, caller);
     const notifications = await this.dataSource.getRepository(Notification).find({ where: { incidentId }, order: { createdAt: 'ASC' } });
     const deliveries = notifications.length
       ? await this.dataSource.getRepository(Delivery).find({

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { AlertAccepted, CanonicalAlert } from '@vigil/contracts';
-import { ApiJsonBody, ApiJsonResponse, ApiProblems, Problem, zodIssuesToFieldErrors, type FieldError } from '@vigil/platform';
+import { ApiJsonBody, ApiJsonResponse, ApiProblems, Permit, Problem, Public, zodIssuesToFieldErrors, type FieldError } from '@vigil/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
@@ -40,7 +40,6 @@ const BatchAccepted = z
   .meta({ id: 'BatchAccepted' });
 
 @ApiTags('alerts')
-@ApiSecurity('apiKey')
 @Controller('v1')
 export class ReceiveAlertController {
   constructor(
@@ -49,6 +48,8 @@ export class ReceiveAlertController {
   ) {}
 
   @Post('alerts')
+  @Public('api-key')
+  @ApiSecurity('apiKey')
   @HttpCode(202)
   @ApiOperation({
     summary: "Send one alert in Vigil's canonical form",
@@ -73,6 +74,8 @@ export class ReceiveAlertController {
   }
 
   @Post('alerts::batch')
+  @Public('api-key')
+  @ApiSecurity('apiKey')
   @HttpCode(202)
   @ApiOperation({
     summary: 'Send many canonical alerts at once',
@@ -123,8 +126,10 @@ export class ReceiveAlertController {
   }
 
   @Get('alerts/:alertId')
+  // Intake does not know which incident an alert is in, so its raw store is for those who see every incident.
+  @Permit('alerts.read-raw')
   @ApiOperation({ summary: 'An alert as intake holds it: status, occurrences, canonical form and raw payload', operationId: 'getAlert' })
-  @ApiProblems(400, 404)
+  @ApiProblems(400, 404, 503)
   async get(@Param('alertId', new ParseUUIDPipe()) alertId: string) {
     const [row] = await this.dataSource.query(`SELECT * FROM intake.alerts WHERE id = $1`, [alertId]);
     if (!row) throw Problem.notFound(`Alert ${alertId}`);

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { ApiJsonBody, ApiJsonResponse, ApiProblems, ForeignErrorResponse, type FieldError } from '@vigil/platform';
+import { ApiJsonBody, ApiJsonResponse, ApiProblems, ForeignErrorResponse, Public, type FieldError } from '@vigil/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { IncidentReport, mapAlertmanager, mapElastic, mapOcsf, mapPagerDuty, mapReport, mapSplunk, pagerDutyInvalidEvent } from '../../formats';
@@ -41,6 +41,7 @@ function pagerDutyInvalid(errors: FieldError[]): never {
 
 @ApiTags('integrations')
 @ApiSecurity('apiKey')
+@Public('api-key')
 @Controller('v1')
 export class SourceFormatsController {
   constructor(private readonly ingest: IngestService) {}

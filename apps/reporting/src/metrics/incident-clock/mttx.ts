@@ -1,7 +1,7 @@
 import type { IncidentTimestamps } from '@vigil/contracts';
 
 /**
- * The four figures exactly as PRODUCT.md defines them. Each is null until both of its
+ * The four figures exactly as docs/architecture.md defines them. Each is null until both of its
  * timestamps are known.
  *   MTTD = detectedAt − occurredAt     MTTA = acknowledgedAt − detectedAt
  *   MTTC = containedAt − detectedAt    MTTR = recoveredAt − detectedAt

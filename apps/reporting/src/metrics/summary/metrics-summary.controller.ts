@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { IncidentCategory, IncidentSeverity, MetricsSummary, Timestamp } from '@vigil/contracts';
-import { ApiJsonResponse, ApiProblems, ZodPipe } from '@vigil/platform';
+import { ApiJsonResponse, ApiProblems, Caller, Permit, visibleIncidentCondition, ZodPipe, type Principal } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { MTTX_DEFINITIONS, type MttxName } from '../incident-clock/mttx';
@@ -28,6 +28,7 @@ export class MetricsSummaryController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Get('summary')
+  @Permit('metrics.read')
   @ApiOperation({
     summary: 'MTTD, MTTA, MTTC and MTTR: count, mean, p50 and p90 in seconds',
     description: 'Over incidents detected in [from, to), optionally by severity and category. Exercises are excluded unless includeExercises=true.',
@@ -40,7 +41,7 @@ export class MetricsSummaryController {
   @ApiQuery({ name: 'includeExercises', required: false, enum: ['true', 'false'] })
   @ApiJsonResponse(200, MetricsSummary, 'The figures')
   @ApiProblems(400, 503)
-  async summary(@Query(new ZodPipe(SummaryQuery, 'query')) q: z.infer<typeof SummaryQuery>): Promise<MetricsSummary> {
+  async summary(@Query(new ZodPipe(SummaryQuery, 'query')) q: z.infer<typeof SummaryQuery>, @Caller() caller: Principal): Promise<MetricsSummary> {
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (sql: string, value: unknown) => {
@@ -54,6 +55,9 @@ export class MetricsSummaryController {
     if (q.includeExercises !== 'true') where.push('NOT exercise');
     // A merged incident lives on in the one it was merged into: counting it too would count twice.
     where.push(`phase <> 'merged'`);
+    // Restricted incidents the caller may not see are not counted either.
+    const visible = visibleIncidentCondition('reporting', 'incident_clocks.incident_id', caller, params);
+    if (visible !== 'TRUE') where.push(visible);
     const selects = (Object.keys(MTTX_DEFINITIONS) as MttxName[]).map((name) => {
       const { from, to } = MTTX_DEFINITIONS[name];
       const x = `extract(epoch FROM ${COLUMN[to]} - ${COLUMN[from]})::float8`;

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Timeline } from '@vigil/contracts';
-import { ApiJsonResponse, ApiProblems, Problem } from '@vigil/platform';
+import { ApiJsonResponse, ApiProblems, assertIncidentVisible, Caller, Permit, Problem, type Principal } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 
 @ApiTags('reporting')
@@ -10,10 +10,12 @@ export class TimelineController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Get(':incidentId/timeline')
+  @Permit('incidents.read')
   @ApiOperation({ summary: 'Everything that happened to an incident, from every service, in time order', operationId: 'getIncidentTimeline' })
   @ApiJsonResponse(200, Timeline, 'The timeline')
   @ApiProblems(400, 404, 503)
-  async get(@Param('incidentId', new ParseUUIDPipe()) incidentId: string) {
+  async get(@Param('incidentId', new ParseUUIDPipe()) incidentId: string, @Caller() caller: Principal) {
+    await assertIncidentVisible(this.dataSource, 'reporting', incidentId, caller, `A timeline for incident ${incidentId}`);
     // Alerts are keyed by dedup key, not incident: they join the timeline through the links triage reported.
     const rows: Array<{ at: Date; type: string; source: string; summary: string; event_id: string }> = await this.dataSource.query(
       `SELECT at, type, source, summary, event_id FROM reporting.timeline_entries

@@ -1,7 +1,7 @@
 import { Body, Controller, Headers, Inject, Param, ParseUUIDPipe, UseInterceptors } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { IncidentAlertAttachedV1, IncidentAlertDetachedV1, MoveAlert } from '@vigil/contracts';
-import { CONFIG, Problem, ZodPipe } from '@vigil/platform';
+import { Caller, canSeeIncident, CONFIG, Problem, ZodPipe, type Principal } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import { matchAssets, mostCritical } from '../../assets';
 import type { TriageConfig } from '../../config';
@@ -26,6 +26,7 @@ export class MoveAlertController {
   ) {}
 
   @IncidentChangeRoute(':incidentId/alerts', {
+    permission: 'incidents.merge',
     operation: {
       summary: 'Move an alert from another incident into this one',
       description:
@@ -41,7 +42,9 @@ export class MoveAlertController {
     @Param('incidentId', new ParseUUIDPipe()) incidentId: string,
     @Headers('if-match') ifMatch: string | undefined,
     @Body(new ZodPipe(MoveAlert)) body: MoveAlert,
+    @Caller() caller: Principal,
   ) {
+    const actor = caller.subject;
     const expected = expectedVersion(ifMatch);
     return this.dataSource.transaction(async (manager) => {
       const seen = await readAlert(manager, body.alertId);
@@ -53,7 +56,9 @@ export class MoveAlertController {
       // Incidents first, then the alert: the order every writer takes, so none deadlock.
       const locked = await lockIncidents(manager, [...new Set([fromId, incidentId])]);
       const target = locked.find((i) => i.id === incidentId);
-      if (!target) throw Problem.notFound(`Incident ${incidentId}`);
+      if (!target || !canSeeIncident(caller, target)) throw Problem.notFound(`Incident ${incidentId}`);
+      // An alert of a restricted incident the caller may not see does not exist for them.
+      if (!canSeeIncident(caller, locked.find((i) => i.id === fromId))) throw Problem.validation([{ pointer: '/alertId', detail: `alert ${body.alertId} does not exist` }]);
       assertVersion(target.version, expected, `Incident ${incidentId}`);
       const alert = (await readAlert(manager, body.alertId, true))!;
       if (alert.incident_id !== fromId) throw new Problem(409, 'Alert moved meanwhile', `Alert ${body.alertId} was moved while this request ran; read it again.`);
@@ -89,10 +94,10 @@ export class MoveAlertController {
       await linkAssets(manager, incidentId, assets.map((a) => a.assetId));
       const ref = { alertId: alert.alert_id, dedupKey: alert.dedup_key, title: alert.title, source: alert.source, receivedAt: alert.received_at.toISOString() };
       const details = { alertId: alert.alert_id, from: fromId, to: incidentId, occurrences: alert.occurrences };
-      await recordHistory(manager, fromId, { actor: body.actor, action: 'alert_moved_out', reason: body.reason, details });
-      await recordHistory(manager, incidentId, { actor: body.actor, action: 'alert_moved_in', reason: body.reason, details });
-      await publishIncidentEvent(manager, IncidentAlertDetachedV1, source, { alert: ref, movedTo: incidentId, actor: body.actor, reason: body.reason });
-      await publishIncidentEvent(manager, IncidentAlertAttachedV1, target, { alert: ref, correlatedBy: 'moved', movedFrom: fromId, actor: body.actor });
+      await recordHistory(manager, fromId, { actor: caller, action: 'alert_moved_out', reason: body.reason, details });
+      await recordHistory(manager, incidentId, { actor: caller, action: 'alert_moved_in', reason: body.reason, details });
+      await publishIncidentEvent(manager, IncidentAlertDetachedV1, source, { alert: ref, movedTo: incidentId, actor, reason: body.reason });
+      await publishIncidentEvent(manager, IncidentAlertAttachedV1, target, { alert: ref, correlatedBy: 'moved', movedFrom: fromId, actor });
       return toOneView(manager, target);
     });
   }

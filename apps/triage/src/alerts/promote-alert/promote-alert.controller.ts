@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PromoteAlert, TriageAlertView } from '@vigil/contracts';
-import { ApiJsonBody, ApiJsonResponse, ApiProblems, Problem, ZodPipe } from '@vigil/platform';
+import { ApiJsonBody, ApiJsonResponse, ApiProblems, Caller, Permit, Problem, ZodPipe, type Principal } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import { AlertTriage } from '../../correlation/triage-alert';
 import { recordHistory } from '../../lifecycle/record-change';
@@ -16,6 +16,7 @@ export class PromoteAlertController {
   ) {}
 
   @Post(':alertId/promote')
+  @Permit('alerts.promote')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Promote an alert that waits below the severity threshold (or was suppressed) into an incident',
@@ -27,7 +28,7 @@ export class PromoteAlertController {
   @ApiJsonBody(PromoteAlert)
   @ApiJsonResponse(200, TriageAlertView, 'The alert, now in an incident')
   @ApiProblems(400, 404, 409, 503)
-  async promote(@Param('alertId', new ParseUUIDPipe()) alertId: string, @Body(new ZodPipe(PromoteAlert)) body: PromoteAlert) {
+  async promote(@Param('alertId', new ParseUUIDPipe()) alertId: string, @Body(new ZodPipe(PromoteAlert)) body: PromoteAlert, @Caller() caller: Principal) {
     return this.dataSource.transaction(async (manager) => {
       const alert = await readAlert(manager, alertId, true);
       if (!alert) throw Problem.notFound(`Alert ${alertId}`);
@@ -36,10 +37,10 @@ export class PromoteAlertController {
           incidentId: alert.incident_id,
         });
       }
-      const outcome = await this.triage.triage(manager, receivedAlertOf(alert), { actor: body.actor, occurrences: alert.occurrences });
+      const outcome = await this.triage.triage(manager, receivedAlertOf(alert), { actor: caller.subject, occurrences: alert.occurrences });
       if (outcome.disposition !== 'attached') throw new Error(`promotion left alert ${alertId} ${outcome.disposition}`);
       await recordHistory(manager, outcome.incidentId, {
-        actor: body.actor,
+        actor: caller,
         action: 'alert_promoted',
         reason: body.reason ?? null,
         details: { alertId, was: alert.disposition, suppressionRuleId: alert.suppression_rule_id, opened: outcome.opened },

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AssetImportResult } from '@vigil/contracts';
-import { ApiJsonResponse, ApiProblems, Problem } from '@vigil/platform';
+import { ApiJsonResponse, ApiProblems, Permit, Problem } from '@vigil/platform';
 import type { FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { toAssetRecord, type AssetRecord } from '../asset-rows';
@@ -21,6 +21,7 @@ export class ImportAssetsController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Post('assets::import')
+  @Permit('assets.write')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Import assets from a CSV export of an inventory or CMDB; each row is registered or replaced by its identifier',
@@ -59,7 +60,7 @@ export class ImportAssetsController {
    */
   private async upsert(records: AssetRecord[]): Promise<{ created: number; updated: number }> {
     if (records.length === 0) return { created: 0, updated: 0 };
-    const rows: Array<{ inserted: boolean }> = await this.dataSource.query(
+    const rows: Array<{ inserted: boolean }> = await this.dataSource.transaction((tx) => tx.query(
       `INSERT INTO triage.assets AS a (id, identifier, name, hostnames, ips, owner, business_service, criticality, data_classification)
        SELECT gen_random_uuid(), r.identifier, r.name,
               ARRAY(SELECT jsonb_array_elements_text(r.hostnames)), ARRAY(SELECT jsonb_array_elements_text(r.ips)),
@@ -73,7 +74,7 @@ export class ImportAssetsController {
               data_classification = EXCLUDED.data_classification, updated_at = now()
        RETURNING (xmax = 0) AS inserted`,
       [JSON.stringify(records)],
-    );
+    ));
     const created = rows.filter((r) => r.inserted).length;
     return { created, updated: rows.length - created };
   }

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AssetCriticality, AssetPage, AssetView } from '@vigil/contracts';
-import { ApiJsonResponse, ApiProblems, Problem, ZodPipe } from '@vigil/platform';
+import { ApiJsonResponse, ApiProblems, Permit, Problem, ZodPipe } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { ASSET_COLUMNS, toAssetView, type AssetRow } from '../asset-rows';
@@ -27,6 +27,7 @@ export class ListAssetsController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Get()
+  @Permit('assets.read')
   @ApiOperation({ summary: 'List registered assets, newest first, by cursor', operationId: 'listAssets' })
   @ApiQuery({ name: 'criticality', required: false, enum: AssetCriticality.options })
   @ApiQuery({ name: 'q', required: false, type: String, description: 'part of the identifier, name, a hostname or an IP address, regardless of case' })
@@ -71,6 +72,7 @@ export class ListAssetsController {
   }
 
   @Get(':assetId')
+  @Permit('assets.read')
   @ApiOperation({ summary: 'One registered asset', operationId: 'getAsset' })
   @ApiJsonResponse(200, AssetView, 'The asset')
   @ApiProblems(400, 404, 503)

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AssetView, RegisterAsset } from '@vigil/contracts';
-import { ApiJsonBody, ApiJsonResponse, ApiProblems, Problem, ZodPipe } from '@vigil/platform';
+import { ApiJsonBody, ApiJsonResponse, ApiProblems, Permit, Problem, ZodPipe } from '@vigil/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ASSET_COLUMNS, assetIdOf, isIdentifierTaken, toAssetRecord, toAssetView, type AssetRow } from '../asset-rows';
@@ -23,6 +23,7 @@ export class RegisterAssetController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Post()
+  @Permit('assets.write')
   @HttpCode(201)
   @ApiOperation({
     summary: 'Register an asset with its criticality and data classification',
@@ -35,18 +36,20 @@ export class RegisterAssetController {
   async register(@Body(new ZodPipe(RegisterAsset)) body: RegisterAsset) {
     const a = toAssetRecord(body);
     // DO NOTHING rather than a pre-check: two registrations racing for one identifier get one 409.
-    const [row]: AssetRow[] = await this.dataSource.query(
+    // Writes go through a transaction so that the change's audit record commits with it.
+    const [row]: AssetRow[] = await this.dataSource.transaction((tx) => tx.query(
       `INSERT INTO triage.assets (id, identifier, name, hostnames, ips, owner, business_service, criticality, data_classification)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT ((lower(identifier))) DO NOTHING
        RETURNING ${ASSET_COLUMNS}`,
       [randomUUID(), a.identifier, a.name, a.hostnames, a.ips, a.owner, a.businessService, a.criticality, a.dataClassification],
-    );
+    ));
     if (!row) throw identifierTaken(a.identifier, await assetIdOf(this.dataSource, a.identifier));
     return toAssetView(row);
   }
 
   @Put(':assetId')
+  @Permit('assets.write')
   @ApiOperation({ summary: 'Replace an asset: fields left out are cleared', operationId: 'replaceAsset' })
   @ApiJsonBody(RegisterAsset)
   @ApiJsonResponse(200, AssetView, 'The asset as it now is')
@@ -56,7 +59,7 @@ export class RegisterAssetController {
     let rows: AssetRow[];
     try {
       // In a CTE so that the driver answers with the rows, not [rows, count] as for a bare UPDATE.
-      rows = await this.dataSource.query(
+      rows = await this.dataSource.transaction((tx) => tx.query(
         `WITH replaced AS (
            UPDATE triage.assets
               SET identifier = $2, name = $3, hostnames = $4, ips = $5, owner = $6, business_service = $7,
@@ -65,7 +68,7 @@ export class RegisterAssetController {
         RETURNING ${ASSET_COLUMNS})
          SELECT * FROM replaced`,
         [assetId, a.identifier, a.name, a.hostnames, a.ips, a.owner, a.businessService, a.criticality, a.dataClassification],
-      );
+      ));
     } catch (error) {
       if (!isIdentifierTaken(error)) throw error;
       throw identifierTaken(a.identifier, await assetIdOf(this.dataSource, a.identifier, assetId));

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, Inject, Param, ParseUUIDPipe, UseInterceptors } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClassifyIncident, createEvent, IncidentClassifiedV1 } from '@vigil/contracts';
-import { ApiProblems, CONFIG, Problem, ZodPipe } from '@vigil/platform';
+import { ApiProblems, Caller, CONFIG, Permit, Problem, ZodPipe, type Principal } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import type { TriageConfig } from '../../config';
 import { expectedVersion, IncidentETagInterceptor } from '../../incidents/concurrency';
@@ -22,6 +22,7 @@ export class ClassifyIncidentController {
   ) {}
 
   @IncidentChangeRoute('incidents/:incidentId/classify', {
+    permission: 'incidents.classify',
     operation: {
       summary: 'Classify or re-classify an incident (NIST SP 800-61)',
       description:
@@ -37,8 +38,10 @@ export class ClassifyIncidentController {
     @Param('incidentId', new ParseUUIDPipe()) incidentId: string,
     @Headers('if-match') ifMatch: string | undefined,
     @Body(new ZodPipe(ClassifyIncident)) body: ClassifyIncident,
+    @Caller() caller: Principal,
   ) {
-    const incident = await changeIncident(this.dataSource, incidentId, expectedVersion(ifMatch), (incident) => {
+    const actor = caller.subject;
+    const incident = await changeIncident(this.dataSource, incidentId, expectedVersion(ifMatch), caller, (incident) => {
       if (TERMINAL_PHASES.includes(incident.phase)) {
         throw new Problem(409, 'Incident is final', `Incident ${incidentId} is ${incident.phase}; its classification is kept as it was.`);
       }
@@ -55,10 +58,10 @@ export class ClassifyIncidentController {
       incident.recoverability = body.recoverability ?? incident.recoverability;
       const fromMatrix = severityOf(incident, this.config.TRIAGE_SEVERITY_MATRIX);
       incident.severity = body.severity ?? fromMatrix;
-      incident.classifiedBy = body.actor;
+      incident.classifiedBy = actor;
       return {
         history: {
-          actor: body.actor,
+          actor: caller,
           action: 'classified',
           reason: body.reason,
           details: {
@@ -71,13 +74,14 @@ export class ClassifyIncidentController {
           },
         },
         event: (i) =>
-          createEvent(IncidentClassifiedV1, { source: '/vigil/triage', subject: i.id, data: { incident: toSnapshot(i), previous, actor: body.actor, reason: body.reason } }),
+          createEvent(IncidentClassifiedV1, { source: '/vigil/triage', subject: i.id, data: { incident: toSnapshot(i), previous, actor, reason: body.reason } }),
       };
     });
     return toOneView(this.dataSource, incident);
   }
 
   @Get('classification/severity-matrix')
+  @Permit('triage-rules.read')
   @ApiOperation({ summary: 'The severity matrix in force (defaults merged with TRIAGE_SEVERITY_MATRIX)', operationId: 'getSeverityMatrix' })
   @ApiProblems(503)
   matrix() {

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Actor, CreateSuppressionRule, SuppressionRulePage, SuppressionRuleView, type SuppressionMatch } from '@vigil/contracts';
-import { ApiJsonBody, ApiJsonResponse, ApiProblems, Problem, ZodPipe } from '@vigil/platform';
+import { CreateSuppressionRule, Reason, SuppressionRulePage, SuppressionRuleView, type SuppressionMatch } from '@vigil/contracts';
+import { ApiJsonBody, ApiJsonResponse, ApiProblems, Caller, Permit, Problem, ZodPipe, type Principal } from '@vigil/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
@@ -14,6 +14,7 @@ interface RuleRow {
   reason: string;
   match: SuppressionMatch;
   created_at: Date;
+  created_by: string | null;
   expires_at: Date;
   revoked_at: Date | null;
   revoked_by: string | null;
@@ -30,6 +31,7 @@ function toView(r: RuleRow, now = new Date()): SuppressionRuleView {
     reason: r.reason,
     match: r.match,
     createdAt: r.created_at.toISOString(),
+    createdBy: r.created_by ?? null,
     expiresAt: r.expires_at.toISOString(),
     revokedAt: r.revoked_at?.toISOString() ?? null,
     revokedBy: r.revoked_by,
@@ -45,7 +47,7 @@ const ListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(400).optional(),
 });
-const Revoke = z.strictObject({ actor: Actor }).meta({ id: 'RevokeSuppressionRule', examples: [{ actor: 'alice@soc.example' }] });
+const Revoke = z.strictObject({ reason: Reason.optional() }).meta({ id: 'RevokeSuppressionRule', examples: [{ reason: 'the scanner was retired' }] });
 
 /**
  * Suppression rules hold back known noise for a bounded time: each has an owner, a reason and an
@@ -57,23 +59,27 @@ export class SuppressionRulesController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Post()
+  @Permit('triage-rules.write')
   @ApiOperation({ summary: 'Suppress matching alerts until the rule expires', operationId: 'createSuppressionRule' })
   @ApiJsonBody(CreateSuppressionRule)
   @ApiJsonResponse(201, SuppressionRuleView, 'The rule, in force from now')
   @ApiProblems(400, 503)
-  async create(@Body(new ZodPipe(CreateSuppressionRule)) body: CreateSuppressionRule) {
+  async create(@Body(new ZodPipe(CreateSuppressionRule)) body: CreateSuppressionRule, @Caller() caller: Principal) {
     const now = new Date();
     const expiresAt = body.expiresAt ? new Date(body.expiresAt) : new Date(now.getTime() + body.durationSeconds! * 1000);
     if (expiresAt <= now) throw Problem.validation([{ pointer: '/expiresAt', detail: 'must be in the future' }]);
     if (expiresAt.getTime() - now.getTime() > 366 * 86_400_000) throw Problem.validation([{ pointer: '/expiresAt', detail: 'must be within a year: suppression is never forever' }]);
-    const [row]: RuleRow[] = await this.dataSource.query(
-      `INSERT INTO triage.suppression_rules (id, name, owner, reason, match, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-      [randomUUID(), body.name, body.owner, body.reason, body.match, now, expiresAt],
+    const [row]: RuleRow[] = await this.dataSource.transaction((manager) =>
+      manager.query(
+        `INSERT INTO triage.suppression_rules (id, name, owner, reason, match, created_at, created_by, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+        [randomUUID(), body.name, body.owner, body.reason, body.match, now, caller.subject, expiresAt],
+      ),
     );
     return toView(row);
   }
 
   @Get()
+  @Permit('triage-rules.read')
   @ApiOperation({ summary: 'Suppression rules, newest first', operationId: 'listSuppressionRules' })
   @ApiQuery({ name: 'active', required: false, enum: ['true', 'false'] })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } })
@@ -99,6 +105,7 @@ export class SuppressionRulesController {
   }
 
   @Get(':ruleId')
+  @Permit('triage-rules.read')
   @ApiOperation({ summary: 'One suppression rule and what it held back', operationId: 'getSuppressionRule' })
   @ApiJsonResponse(200, SuppressionRuleView, 'The rule')
   @ApiProblems(400, 404, 503)
@@ -109,17 +116,18 @@ export class SuppressionRulesController {
   }
 
   @Post(':ruleId/revoke')
+  @Permit('triage-rules.write')
   @HttpCode(200)
   @ApiOperation({ summary: 'End a suppression rule now (alerts it already held back stay suppressed)', operationId: 'revokeSuppressionRule' })
   @ApiJsonBody(Revoke)
   @ApiJsonResponse(200, SuppressionRuleView, 'The revoked rule')
   @ApiProblems(400, 404, 503)
-  async revoke(@Param('ruleId', new ParseUUIDPipe()) ruleId: string, @Body(new ZodPipe(Revoke)) body: z.infer<typeof Revoke>) {
-    const [row]: RuleRow[] = await this.dataSource.query(
+  async revoke(@Param('ruleId', new ParseUUIDPipe()) ruleId: string, @Body(new ZodPipe(Revoke)) _body: z.infer<typeof Revoke>, @Caller() caller: Principal) {
+    const [row]: RuleRow[] = await this.dataSource.transaction((manager) => manager.query(
       `WITH revoked AS (UPDATE triage.suppression_rules SET revoked_at = COALESCE(revoked_at, now()), revoked_by = COALESCE(revoked_by, $2) WHERE id = $1 RETURNING *)
        SELECT * FROM revoked`,
-      [ruleId, body.actor],
-    );
+      [ruleId, caller.subject],
+    ));
     if (!row) throw Problem.notFound(`Suppression rule ${ruleId}`);
     return toView(row);
   }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IncidentLinkedV1, LinkIncident, LinkList } from '@vigil/contracts';
-import { ApiJsonBody, ApiJsonResponse, ApiProblems, Problem, ZodPipe } from '@vigil/platform';
+import { ApiJsonBody, ApiJsonResponse, ApiProblems, Caller, canSeeIncident, Permit, Problem, ZodPipe, type Principal } from '@vigil/platform';
 import { DataSource, type EntityManager } from 'typeorm';
 import { recordHistory } from '../../lifecycle/record-change';
 import { Incident } from '../../persistence/incident.entity';
@@ -32,17 +32,19 @@ export class LinksController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Post()
+  @Permit('incidents.annotate')
   @ApiOperation({ summary: 'Link a related incident (kept on both; linking again changes nothing)', operationId: 'linkIncident' })
   @ApiJsonBody(LinkIncident)
   @ApiJsonResponse(201, LinkList, 'The links of this incident')
   @ApiProblems(400, 404, 409, 503)
-  async link(@Param('incidentId', new ParseUUIDPipe()) incidentId: string, @Body(new ZodPipe(LinkIncident)) body: LinkIncident) {
+  async link(@Param('incidentId', new ParseUUIDPipe()) incidentId: string, @Body(new ZodPipe(LinkIncident)) body: LinkIncident, @Caller() caller: Principal) {
     const other = body.incidentId.toLowerCase();
     if (other === incidentId.toLowerCase()) throw Problem.validation([{ pointer: '/incidentId', detail: 'an incident cannot be linked to itself' }]);
     return this.dataSource.transaction(async (manager) => {
       const locked = await lockIncidents(manager, [incidentId, other]);
-      const self = locked.find((i) => i.id === incidentId);
-      const that = locked.find((i) => i.id === other);
+      // A restricted incident the caller may not see does not exist for them, on either side.
+      const self = locked.find((i) => i.id === incidentId && canSeeIncident(caller, i));
+      const that = locked.find((i) => i.id === other && canSeeIncident(caller, i));
       if (!self) throw Problem.notFound(`Incident ${incidentId}`);
       if (!that) throw Problem.validation([{ pointer: '/incidentId', detail: `incident ${other} does not exist` }]);
       if (self.exercise !== that.exercise) {
@@ -51,15 +53,15 @@ export class LinksController {
       const inserted: Array<{ incident_id: string }> = await manager.query(
         `INSERT INTO triage.incident_links (incident_id, linked_incident_id, relation, created_by, created_at)
          VALUES ($1, $2, $3, $5, now()), ($2, $1, $4, $5, now()) ON CONFLICT DO NOTHING RETURNING incident_id`,
-        [self.id, that.id, body.relation, INVERSE[body.relation], body.actor],
+        [self.id, that.id, body.relation, INVERSE[body.relation], caller.subject],
       );
       if (inserted.length > 0) {
         for (const [incident, linked, relation] of [
           [self, that, body.relation],
           [that, self, INVERSE[body.relation]],
         ] as Array<[Incident, Incident, string]>) {
-          await recordHistory(manager, incident.id, { actor: body.actor, action: 'linked', reason: body.reason ?? null, details: { linkedIncidentId: linked.id, relation } });
-          await publishIncidentEvent(manager, IncidentLinkedV1, incident, { linkedIncidentId: linked.id, relation, actor: body.actor, reason: body.reason ?? null });
+          await recordHistory(manager, incident.id, { actor: caller, action: 'linked', reason: body.reason ?? null, details: { linkedIncidentId: linked.id, relation } });
+          await publishIncidentEvent(manager, IncidentLinkedV1, incident, { linkedIncidentId: linked.id, relation, actor: caller.subject, reason: body.reason ?? null });
         }
       }
       return linksOf(manager, self.id);
@@ -67,11 +69,12 @@ export class LinksController {
   }
 
   @Get()
+  @Permit('incidents.read')
   @ApiOperation({ summary: 'The incidents linked to this one', operationId: 'listIncidentLinks' })
   @ApiJsonResponse(200, LinkList, 'The links')
   @ApiProblems(400, 404, 503)
-  async list(@Param('incidentId', new ParseUUIDPipe()) incidentId: string) {
-    await requireIncident(this.dataSource, incidentId);
+  async list(@Param('incidentId', new ParseUUIDPipe()) incidentId: string, @Caller() caller: Principal) {
+    await requireIncident(this.dataSource, incidentId, caller);
     return linksOf(this.dataSource, incidentId);
   }
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Headers, Param, ParseUUIDPipe, UseInterceptors } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { IncidentMergedV1, IncidentPhaseChangedV1, MergeIncidents } from '@vigil/contracts';
-import { Problem, ZodPipe } from '@vigil/platform';
+import { Caller, canSeeIncident, Problem, ZodPipe, type Principal } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import { moreCritical, mostSevere, worseFunctionalImpact } from '../../classification/severity-matrix';
 import { TERMINAL_PHASES } from '../../lifecycle/phases';
@@ -21,6 +21,7 @@ export class MergeIncidentsController {
   constructor(private readonly dataSource: DataSource) {}
 
   @IncidentChangeRoute(':incidentId/merge', {
+    permission: 'incidents.merge',
     operation: {
       summary: 'Merge other incidents into this one',
       description:
@@ -37,12 +38,15 @@ export class MergeIncidentsController {
     @Param('incidentId', new ParseUUIDPipe()) incidentId: string,
     @Headers('if-match') ifMatch: string | undefined,
     @Body(new ZodPipe(MergeIncidents)) body: MergeIncidents,
+    @Caller() caller: Principal,
   ) {
+    const actor = caller.subject;
     const expected = expectedVersion(ifMatch);
     const sourceIds = [...new Set(body.incidentIds.map((id) => id.toLowerCase()))];
     if (sourceIds.includes(incidentId.toLowerCase())) throw Problem.validation([{ pointer: '/incidentIds', detail: 'an incident cannot be merged into itself' }]);
     return this.dataSource.transaction(async (manager) => {
-      const locked = await lockIncidents(manager, [incidentId, ...sourceIds]);
+      // Incidents the caller may not see (restricted) do not exist for them.
+      const locked = (await lockIncidents(manager, [incidentId, ...sourceIds])).filter((i) => canSeeIncident(caller, i));
       const target = locked.find((i) => i.id === incidentId);
       if (!target) throw Problem.notFound(`Incident ${incidentId}`);
       assertVersion(target.version, expected, `Incident ${incidentId}`);
@@ -85,20 +89,20 @@ export class MergeIncidentsController {
         source.updatedAt = now;
         await saveIncident(manager, source);
         await recordHistory(manager, source.id, {
-          actor: body.actor,
+          actor: caller,
           action: 'merged_into',
           fromPhase: from,
           toPhase: 'merged',
           reason: body.reason,
           details: { into: target.id, alertsMoved: moved },
         });
-        await publishIncidentEvent(manager, IncidentPhaseChangedV1, source, { from, to: 'merged', actor: body.actor, reason: `merged into ${target.id}: ${body.reason}` });
+        await publishIncidentEvent(manager, IncidentPhaseChangedV1, source, { from, to: 'merged', actor, reason: `merged into ${target.id}: ${body.reason}` });
       }
       target.version += 1;
       target.updatedAt = now;
       await saveIncident(manager, target);
-      await recordHistory(manager, target.id, { actor: body.actor, action: 'merged', reason: body.reason, details: { mergedIncidentIds: sourceIds, alertsMoved } });
-      await publishIncidentEvent(manager, IncidentMergedV1, target, { mergedIncidentIds: sourceIds, alertsMoved, actor: body.actor, reason: body.reason });
+      await recordHistory(manager, target.id, { actor: caller, action: 'merged', reason: body.reason, details: { mergedIncidentIds: sourceIds, alertsMoved } });
+      await publishIncidentEvent(manager, IncidentMergedV1, target, { mergedIncidentIds: sourceIds, alertsMoved, actor, reason: body.reason });
       return toOneView(manager, target);
     });
   }
@@ -111,6 +115,8 @@ function absorb(target: Incident, source: Incident): void {
   if (!target.clockNotes.detectedAt) target.detectedAt = earlier(target.detectedAt, source.detectedAt)!;
   if (!target.clockNotes.acknowledgedAt) target.acknowledgedAt = earlier(target.acknowledgedAt, source.acknowledgedAt);
   target.owner ??= source.owner;
+  // What was restricted stays restricted: merging must not open it to everyone.
+  target.restricted ||= source.restricted;
   target.responders = [...new Set([...target.responders, ...source.responders, ...(source.owner && source.owner !== target.owner ? [source.owner] : [])])];
   target.assetCriticality = moreCritical(target.assetCriticality, source.assetCriticality);
   if (!target.classifiedBy) {

@@ -1,7 +1,7 @@
 import { Body, Controller, Headers, Param, ParseUUIDPipe, UseInterceptors } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { CorrectClock, createEvent, IncidentClockCorrectedV1 } from '@vigil/contracts';
-import { Problem, ZodPipe } from '@vigil/platform';
+import { Caller, Problem, ZodPipe, type Principal } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import { expectedVersion, IncidentETagInterceptor } from '../../incidents/concurrency';
 import { IncidentChangeRoute } from '../../incidents/incident-change-route';
@@ -17,6 +17,7 @@ export class CorrectClockController {
   constructor(private readonly dataSource: DataSource) {}
 
   @IncidentChangeRoute(':incidentId/clock', {
+    permission: 'incidents.correct-clock',
     operation: {
       summary: 'Correct a timestamp of the incident clock by hand (with a reason)',
       description:
@@ -32,8 +33,10 @@ export class CorrectClockController {
     @Param('incidentId', new ParseUUIDPipe()) incidentId: string,
     @Headers('if-match') ifMatch: string | undefined,
     @Body(new ZodPipe(CorrectClock)) body: CorrectClock,
+    @Caller() caller: Principal,
   ) {
-    const incident = await changeIncident(this.dataSource, incidentId, expectedVersion(ifMatch), (incident) => {
+    const actor = caller.subject;
+    const incident = await changeIncident(this.dataSource, incidentId, expectedVersion(ifMatch), caller, (incident) => {
       const before = clockValue(incident, body.field);
       if (!before) {
         throw new Problem(409, 'Timestamp not set yet', `${body.field} is not set: it is set when the incident reaches that point, and can be corrected after.`);
@@ -44,14 +47,14 @@ export class CorrectClockController {
       setClockValue(incident, body.field, at);
       const violation = clockOrderViolation(incident);
       if (violation) throw Problem.validation([{ pointer: '/at', detail: `would break the clock's order: ${violation}` }]);
-      incident.clockNotes = { ...incident.clockNotes, [body.field]: { by: body.actor, reason: body.reason, at: new Date().toISOString() } };
+      incident.clockNotes = { ...incident.clockNotes, [body.field]: { by: actor, reason: body.reason, at: new Date().toISOString() } };
       return {
-        history: { actor: body.actor, action: 'clock_corrected', reason: body.reason, effectiveAt: at, details: { field: body.field, from: before.toISOString(), to: at.toISOString() } },
+        history: { actor: caller, action: 'clock_corrected', reason: body.reason, effectiveAt: at, details: { field: body.field, from: before.toISOString(), to: at.toISOString() } },
         event: (i) =>
           createEvent(IncidentClockCorrectedV1, {
             source: '/vigil/triage',
             subject: i.id,
-            data: { incident: toSnapshot(i), field: body.field, from: before.toISOString(), to: at.toISOString(), actor: body.actor, reason: body.reason },
+            data: { incident: toSnapshot(i), field: body.field, from: before.toISOString(), to: at.toISOString(), actor, reason: body.reason },
           }),
       };
     });

@@ -1,7 +1,7 @@
 import { Body, Controller, Headers, Param, ParseUUIDPipe, UseInterceptors } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { createEvent, IncidentPhaseChangedV1, TransitionIncident } from '@vigil/contracts';
-import { Problem, ZodPipe } from '@vigil/platform';
+import { Caller, Problem, ZodPipe, type Principal } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import { expectedVersion, IncidentETagInterceptor } from '../../incidents/concurrency';
 import { IncidentChangeRoute } from '../../incidents/incident-change-route';
@@ -17,6 +17,7 @@ export class TransitionIncidentController {
   constructor(private readonly dataSource: DataSource) {}
 
   @IncidentChangeRoute(':incidentId/transition', {
+    permission: 'incidents.transition',
     operation: {
       summary: 'Move an incident to its next lifecycle phase',
       description:
@@ -32,9 +33,10 @@ export class TransitionIncidentController {
     @Param('incidentId', new ParseUUIDPipe()) incidentId: string,
     @Headers('if-match') ifMatch: string | undefined,
     @Body(new ZodPipe(TransitionIncident)) body: TransitionIncident,
+    @Caller() caller: Principal,
   ) {
-    const actor = body.actor ?? 'anonymous';
-    const incident = await changeIncident(this.dataSource, incidentId, expectedVersion(ifMatch), (incident) => {
+    const actor = caller.subject;
+    const incident = await changeIncident(this.dataSource, incidentId, expectedVersion(ifMatch), caller, (incident) => {
       const from = incident.phase;
       if (!canTransition(from, body.to)) {
         const allowed = allowedTransitions(from);
@@ -57,7 +59,7 @@ export class TransitionIncidentController {
         incident.clockNotes = { ...incident.clockNotes, [clockField]: { by: actor, reason: body.reason ?? null, at: new Date().toISOString() } };
       }
       return {
-        history: { actor, action: 'transitioned', fromPhase: from, toPhase: body.to, effectiveAt: at, reason: body.reason },
+        history: { actor: caller, action: 'transitioned', fromPhase: from, toPhase: body.to, effectiveAt: at, reason: body.reason },
         event: (i) =>
           createEvent(IncidentPhaseChangedV1, {
             source: '/vigil/triage',
