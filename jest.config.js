@@ -18,9 +18,9 @@ const common = {
   testEnvironment: 'node',
   transform: {
     '^.+\\.ts$': swc,
-    '/node_modules/@platformatic/.+\\.js$': '<rootDir>/test/support/esm-to-cjs-transformer.cjs',
+    '/node_modules/(@platformatic|jose)/.+\\.js$': '<rootDir>/test/support/esm-to-cjs-transformer.cjs',
   },
-  transformIgnorePatterns: ['/node_modules/(?!@platformatic/)'],
+  transformIgnorePatterns: ['/node_modules/(?!@platformatic/|jose/)'],
   moduleNameMapper: {
     '^@vigil/(contracts|messaging|telemetry|platform)$': '<rootDir>/libs/$1/src/index.ts',
   },

@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from 'pg';
-import { createIntegration, freePort, http, INTAKE_ADMIN_TOKEN, readTopic, serveStack, startService, withDatabase as withIntakeDatabase, type ServiceProcess } from './support/harness';
+import { as, createIntegration, freePort, http, readTopic, serveStack, startService, withDatabase as withIntakeDatabase, type ServiceProcess } from './support/harness';
 
 /**
  * Intake on its own, over a real database and broker: keys, deduplication, idempotency, formats.
@@ -14,7 +14,7 @@ import { createIntegration, freePort, http, INTAKE_ADMIN_TOKEN, readTopic, serve
 describe('intake', () => {
   let intake: ServiceProcess;
   const keys: Record<string, string> = {};
-  const admin = { authorization: `Bearer ${INTAKE_ADMIN_TOKEN}` };
+  let admin: { authorization: string };
   const stops: Array<() => Promise<void>> = [];
   let databaseUrl: string;
   let brokers: string;
@@ -22,6 +22,7 @@ describe('intake', () => {
   const withDatabase = <T>(fn: (db: Client) => Promise<T>) => withIntakeDatabase(fn, databaseUrl);
 
   beforeAll(async () => {
+    admin = await as('adam');
     const work = mkdtempSync(join(tmpdir(), 'vigil-intake-'));
     chmodSync(work, 0o755);
     const [pg, kafka] = await Promise.all([
@@ -44,7 +45,7 @@ describe('intake', () => {
   });
 
   const post = (path: string, body: unknown, key: string | null = keys.canonical, headers: Record<string, string> = {}) =>
-    http('POST', `${intake.url}${path}`, body, { ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers });
+    http('POST', `${intake.url}${path}`, body, { authorization: key ? `Bearer ${key}` : '', ...headers });
 
   const alert = (extra: Record<string, unknown> = {}) => ({ title: 'Port scan', source: 'ids', severity: 'low', dedupKey: `k-${randomUUID()}`, ...extra });
 
@@ -67,9 +68,12 @@ describe('intake', () => {
       expect(refused.status).toBe(401);
     });
 
-    it('refuses managing integrations without the admin token', async () => {
-      expect((await post('/v1/integrations', { name: 'x', kind: 'canonical' })).status).toBe(401);
-      expect((await http('GET', `${intake.url}/v1/integrations`)).status).toBe(401);
+    it('refuses managing integrations without a token, and to anyone without the admin role', async () => {
+      expect((await post('/v1/integrations', { name: 'x', kind: 'canonical' }, null)).status).toBe(401);
+      expect((await http('GET', `${intake.url}/v1/integrations`, null, { authorization: '' })).status).toBe(401);
+      // An integration key is no access token.
+      expect((await http('GET', `${intake.url}/v1/integrations`, null, { authorization: `Bearer ${keys.canonical}` })).status).toBe(401);
+      expect((await post('/v1/integrations', { name: 'x', kind: 'canonical' }, null, await as('alice'))).status).toBe(403);
     });
 
     it('answers 401 without or with an unknown key and 403 for a key of another integration kind', async () => {
@@ -82,8 +86,8 @@ describe('intake', () => {
       expect(wrongKind.status).toBe(403);
       expect(wrongKind.json.detail).toContain('alertmanager');
       // The key may also come as X-Vigil-Key or ?api_key= (for senders that cannot set headers).
-      expect((await http('POST', `${intake.url}/v1/alerts`, alert(), { 'x-vigil-key': keys.canonical })).status).toBe(202);
-      expect((await http('POST', `${intake.url}/v1/alerts?api_key=${keys.canonical}`, alert())).status).toBe(202);
+      expect((await http('POST', `${intake.url}/v1/alerts`, alert(), { 'x-vigil-key': keys.canonical, authorization: '' })).status).toBe(202);
+      expect((await http('POST', `${intake.url}/v1/alerts?api_key=${keys.canonical}`, alert(), { authorization: '' })).status).toBe(202);
     });
 
     it('limits each integration to its rate, with 429 and Retry-After', async () => {
@@ -285,7 +289,7 @@ describe('intake', () => {
         app: 'search',
         owner: 'admin',
         results_link: 'https://splunk.example:8000/app/search/search?sid=scheduler__admin__search__RMD5e2b7b5bd8c1_at_1764000000_1',
-      });
+      }, { authorization: '' });
       expect(splunk.status).toBe(202);
 
       const report = await post('/v1/reports', { reporter: { name: 'Erin', email: 'erin@example.com' }, whatHappened: `A stranger asked for my password on the phone ${uid}`, seenAt: '2026-11-24T06:10:00Z' }, keys.report);

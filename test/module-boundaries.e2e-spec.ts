@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 /**
- * The architecture rule of CONVENTIONS.md, checked by the linter itself: apps never import apps,
+ * The architecture rule of docs/architecture.md, checked by the linter itself: apps never import apps,
  * libraries never import apps, contracts depend on nothing of ours.
  */
 describe('module boundaries (Nx tags, enforced by lint)', () => {

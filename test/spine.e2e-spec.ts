@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  as,
   createIntegration,
   eventually,
   http,
@@ -16,7 +17,7 @@ import {
 
 /**
  * One incident carried end to end through the five services, over the real broker and database:
- * the spine of Vigil as PRODUCT.md describes it.
+ * the spine of Vigil as docs/architecture.md describes it.
  */
 describe('Vigil spine (five services, real Kafka and PostgreSQL)', () => {
   const services = {} as Record<ServiceName, ServiceProcess>;
@@ -143,7 +144,7 @@ describe('Vigil spine (five services, real Kafka and PostgreSQL)', () => {
     const incident = await incidentOf(dedupKey);
     const path = `${url('triage')}/v1/incidents/${incident.incidentId}`;
 
-    expect((await incidentAction(path, 'acknowledge', { actor: 'alice@soc.example' })).status).toBe(200);
+    expect((await incidentAction(path, 'acknowledge', {}, await as('alice'))).status).toBe(200);
     const illegal = await incidentAction(path, 'transition', { to: 'contained' });
     expect(illegal.status).toBe(409);
     expect(illegal.headers.get('content-type')).toContain('application/problem+json');
@@ -152,7 +153,7 @@ describe('Vigil spine (five services, real Kafka and PostgreSQL)', () => {
 
     let final: any;
     for (const to of ['triaged', 'contained', 'eradicated', 'recovered']) {
-      const res = await incidentAction(path, 'transition', { to, actor: 'bob@soc.example' });
+      const res = await incidentAction(path, 'transition', { to }, await as('sam'));
       expect(res.status).toBe(200);
       final = res.json;
     }
@@ -197,20 +198,20 @@ describe('Vigil spine (five services, real Kafka and PostgreSQL)', () => {
     const path = `${url('triage')}/v1/incidents/${incident.incidentId}`;
     const ackAt = new Date(Date.now() - 600_000).toISOString();
 
-    const noReason = await incidentAction(path, 'acknowledge', { actor: 'carol', at: ackAt });
+    const noReason = await incidentAction(path, 'acknowledge', { at: ackAt });
     expect(noReason.status).toBe(400);
     expect(noReason.json.errors).toEqual([{ pointer: '/reason', detail: 'a backdated acknowledgement needs a reason' }]);
-    const future = await incidentAction(path, 'acknowledge', { actor: 'carol', at: new Date(Date.now() + 3_600_000).toISOString(), reason: 'typo' });
+    const future = await incidentAction(path, 'acknowledge', { at: new Date(Date.now() + 3_600_000).toISOString(), reason: 'typo' });
     expect(future.status).toBe(400);
 
-    const ack = await incidentAction(path, 'acknowledge', { actor: 'carol', at: ackAt, reason: 'acknowledged by phone before the ticket existed' });
+    const ack = await incidentAction(path, 'acknowledge', { at: ackAt, reason: 'acknowledged by phone before the ticket existed' }, await as('bob'));
     expect(ack.status).toBe(200);
     expect(ack.json.timestamps.acknowledgedAt).toBe(ackAt);
-    const again = await incidentAction(path, 'acknowledge', { actor: 'dave' });
+    const again = await incidentAction(path, 'acknowledge', {});
     expect(again.json.timestamps.acknowledgedAt).toBe(ackAt); // the first acknowledgement stands
 
     const triagedAt = new Date(Date.now() - 300_000).toISOString();
-    const triaged = await incidentAction(path, 'transition', { to: 'triaged', actor: 'carol', at: triagedAt, reason: 'triaged on the phone' });
+    const triaged = await incidentAction(path, 'transition', { to: 'triaged', at: triagedAt, reason: 'triaged on the phone' }, await as('sam'));
     expect(triaged.status).toBe(200);
 
     const timeline = await eventually(async () => {
@@ -225,8 +226,8 @@ describe('Vigil spine (five services, real Kafka and PostgreSQL)', () => {
       db.query('SELECT actor, action, reason FROM triage.incident_history WHERE incident_id = $1 ORDER BY id', [incident.incidentId]),
     );
     expect(history.rows).toEqual([
-      { actor: 'carol', action: 'acknowledged', reason: 'acknowledged by phone before the ticket existed' },
-      { actor: 'carol', action: 'transitioned', reason: 'triaged on the phone' },
+      { actor: 'u-bob', action: 'acknowledged', reason: 'acknowledged by phone before the ticket existed' },
+      { actor: 'u-sam', action: 'transitioned', reason: 'triaged on the phone' },
     ]);
   });
 

@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, relative } from 'node:path';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import {
   chartDir,
   componentOf,
@@ -11,16 +13,37 @@ import {
   ok,
   PASSED_THROUGH,
   render,
+  REQUIRED_VALUES,
   root,
   run,
   serviceConfigShapes,
   SERVICES,
   tempDir,
   writeTemp,
+  yamlFile,
   type K8sObject,
   type ServiceName,
   type Tools,
 } from './support/deploy';
+
+const defaults = yamlFile('helm/vigil/values.yaml');
+const RELEASE_PODS = { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'vigil', 'app.kubernetes.io/instance': 'vigil' } } };
+
+/** The auth section Helm ends up with: values.yaml, then each file over it. */
+function authOf(files: string[]): Record<string, any> {
+  const auth = { ...defaults.auth };
+  for (const file of files) Object.assign(auth, parseYaml(readFileSync(join(chartDir, file), 'utf8'))?.auth ?? {});
+  return auth;
+}
+
+const isEmptySelector = (s: any) => !Object.keys(s?.matchLabels ?? {}).length && !(s?.matchExpressions ?? []).length;
+
+/** Whether a NetworkPolicy peer lets in every source (or every pod of the cluster). */
+function admitsEveryone(peer: any): boolean {
+  if (!peer || Object.keys(peer).length === 0) return true;
+  if (peer.ipBlock) return /\/0$/.test(peer.ipBlock.cidr);
+  return peer.namespaceSelector !== undefined && isEmptySelector(peer.namespaceSelector) && isEmptySelector(peer.podSelector);
+}
 
 /**
  * The Helm chart as a platform team meets it: it lints, renders with the defaults and with a
@@ -31,7 +54,10 @@ import {
 describe('Helm chart helm/vigil', () => {
   let tools: Tools;
   const rendered: Record<string, { text: string; objects: K8sObject[] }> = {};
-  const VALUES = { default: [] as string[], production: ['ci/production-values.yaml'], minimal: ['ci/minimal-values.yaml'] };
+  const VALUES = { default: [REQUIRED_VALUES], production: ['ci/production-values.yaml'], minimal: ['ci/minimal-values.yaml'] };
+  /** The default values with more values over them. */
+  const renderWith = (values: object) => render(tools.helm, [REQUIRED_VALUES, writeTemp(tempDir('chart'), 'values.yaml', toYaml(values))]);
+  const template = (...args: string[]) => run(tools.helm, ['template', 'vigil', chartDir, ...args]);
 
   beforeAll(async () => {
     tools = await ensureTools('helm', 'kubeconform', 'schemas', 'prometheus');
@@ -190,7 +216,7 @@ describe('Helm chart helm/vigil', () => {
     }
   });
 
-  it('denies by default and lets each service reach only its port, PostgreSQL, Kafka, DNS and its own destinations', () => {
+  it('denies by default and lets each service reach only its port, PostgreSQL, Kafka, DNS, the identity provider and its own destinations', () => {
     const { objects } = rendered.production;
     const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
     const deny = policies.find((p) => componentOf(p) === 'network-policy')!;
@@ -201,10 +227,167 @@ describe('Helm chart helm/vigil', () => {
       expect(policy.spec.ingress[0].ports).toEqual([{ port: 'http', protocol: 'TCP' }]);
       expect(policy.spec.ingress[0].from.length).toBeGreaterThan(0);
       const egressPorts = policy.spec.egress.map((rule: any) => rule.ports.map((p: any) => p.port).join('+'));
-      const expected = ['53+53', '5432', '9093', '4318', ...(service === 'comms' ? ['443'] : [])];
+      const expected = ['53+53', '5432', '9093', '4318', '443', ...(service === 'comms' ? ['443'] : [])];
       expect(egressPorts).toEqual(expected);
+      // Discovery and keys of the identity provider, where production values say it is.
+      expect(policy.spec.egress[4]).toEqual({ ports: [{ port: 443, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '198.51.100.20/32' } }] });
       for (const rule of policy.spec.egress) expect(rule.to?.length).toBeGreaterThan(0); // production values name every destination
     }
+  });
+
+  it.each(['default', 'production'])('admits to the services\' port only the sources %s values name, never everyone', (name) => {
+    const { objects } = rendered[name];
+    const files = VALUES[name as keyof typeof VALUES];
+    const values = files.reduce((v, f) => ({ ...v, ...parseYaml(readFileSync(join(chartDir, f), 'utf8')) }), {} as Record<string, any>);
+    const np = { ...defaults.networkPolicy, ...values.networkPolicy };
+    for (const service of SERVICES) {
+      const policy = objects.find((o) => o.kind === 'NetworkPolicy' && componentOf(o) === service)!;
+      expect(policy.spec.policyTypes).toContain('Ingress');
+      for (const rule of policy.spec.ingress) {
+        expect(rule.ports).toEqual([{ port: 'http', protocol: 'TCP' }]);
+        // A rule without `from`, or with an empty one, admits every source.
+        expect({ service, from: rule.from?.length ?? 0 }).not.toEqual({ service, from: 0 });
+        expect({ service, everyone: rule.from.filter(admitsEveryone) }).toEqual({ service, everyone: [] });
+      }
+      const own = values.services?.[service]?.ingressFrom ?? [];
+      expect({ service, from: policy.spec.ingress.flatMap((r: any) => r.from) }).toEqual({ service, from: [RELEASE_PODS, ...np.ingressFrom, ...np.prometheusFrom, ...own] });
+    }
+    // The helm test pod is one of the release's pods.
+    const testPod = objects.find((o) => o.kind === 'Pod' && componentOf(o) === 'chart-test')!;
+    expect(testPod.metadata.labels).toMatchObject(RELEASE_PODS.podSelector.matchLabels);
+  });
+
+  it('admits the ingress-nginx namespace and Prometheus by default, and nobody else when both lists are empty', () => {
+    expect(defaults.networkPolicy.ingressFrom).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }]);
+    expect(defaults.networkPolicy.prometheusFrom).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } },
+    ]);
+    // An empty list used to mean "anyone"; now it means nobody but the release's own pods.
+    const { objects } = renderWith({ networkPolicy: { ingressFrom: [], prometheusFrom: [] } });
+    for (const service of SERVICES) {
+      const policy = objects.find((o) => o.kind === 'NetworkPolicy' && componentOf(o) === service)!;
+      expect({ service, ingress: policy.spec.ingress }).toEqual({ service, ingress: [{ ports: [{ port: 'http', protocol: 'TCP' }], from: [RELEASE_PODS] }] });
+    }
+    // A peer that selects nothing is refused, rather than rendered into "from everyone".
+    const empty = run(tools.helm, ['template', 'vigil', chartDir, '--values', join(chartDir, REQUIRED_VALUES), '--set-json', 'networkPolicy.ingressFrom=[{}]']);
+    expect(empty.status).not.toBe(0);
+    expect(empty.stderr).toContain("at '/networkPolicy/ingressFrom/0'");
+  });
+
+  it('refuses to render without auth.issuer or auth.audience, and names what is missing', () => {
+    const bare = template();
+    expect(bare.status).not.toBe(0);
+    expect(bare.stderr).toContain("at '/auth': missing properties 'issuer', 'audience'");
+    const noIssuer = template('--set', 'auth.audience=vigil');
+    expect(noIssuer.status).not.toBe(0);
+    expect(noIssuer.stderr).toContain("at '/auth': missing property 'issuer'");
+    expect(noIssuer.stderr).not.toContain('audience');
+    const emptyIssuer = template('--set', 'auth.audience=vigil', '--set', 'auth.issuer=');
+    expect(emptyIssuer.status).not.toBe(0);
+    expect(emptyIssuer.stderr).toContain("at '/auth/issuer'");
+    expect(run(tools.helm, ['lint', chartDir]).status).not.toBe(0);
+    // The templates refuse too, for installs that skip the schema.
+    const unchecked = template('--skip-schema-validation', '--set', 'auth.audience=vigil');
+    expect(unchecked.status).not.toBe(0);
+    expect(unchecked.stderr).toContain('auth.issuer is required');
+    expect(template('--skip-schema-validation', '--set', 'auth.issuer=https://idp.example.com').stderr).toContain('auth.audience is required');
+  });
+
+  it('refuses unknown Vigil roles, symmetric algorithms and the removed admin token and oidc values', () => {
+    const bad = writeTemp(
+      tempDir('chart'),
+      'bad.yaml',
+      toYaml({ auth: { roleMapping: { 'soc-analysts': 'analyst', 'soc-leads': ['ir_manager', 'root'], fine: 'admin' }, algorithms: ['RS256', 'HS256'] }, intake: { adminTokenKey: 'admin-token' } }),
+    );
+    const result = template('--values', join(chartDir, REQUIRED_VALUES), '--values', bad);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain("at '/auth/roleMapping/soc-analysts'");
+    expect(result.stderr).toContain("at '/auth/roleMapping/soc-leads'");
+    expect(result.stderr).not.toContain("'/auth/roleMapping/fine'");
+    expect(result.stderr).toContain("at '/auth/algorithms/1'");
+    expect(result.stderr).toContain("at '/intake': additional properties 'adminTokenKey' not allowed");
+    const oidc = template('--values', join(chartDir, REQUIRED_VALUES), '--set', 'oidc.enabled=true', '--set', 'oidc.issuerUrl=https://idp.example.com');
+    expect(oidc.status).not.toBe(0);
+    expect(oidc.stderr).toContain('oidc.* was replaced by auth.*');
+  });
+
+  it.each(Object.entries(VALUES))('hands every service the identity settings of %s values, the role mapping as JSON', (name, files) => {
+    const auth = authOf(files);
+    const { objects, text } = rendered[name];
+    if (name === 'production') expect(Object.keys(auth.roleMapping).length).toBeGreaterThan(3);
+    for (const service of SERVICES) {
+      const deployment = objects.find((o) => o.kind === 'Deployment' && componentOf(o) === service)!;
+      const env = deploymentEnv(objects, deployment, (secret, key) => `${secret}/${key}`);
+      const { AUTH_ISSUER, AUTH_AUDIENCE, AUTH_ROLES_CLAIM, AUTH_ALGORITHMS, AUTH_CLOCK_SKEW_SECONDS } = env;
+      expect({ service, AUTH_ISSUER, AUTH_AUDIENCE, AUTH_ROLES_CLAIM, AUTH_ALGORITHMS, AUTH_CLOCK_SKEW_SECONDS }).toEqual({
+        service,
+        AUTH_ISSUER: auth.issuer,
+        AUTH_AUDIENCE: auth.audience,
+        AUTH_ROLES_CLAIM: auth.rolesClaim,
+        AUTH_ALGORITHMS: auth.algorithms.join(','),
+        AUTH_CLOCK_SKEW_SECONDS: String(auth.clockSkewSeconds),
+      });
+      expect({ service, mapping: JSON.parse(env.AUTH_ROLE_MAPPING) }).toEqual({ service, mapping: auth.roleMapping });
+      expect(env.AUTH_JWKS_URL).toBeUndefined(); // discovered from the issuer
+    }
+    expect(text).not.toMatch(/INTAKE_ADMIN_TOKEN|admin-token|OIDC_/);
+    const withJwks = renderWith({ auth: { jwksUrl: 'https://keycloak.example/realms/soc/protocol/openid-connect/certs' } });
+    for (const cm of withJwks.objects.filter((o) => o.kind === 'ConfigMap' && SERVICES.includes(componentOf(o) as ServiceName))) {
+      expect(cm.data.AUTH_JWKS_URL).toBe('https://keycloak.example/realms/soc/protocol/openid-connect/certs');
+    }
+  });
+
+  it('no longer mentions the intake admin token anywhere in the chart', () => {
+    const files = (readdirSync(chartDir, { recursive: true }) as string[]).map((f) => join(chartDir, f)).filter((f) => statSync(f).isFile());
+    const mentions = files.filter((f) => /INTAKE_ADMIN_TOKEN|adminToken|admin-token|admin token/i.test(readFileSync(f, 'utf8'))).map((f) => relative(chartDir, f));
+    expect(mentions).toEqual([]);
+  });
+
+  it('requires the metrics bearer token when one is set, and the ServiceMonitor and helm test send it', async () => {
+    const { objects } = rendered.production;
+    const ref = { name: 'vigil-metrics', key: 'token' };
+    const tokenEnv = { name: 'METRICS_BEARER_TOKEN', valueFrom: { secretKeyRef: ref } };
+    for (const service of SERVICES) {
+      const deployment = objects.find((o) => o.kind === 'Deployment' && componentOf(o) === service)!;
+      expect({ service, env: deployment.spec.template.spec.containers[0].env }).toEqual({ service, env: expect.arrayContaining([tokenEnv]) });
+    }
+    // From the Secret only, never in a ConfigMap.
+    expect(objects.filter((o) => o.kind === 'ConfigMap' && 'METRICS_BEARER_TOKEN' in (o.data ?? {}))).toEqual([]);
+    const [endpoint] = objects.find((o) => o.kind === 'ServiceMonitor')!.spec.endpoints;
+    expect(endpoint.authorization).toEqual({ type: 'Bearer', credentials: ref });
+    expect(endpoint.bearerTokenSecret).toBeUndefined();
+    const testPod = objects.find((o) => o.kind === 'Pod' && componentOf(o) === 'chart-test')!;
+    const [container] = testPod.spec.containers;
+    expect(container.env).toContainEqual(tokenEnv);
+
+    // The helm test script against a stand-in service that wants the token on /metrics.
+    const token = 'metrics-token-0123456789abcdef';
+    const server = createServer((req, res) => {
+      const allowed = req.url !== '/metrics' || req.headers.authorization === `Bearer ${token}`;
+      res.writeHead(allowed ? 200 : 401).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const helmTest = (env: Record<string, string>) =>
+      new Promise<{ exit: number; out: string }>((resolve) =>
+        execFile(process.execPath, container.args, { env: { PATH: process.env.PATH, VIGIL_URLS: url, ...env } }, (error, stdout) => resolve({ exit: error ? Number(error.code ?? 1) : 0, out: stdout })),
+      );
+    try {
+      expect(await helmTest({ METRICS_BEARER_TOKEN: token })).toEqual({ exit: 0, out: expect.stringContaining(`200 ${url}/metrics`) });
+      expect(await helmTest({})).toEqual({ exit: 1, out: expect.stringContaining(`401 ${url}/metrics`) });
+    } finally {
+      server.close();
+    }
+
+    // Without the value: no token anywhere, and the ServiceMonitor scrapes without one.
+    const open = renderWith({ metrics: { serviceMonitor: { enabled: true } } });
+    const envNames = open.objects.flatMap((o) => {
+      const pod = o.kind === 'Pod' ? o.spec : o.spec?.template?.spec;
+      return [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])].flatMap((c: any) => (c.env ?? []).map((e: any) => e.name));
+    });
+    expect(envNames).toContain('DATABASE_URL');
+    expect(envNames).not.toContain('METRICS_BEARER_TOKEN');
+    expect(open.objects.find((o) => o.kind === 'ServiceMonitor')!.spec.endpoints[0].authorization).toBeUndefined();
   });
 
   it('refuses a values file with a misspelt key and names the key', () => {
@@ -256,5 +439,9 @@ describe('Helm chart helm/vigil', () => {
     expect(text).toContain('/v1/integrations');
     expect(text).toContain('/v1/alerts');
     expect(text).toContain('helm test vigil -n soc');
+    // Integrations are managed with an access token from the IdP whose subject has the admin role.
+    expect(text).toContain('https://keycloak.example/realms/soc/.well-known/openid-configuration');
+    expect(text).toContain('admin role');
+    expect(text).not.toMatch(/admin-token|INTAKE_ADMIN_TOKEN/);
   });
 });

@@ -173,19 +173,24 @@ describe('Images, compose and the migrations hook', () => {
 
     it('sets the variables the chart sets, with values the services accept', () => {
       const shapes = serviceConfigShapes();
-      const defaults = (v: string) => String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
       const envs = {} as Record<ServiceName, Record<string, string>>;
       for (const s of SERVICES) {
-        const env = Object.fromEntries(Object.entries(vigil(s).environment as Record<string, string>).map(([k, v]) => [k, defaults(v)]));
         const deployment = chart.objects.find((o) => o.kind === 'Deployment' && componentOf(o) === s)!;
         const chartEnv = deploymentEnv(chart.objects, deployment, () => 'secret');
+        // ${X:-default} as Compose fills it in; ${X:?message} (must be set) as the chart's value.
+        const interpolate = (v: string) =>
+          String(v)
+            .replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')
+            .replace(/\$\{([A-Z_]+):\?[^}]*\}/g, (_, name: string) => chartEnv[name] ?? `unset ${name}`);
+        const env = Object.fromEntries(Object.entries(vigil(s).environment as Record<string, string>).map(([k, v]) => [k, interpolate(v)]));
         const composeOnly = Object.keys(env).filter((k) => !(k in chartEnv) && k !== 'PUBLIC_BASE_URL' && !/^COMMS_WEBHOOK_/.test(k));
         expect({ service: s, composeOnly }).toEqual({ service: s, composeOnly: [] });
         const unknown = Object.keys(env).filter((k) => !shapes[s].keys.includes(k) && !PASSED_THROUGH.test(k));
         expect({ service: s, unknown }).toEqual({ service: s, unknown: [] });
-        // Settings both give agree, apart from the ones a single-broker compose Kafka needs.
+        // Settings both give agree, apart from the ones a single-broker compose Kafka needs, and
+        // the role mapping, which compose leaves empty (no mapping) where the chart writes {}.
         for (const [k, v] of Object.entries(chartEnv)) {
-          if (k in env && !['KAFKA_BROKERS', 'DATABASE_URL', 'KAFKA_TOPIC_PARTITIONS', 'KAFKA_REPLICATION_FACTOR', 'KAFKA_MIN_INSYNC_REPLICAS', 'INTAKE_ADMIN_TOKEN', 'INTAKE_API_KEY_PEPPER'].includes(k)) {
+          if (k in env && !['KAFKA_BROKERS', 'DATABASE_URL', 'KAFKA_TOPIC_PARTITIONS', 'KAFKA_REPLICATION_FACTOR', 'KAFKA_MIN_INSYNC_REPLICAS', 'INTAKE_API_KEY_PEPPER', 'AUTH_ROLE_MAPPING'].includes(k)) {
             expect({ service: s, [k]: env[k] }).toEqual({ service: s, [k]: v });
           }
         }

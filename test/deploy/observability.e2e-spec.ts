@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { createIntegration, eventually, freePort, http, incidentAction, kafkaProducer, startReceiver, startService, type ServiceProcess } from '../support/harness';
+import { as, createIntegration, eventually, freePort, http, incidentAction, kafkaProducer, startReceiver, startService, type ServiceProcess } from '../support/harness';
 import { componentOf, deploymentEnv, ensureTools, ok, render, root, SERVICES, tempDir, writeTemp, type ServiceName, type Tools } from './support/deploy';
 
 // Kills Prometheus if this process dies before afterAll (the same guard the service processes have).
@@ -131,7 +131,9 @@ describe('Prometheus rules and Grafana dashboards', () => {
       const chartEnv = (service: ServiceName) => {
         const deployment = objects.find((o) => o.kind === 'Deployment' && componentOf(o) === service)!;
         const env = deploymentEnv(objects, deployment, () => '');
-        for (const k of ['PORT', 'HOST', 'KAFKA_BROKERS', 'DATABASE_URL', 'INTAKE_ADMIN_TOKEN', 'INTAKE_API_KEY_PEPPER']) delete env[k];
+        for (const k of ['PORT', 'HOST', 'KAFKA_BROKERS', 'DATABASE_URL', 'INTAKE_API_KEY_PEPPER']) delete env[k];
+        // Identity comes from the harness's own test provider, not the chart's example issuer.
+        for (const k of Object.keys(env)) if (k.startsWith('AUTH_') || k === 'METRICS_BEARER_TOKEN') delete env[k];
         return env;
       };
       const started = await Promise.all(
@@ -212,9 +214,10 @@ describe('Prometheus rules and Grafana dashboards', () => {
       const path = `${url('triage')}/v1/incidents/${incident.incidentId}`;
       await eventually(async () => ((await http('GET', `${url('tasking')}/v1/incidents/${incident.incidentId}/tasks`)).json.items.length >= 6 ? true : undefined));
       await eventually(async () => ((await http('GET', `${url('comms')}/v1/incidents/${incident.incidentId}/notifications`)).json.items[0]?.status === 'delivered' ? true : undefined));
-      expect((await incidentAction(path, 'acknowledge', { actor: 'alice@soc.example' })).status).toBe(200);
-      expect((await incidentAction(path, 'transition', { to: 'contained' })).status).toBe(409);
-      for (const to of ['triaged', 'contained', 'eradicated', 'recovered']) expect((await incidentAction(path, 'transition', { to, actor: 'bob@soc.example' })).status).toBe(200);
+      // The actor of each change is the token's subject: analysts alice and bob of the test provider.
+      expect((await incidentAction(path, 'acknowledge', {}, await as('alice'))).status).toBe(200);
+      expect((await incidentAction(path, 'transition', { to: 'contained' }, await as('bob'))).status).toBe(409);
+      for (const to of ['triaged', 'contained', 'eradicated', 'recovered']) expect((await incidentAction(path, 'transition', { to }, await as('bob'))).status).toBe(200);
       await eventually(async () => ((await http('GET', `${url('reporting')}/v1/incidents/${incident.incidentId}/timeline`)).json?.entries?.length > 0 ? true : undefined));
 
       await postAlert({ title: `Unreachable webhook (${runId}/${n})`, source: 'dlp', severity: 'low', category: 'policy_violation', dedupKey: `deploy-${runId}-unreachable-${n}` });

@@ -1,4 +1,4 @@
-// Jest runs CommonJS; a few dependencies (@platformatic/kafka and its helpers) ship only as ES
+// Jest runs CommonJS; a few dependencies (@platformatic/kafka and its helpers, jose) ship only as ES
 // modules. This transformer hands them to swc for the CommonJS conversion, first replacing
 // `import.meta.url`, which has no CommonJS form, with the file's own URL.
 'use strict';

@@ -79,14 +79,107 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** A running Vigil service process against the test database and broker. */
-/** Secrets the test intake runs with (test-only values). */
-export const INTAKE_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+/**
+ * The OpenID provider of the global set-up (tools/stack/oidc.mjs): its issuer and token endpoint,
+ * the audience of its access tokens, and how their `groups` map to Vigil roles.
+ */
+export function oidcEnv() {
+  const need = (name: string) => {
+    const value = process.env[name];
+    if (!value) throw new Error(`${name} is not set: run the integration tests through \`npm test\` (global set-up)`);
+    return value;
+  };
+  return {
+    issuer: need('VIGIL_TEST_OIDC_ISSUER'),
+    tokenUrl: need('VIGIL_TEST_OIDC_TOKEN_URL'),
+    audience: need('VIGIL_TEST_OIDC_AUDIENCE'),
+    rolesClaim: need('VIGIL_TEST_OIDC_ROLES_CLAIM'),
+    roleMapping: JSON.parse(need('VIGIL_TEST_OIDC_ROLE_MAPPING')) as Record<string, string | string[]>,
+  };
+}
+
+/** The audience of the test provider's access tokens (DEMO_AUDIENCE of tools/stack/oidc.mjs). */
+export const DEMO_AUDIENCE = process.env.VIGIL_TEST_OIDC_AUDIENCE ?? '';
+/** IdP group → Vigil role(s) of the test provider (DEMO_ROLE_MAPPING of tools/stack/oidc.mjs). */
+export const DEMO_ROLE_MAPPING: Record<string, string | string[]> = JSON.parse(process.env.VIGIL_TEST_OIDC_ROLE_MAPPING ?? '{}');
+
+/** What a service process needs to verify the test provider's access tokens. */
+export function authEnv(): Record<string, string> {
+  const oidc = oidcEnv();
+  return {
+    AUTH_ISSUER: oidc.issuer,
+    AUTH_AUDIENCE: oidc.audience,
+    AUTH_ROLES_CLAIM: oidc.rolesClaim,
+    AUTH_ROLE_MAPPING: JSON.stringify(oidc.roleMapping),
+  };
+}
+
+/** A refusal from the test provider's token endpoint (`error` is the OAuth error code). */
+export class TokenRequestError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly error?: string,
+    readonly description?: string,
+  ) {
+    super(message);
+  }
+}
+
+const tokens = new Map<string, Promise<{ token: string; expiresAt: number }>>();
+
+/** A token from the cache, or a new one when there is none or it has under a minute left. */
+async function cachedToken(key: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<string> {
+  const cached = tokens.get(key);
+  if (cached) {
+    const entry = await cached.catch(() => undefined);
+    if (entry && entry.expiresAt - 60_000 > Date.now()) return entry.token;
+  }
+  // The promise is cached, so concurrent callers share one request.
+  const request = (async () => {
+    const res = await fetch(oidcEnv().tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...headers },
+      body: new URLSearchParams(form),
+    });
+    const body = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: string; error_description?: string };
+    if (!res.ok || !body.access_token) {
+      throw new TokenRequestError(`token request (${key}) refused: ${res.status} ${body.error ?? ''} ${body.error_description ?? ''}`.trim(), res.status, body.error, body.error_description);
+    }
+    return { token: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 0) * 1000 };
+  })();
+  tokens.set(key, request);
+  try {
+    return (await request).token;
+  } catch (error) {
+    tokens.delete(key);
+    throw error;
+  }
+}
+
+/** A demo person's access token (`tester` has every role; see tools/stack/oidc.mjs for the rest). */
+export function tokenFor(username: string): Promise<string> {
+  return cachedToken(`user:${username}`, { grant_type: 'urn:vigil:params:oauth:grant-type:demo-login', client_id: 'vigil-cli', username });
+}
+
+/** A machine client's access token (client credentials), e.g. `clientToken('vigil-automation', 'vigil-automation-secret')`. */
+export function clientToken(clientId: string, secret: string): Promise<string> {
+  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+  const basic = Buffer.from(`${enc(clientId)}:${enc(secret)}`).toString('base64');
+  return cachedToken(`client:${clientId}:${secret}`, { grant_type: 'client_credentials' }, { authorization: `Basic ${basic}` });
+}
+
+/** Headers that make a request as a demo person: `http('GET', url, undefined, await as('alice'))`. */
+export async function as(username: string): Promise<{ authorization: string }> {
+  return { authorization: `Bearer ${await tokenFor(username)}` };
+}
+
+/** Test-only secret the test intake hashes API keys with. */
 const INTAKE_API_KEY_PEPPER = 'test-pepper-0123456789';
 
+/** A running Vigil service process against the test database, broker and OpenID provider. */
 export async function startService(name: ServiceName, extraEnv: Record<string, string> = {}, port?: number): Promise<ServiceProcess> {
   const env = testEnv();
-  if (name === 'intake') extraEnv = { INTAKE_ADMIN_TOKEN, INTAKE_API_KEY_PEPPER, ...extraEnv };
   const service = startServiceProcess(
     name,
     {
@@ -98,6 +191,8 @@ export async function startService(name: ServiceName, extraEnv: Record<string, s
       DATABASE_POOL_SIZE: '10',
       MIGRATIONS_RUN: 'true',
       LOG_LEVEL: 'info',
+      ...authEnv(),
+      ...(name === 'intake' ? { INTAKE_API_KEY_PEPPER } : {}),
       ...extraEnv,
     },
     { logDir: join(env.workDir, 'logs') },
@@ -124,10 +219,17 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
   }
 }
 
+/**
+ * One HTTP request, as `tester` (every role) unless `headers` has an `authorization` of its own;
+ * an empty `authorization` sends none at all.
+ */
 export async function http(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
+  const sent = { ...headers };
+  if (!('authorization' in sent)) sent.authorization = `Bearer ${await tokenFor('tester')}`;
+  else if (sent.authorization === '') delete sent.authorization;
   const response = await fetch(url, {
     method,
-    headers: body === undefined || body === null ? headers : { 'content-type': 'application/json', ...headers },
+    headers: body === undefined || body === null ? sent : { 'content-type': 'application/json', ...sent },
     body: body === undefined || body === null ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
@@ -142,11 +244,12 @@ export async function http(method: string, url: string, body?: unknown, headers:
 
 /**
  * An analyst's change to an incident (`path` is the incident's URL): reads its ETag first and
- * sends it as If-Match, as a client of the triage API does.
+ * sends it as If-Match, as a client of the triage API does. `headers` go with both requests
+ * (e.g. `await as('alice')`).
  */
-export async function incidentAction(path: string, action: string, body: unknown) {
-  const current = await http('GET', path);
-  return http('POST', `${path}/${action}`, body, { 'if-match': current.headers.get('etag') ?? '' });
+export async function incidentAction(path: string, action: string, body: unknown, headers: Record<string, string> = {}) {
+  const current = await http('GET', path, undefined, headers);
+  return http('POST', `${path}/${action}`, body, { ...headers, 'if-match': current.headers.get('etag') ?? '' });
 }
 
 export interface RecordedRequest {
@@ -239,7 +342,7 @@ export async function withDatabase<T>(fn: (client: Client) => Promise<T>, url = 
 
 /** Creates an integration through intake's API and returns its API key. */
 export async function createIntegration(intakeUrl: string, kind: string, extra: Record<string, unknown> = {}): Promise<{ apiKey: string; integrationId: string }> {
-  const res = await http('POST', `${intakeUrl}/v1/integrations`, { name: `test ${kind}`, kind, ...extra }, { authorization: `Bearer ${INTAKE_ADMIN_TOKEN}` });
+  const res = await http('POST', `${intakeUrl}/v1/integrations`, { name: `test ${kind}`, kind, ...extra }, await as('adam'));
   if (res.status !== 201) throw new Error(`creating a ${kind} integration failed: ${res.status} ${res.text}`);
   return res.json;
 }

@@ -15,6 +15,7 @@ import pgLib from 'pg';
 import { Pool } from 'undici';
 import { build } from '../build.mjs';
 import { startKafka } from '../stack/kafka.mjs';
+import { DEMO_AUDIENCE, DEMO_ROLE_MAPPING, DEMO_ROLES_CLAIM, demoLoginToken, startOidcProvider } from '../stack/oidc.mjs';
 import { freePort } from '../stack/ports.mjs';
 import { startPostgres } from '../stack/postgres.mjs';
 import { printStatements, statementsSettings } from './statements.mjs';
@@ -129,15 +130,17 @@ async function main() {
     startPostgres({ dataDir: join(work, 'pg'), port: await freePort(), fresh: true, settings: args.statements ? statementsSettings : {} }),
     startKafka({ cacheDir: join(root, '.cache', 'kafka'), dataDir: join(work, 'kafka'), port: await freePort(), controllerPort: await freePort(), logFile: join(work, 'kafka.log'), fresh: true }),
   ]);
-  const stops = [() => kafka.stop(), () => pg.stop()];
+  const oidc = await startOidcProvider({});
+  const stops = [() => kafka.stop(), () => pg.stop(), () => oidc.stop()];
   try {
     const urls = await provisionDatabase(pg.url, { intake: 'b1', triage: 'b2', tasking: 'b3', comms: 'b4', reporting: 'b5' });
     await provisionKafkaTopics(kafka.brokers, { partitions: 6, replicationFactor: 1, minInsyncReplicas: 1 });
-    const adminToken = 'bench-admin-token-0123456789abcdef';
+    const { accessToken: adminToken } = await demoLoginToken(oidc.tokenEndpoint, 'adam');
     const port = await freePort();
     const intake = startServiceProcess('intake', {
       PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: urls.intake, KAFKA_BROKERS: kafka.brokers, MIGRATIONS_RUN: 'true',
-      LOG_LEVEL: 'warn', INTAKE_ADMIN_TOKEN: adminToken, INTAKE_API_KEY_PEPPER: 'bench-pepper-0123456789', DATABASE_POOL_SIZE: '10',
+      LOG_LEVEL: 'warn', INTAKE_API_KEY_PEPPER: 'bench-pepper-0123456789', DATABASE_POOL_SIZE: '10',
+      AUTH_ISSUER: oidc.issuer, AUTH_AUDIENCE: DEMO_AUDIENCE, AUTH_ROLES_CLAIM: DEMO_ROLES_CLAIM, AUTH_ROLE_MAPPING: JSON.stringify(DEMO_ROLE_MAPPING),
       ...(process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {}),
     });
     stops.unshift(() => intake.stop());

@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { build } from '../build.mjs';
 import { startKafka } from '../stack/kafka.mjs';
+import { DEMO_AUDIENCE, DEMO_ROLE_MAPPING, DEMO_ROLES_CLAIM, demoLoginToken, startOidcProvider } from '../stack/oidc.mjs';
 import { freePort } from '../stack/ports.mjs';
 import { startPostgres } from '../stack/postgres.mjs';
 import { provisionDatabase, provisionKafkaTopics, root } from '../stack/provision.mjs';
@@ -88,16 +89,19 @@ async function main() {
     startPostgres({ dataDir: join(work, 'pg'), port: await freePort(), fresh: true, settings: args.statements ? statementsSettings : {} }),
     startKafka({ cacheDir: join(root, '.cache', 'kafka'), dataDir: join(work, 'kafka'), port: await freePort(), controllerPort: await freePort(), logFile: join(work, 'kafka.log'), fresh: true }),
   ]);
-  const stops = [() => kafka.stop(), () => db.stop()];
+  const oidc = await startOidcProvider({});
+  const stops = [() => kafka.stop(), () => db.stop(), () => oidc.stop()];
   const admin = new pg.Client({ connectionString: db.url });
   try {
     const urls = await provisionDatabase(db.url, { intake: 'b1', triage: 'b2', tasking: 'b3', comms: 'b4', reporting: 'b5' });
     await provisionKafkaTopics(kafka.brokers, { partitions: 6, replicationFactor: 1, minInsyncReplicas: 1 });
-    const adminToken = 'bench-admin-token-0123456789abcdef';
-    const common = { HOST: '127.0.0.1', KAFKA_BROKERS: kafka.brokers, MIGRATIONS_RUN: 'true', LOG_LEVEL: 'warn' };
+    // Setting up (integrations, assets) needs an admin's token from the local OpenID provider.
+    const { accessToken: adminToken } = await demoLoginToken(oidc.tokenEndpoint, 'adam');
+    const auth = { AUTH_ISSUER: oidc.issuer, AUTH_AUDIENCE: DEMO_AUDIENCE, AUTH_ROLES_CLAIM: DEMO_ROLES_CLAIM, AUTH_ROLE_MAPPING: JSON.stringify(DEMO_ROLE_MAPPING) };
+    const common = { HOST: '127.0.0.1', KAFKA_BROKERS: kafka.brokers, MIGRATIONS_RUN: 'true', LOG_LEVEL: 'warn', ...auth };
     const intake = startServiceProcess('intake', {
       ...common, PORT: String(await freePort()), DATABASE_URL: urls.intake,
-      INTAKE_ADMIN_TOKEN: adminToken, INTAKE_API_KEY_PEPPER: 'bench-pepper-0123456789',
+      INTAKE_API_KEY_PEPPER: 'bench-pepper-0123456789',
     });
     stops.unshift(() => intake.stop());
     const triages = [];
@@ -116,7 +120,7 @@ async function main() {
     const registered = Array.from({ length: Math.ceil(HOSTS / 10) }, (_, i) => i * 10);
     await fetch(`${triages[0].url}/v1/assets:import`, {
       method: 'POST',
-      headers: { 'content-type': 'text/csv' },
+      headers: { 'content-type': 'text/csv', authorization: `Bearer ${adminToken}` },
       body: ['identifier,name,hostnames,criticality,data_classification', ...registered.map((h, i) => `asset-${h},Host ${h},host-${h}.bench.example,${['low', 'medium', 'high', 'critical'][i % 4]},internal`)].join('\n'),
     }).then(async (r) => {
       if (!r.ok) throw new Error(`asset import: ${r.status} ${await r.text()}`);

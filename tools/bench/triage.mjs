@@ -16,6 +16,7 @@ import pg from 'pg';
 import { Pool } from 'undici';
 import { build } from '../build.mjs';
 import { startKafka } from '../stack/kafka.mjs';
+import { DEMO_AUDIENCE, DEMO_ROLE_MAPPING, DEMO_ROLES_CLAIM, demoLoginToken, startOidcProvider } from '../stack/oidc.mjs';
 import { freePort } from '../stack/ports.mjs';
 import { startPostgres } from '../stack/postgres.mjs';
 import { provisionDatabase, provisionKafkaTopics, root } from '../stack/provision.mjs';
@@ -343,11 +344,14 @@ function filters({ assets, firstDetected, lastDetected }) {
   ];
 }
 
+/** The analyst's access token every request carries (verified by triage like any other). */
+let bearer = '';
+
 async function measure(http, filter, r, requests) {
   const get = async (params) => {
     const path = `/v1/incidents${Object.keys(params).length ? `?${new URLSearchParams(params)}` : ''}`;
     const t = performance.now();
-    const res = await http.request({ method: 'GET', path });
+    const res = await http.request({ method: 'GET', path, headers: { authorization: bearer } });
     const text = await res.body.text();
     const ms = performance.now() - t;
     if (res.statusCode !== 200) throw new Error(`GET ${path}: HTTP ${res.statusCode} ${text.slice(0, 500)}`);
@@ -464,9 +468,13 @@ async function main() {
 
     const urls = await provisionDatabase(pgServer.url, { intake: 't1', triage: 't2', tasking: 't3', comms: 't4', reporting: 't5' });
     await provisionKafkaTopics(kafka.brokers, { partitions: 6, replicationFactor: 1, minInsyncReplicas: 1 });
+    const oidc = await startOidcProvider({});
+    stops.unshift(() => oidc.stop());
+    bearer = `Bearer ${(await demoLoginToken(oidc.tokenEndpoint, 'alice')).accessToken}`;
     const triage = startServiceProcess('triage', {
       PORT: String(await freePort()), HOST: '127.0.0.1', DATABASE_URL: urls.triage, KAFKA_BROKERS: kafka.brokers,
       MIGRATIONS_RUN: 'true', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '10',
+      AUTH_ISSUER: oidc.issuer, AUTH_AUDIENCE: DEMO_AUDIENCE, AUTH_ROLES_CLAIM: DEMO_ROLES_CLAIM, AUTH_ROLE_MAPPING: JSON.stringify(DEMO_ROLE_MAPPING),
     }, { logDir: work });
     stops.unshift(() => triage.stop());
     await triage.waitReady(); // migrations have run once it is ready

