@@ -121,11 +121,13 @@ reads, then its own, then services.<name>.env over them. Names are the services'
 {{- $_ := set $c "OTEL_EXPORTER_OTLP_PROTOCOL" "http/protobuf" }}
 {{- $_ := set $c "OTEL_METRIC_EXPORT_INTERVAL" ($v.otel.metricExportIntervalMs | int64 | toString) }}
 {{- end }}
-{{- if $v.oidc.enabled }}
-{{- $_ := set $c "OIDC_ISSUER_URL" (required "oidc.issuerUrl is required when oidc.enabled" $v.oidc.issuerUrl) }}
-{{- $_ := set $c "OIDC_AUDIENCE" $v.oidc.audience }}
-{{- $_ := set $c "OIDC_CLIENT_ID" $v.oidc.clientId }}
-{{- end }}
+{{- $_ := set $c "AUTH_ISSUER" (required "auth.issuer is required: the issuer URL of your identity provider, exactly as tokens carry it in iss (e.g. https://keycloak.example/realms/soc); see docs/deploy.md, Identity" $v.auth.issuer) }}
+{{- $_ := set $c "AUTH_AUDIENCE" (required "auth.audience is required: the aud that access tokens for Vigil carry (e.g. vigil); see docs/deploy.md, Identity" $v.auth.audience) }}
+{{- with $v.auth.jwksUrl }}{{ $_ := set $c "AUTH_JWKS_URL" . }}{{ end }}
+{{- $_ := set $c "AUTH_ROLES_CLAIM" $v.auth.rolesClaim }}
+{{- $_ := set $c "AUTH_ROLE_MAPPING" ($v.auth.roleMapping | default dict | toJson) }}
+{{- $_ := set $c "AUTH_ALGORITHMS" (join "," $v.auth.algorithms) }}
+{{- $_ := set $c "AUTH_CLOCK_SKEW_SECONDS" ($v.auth.clockSkewSeconds | int64 | toString) }}
 {{- if and $v.ingress.enabled $v.ingress.host }}
 {{- $_ := set $c "PUBLIC_BASE_URL" (printf "%s://%s" (ternary "https" "http" (gt (len $v.ingress.tls) 0)) $v.ingress.host) }}
 {{- end }}
@@ -153,17 +155,13 @@ reads, then its own, then services.<name>.env over them. Names are the services'
       name: {{ required "database.existingSecret is required" $v.database.existingSecret }}
       key: {{ get $v.database.urlKeys .component }}
 {{- if eq .component "intake" }}
-- name: INTAKE_ADMIN_TOKEN
-  valueFrom:
-    secretKeyRef:
-      name: {{ required "intake.existingSecret is required" $v.intake.existingSecret }}
-      key: {{ $v.intake.adminTokenKey }}
 - name: INTAKE_API_KEY_PEPPER
   valueFrom:
     secretKeyRef:
-      name: {{ $v.intake.existingSecret }}
+      name: {{ required "intake.existingSecret is required" $v.intake.existingSecret }}
       key: {{ $v.intake.apiKeyPepperKey }}
 {{- end }}
+{{- include "vigil.metricsTokenEnv" .root }}
 {{- if and (eq .component "comms") $v.comms.existingSecret }}
 - name: COMMS_WEBHOOK_URL
   valueFrom:
@@ -190,13 +188,6 @@ reads, then its own, then services.<name>.env over them. Names are the services'
       name: {{ $v.kafka.sasl.existingSecret }}
       key: {{ $v.kafka.sasl.passwordKey }}
 {{- end }}
-{{- if and $v.oidc.enabled $v.oidc.existingSecret }}
-- name: OIDC_CLIENT_SECRET
-  valueFrom:
-    secretKeyRef:
-      name: {{ $v.oidc.existingSecret }}
-      key: {{ $v.oidc.clientSecretKey }}
-{{- end }}
 {{- if $v.otel.enabled }}
 - name: POD_NAME
   valueFrom:
@@ -208,5 +199,23 @@ reads, then its own, then services.<name>.env over them. Names are the services'
       fieldPath: metadata.namespace
 - name: OTEL_RESOURCE_ATTRIBUTES
   value: {{ printf "k8s.pod.name=$(POD_NAME),k8s.namespace.name=$(POD_NAMESPACE),service.version=%s%s" (default .root.Chart.AppVersion $v.image.tag) (ternary (printf ",%s" $v.otel.resourceAttributes) "" (ne $v.otel.resourceAttributes "")) | quote }}
+{{- end }}
+{{- end }}
+
+{{/* METRICS_BEARER_TOKEN from metrics.bearerToken's Secret (services and the chart test). */}}
+{{- define "vigil.metricsTokenEnv" -}}
+{{- with .Values.metrics.bearerToken.existingSecret }}
+- name: METRICS_BEARER_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $.Values.metrics.bearerToken.key }}
+{{- end }}
+{{- end }}
+
+{{/* Values the schema cannot refuse with a useful message. */}}
+{{- define "vigil.validate" -}}
+{{- if .Values.oidc }}
+{{- fail "oidc.* was replaced by auth.*: set auth.issuer (was oidc.issuerUrl) and auth.audience (was oidc.audience), then remove oidc; the services verify tokens themselves and need no client id or secret (docs/deploy.md, Identity)" }}
 {{- end }}
 {{- end }}
