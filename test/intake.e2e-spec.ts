@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Client } from 'pg';
-import { as, createIntegration, freePort, http, readTopic, serveStack, startService, withDatabase as withIntakeDatabase, type ServiceProcess } from './support/harness';
+import { Client } from 'pg';
+import { as, createIntegration, eventually, freePort, http, readTopic, serveStack, startService, withDatabase as withIntakeDatabase, type ServiceProcess } from './support/harness';
 
 /**
  * Intake on its own, over a real database and broker: keys, deduplication, idempotency, formats.
@@ -17,6 +17,7 @@ describe('intake', () => {
   let admin: { authorization: string };
   const stops: Array<() => Promise<void>> = [];
   let databaseUrl: string;
+  let intakeDatabaseUrl: string;
   let brokers: string;
 
   const withDatabase = <T>(fn: (db: Client) => Promise<T>) => withIntakeDatabase(fn, databaseUrl);
@@ -33,7 +34,8 @@ describe('intake', () => {
     databaseUrl = pg.info.url;
     brokers = kafka.info.brokers;
     const provisioned = await serveStack<{ urls: Record<string, string> }>(['provision', '--database-url', databaseUrl, '--brokers', brokers]);
-    intake = await startService('intake', { DATABASE_URL: provisioned.info.urls.intake, KAFKA_BROKERS: brokers });
+    intakeDatabaseUrl = provisioned.info.urls.intake;
+    intake = await startService('intake', { DATABASE_URL: intakeDatabaseUrl, KAFKA_BROKERS: brokers });
     for (const kind of ['canonical', 'alertmanager', 'pagerduty', 'ocsf', 'elastic', 'splunk', 'report']) {
       keys[kind] = (await createIntegration(intake.url, kind)).apiKey;
     }
@@ -309,6 +311,66 @@ describe('intake', () => {
         return mine.length >= 2 ? mine : undefined;
       }, 30_000, brokers);
       expect(events.map((e) => e.headers.ce_type)).toEqual(['vigil.alert.received.v1', 'vigil.alert.repeated.v1']);
+    });
+  });
+
+  describe('group commit: one sender never fails another', () => {
+    it('writes a failed flush again request by request: the one the database refuses gets 422, the others 202', async () => {
+      const poison = `Poison ${randomUUID()}`;
+      // Stands in for any value PostgreSQL refuses that validation let through.
+      await withDatabase((db) => db.query(`ALTER TABLE intake.alerts ADD CONSTRAINT test_poison CHECK (title <> '${poison}') NOT VALID`));
+      try {
+        const bodies = Array.from({ length: 40 }, (_, i) => alert({ title: i === 17 ? poison : `Group commit ${i}` }));
+        const answers = await Promise.all(bodies.map((b) => post('/v1/alerts', b)));
+        expect(answers[17].status).toBe(422);
+        expect(answers[17].headers.get('content-type')).toContain('application/problem+json');
+        expect(answers[17].json.detail).toContain('23514');
+        const others = answers.filter((_, i) => i !== 17);
+        expect(others.map((a) => a.status)).toEqual(others.map(() => 202));
+        const stored = await withDatabase((db) =>
+          db.query(`SELECT dedup_key FROM intake.alerts WHERE dedup_key = ANY($1)`, [bodies.map((b) => b.dedupKey)]),
+        );
+        expect(stored.rows.map((r: { dedup_key: string }) => r.dedup_key).sort()).toEqual(bodies.filter((_, i) => i !== 17).map((b) => b.dedupKey).sort());
+      } finally {
+        await withDatabase((db) => db.query(`ALTER TABLE intake.alerts DROP CONSTRAINT test_poison`));
+      }
+    });
+
+    it('bounds what waits for a slow database: beyond INTAKE_MAX_QUEUED_BYTES a 503 with Retry-After, and 202 again once it drains', async () => {
+      const small = await startService('intake', { DATABASE_URL: intakeDatabaseUrl, KAFKA_BROKERS: brokers, INTAKE_MAX_QUEUED_BYTES: '4096' });
+      const db = new Client({ connectionString: databaseUrl });
+      await db.connect();
+      try {
+        const body = () => alert({ description: 'x'.repeat(1000) }); // about 1.1 KB each: three or four fit
+        // The database stops answering intake's writes: they wait on this lock.
+        await db.query('BEGIN');
+        await db.query('LOCK TABLE intake.alerts IN ACCESS EXCLUSIVE MODE');
+        const sent = Array.from({ length: 12 }, () => body());
+        let answered = 0;
+        const pending = sent.map((b) =>
+          http('POST', `${small.url}/v1/alerts`, b, { authorization: `Bearer ${keys.canonical}` }).finally(() => answered++),
+        );
+        // The refused are answered at once, while the database is still held.
+        await eventually(async () => (answered >= 8 ? true : undefined), 10_000, 50);
+        await db.query('COMMIT');
+        const answers = await Promise.all(pending);
+        const accepted = answers.filter((a) => a.status === 202);
+        const refused = answers.filter((a) => a.status === 503);
+        expect(accepted.length + refused.length).toBe(12);
+        expect(accepted.length).toBeGreaterThanOrEqual(1);
+        expect(accepted.length).toBeLessThanOrEqual(4);
+        for (const r of refused) {
+          expect(r.headers.get('retry-after')).toBe('1');
+          expect(r.headers.get('content-type')).toContain('application/problem+json');
+        }
+        const stored = await db.query(`SELECT count(*)::int AS n FROM intake.alerts WHERE dedup_key = ANY($1)`, [sent.map((b) => b.dedupKey)]);
+        expect(stored.rows[0].n).toBe(accepted.length);
+        expect((await http('POST', `${small.url}/v1/alerts`, body(), { authorization: `Bearer ${keys.canonical}` })).status).toBe(202);
+      } finally {
+        await db.query('ROLLBACK').catch(() => undefined);
+        await db.end();
+        await small.stop();
+      }
     });
   });
 

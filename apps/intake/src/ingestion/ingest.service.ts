@@ -19,6 +19,13 @@ export function apiKeyOf(request: FastifyRequest, bodyKey?: unknown): string | u
   return candidate ?? (typeof bodyKey === 'string' ? bodyKey : undefined);
 }
 
+/** The size of a request body: its Content-Length, or (chunked) the length of its JSON. */
+function bodyBytes(request: FastifyRequest, body: unknown): number {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isSafeInteger(declared) && declared > 0) return declared;
+  return Buffer.byteLength(JSON.stringify(body) ?? '');
+}
+
 export interface IngestOptions {
   kind: IntegrationKind;
   request: FastifyRequest;
@@ -57,6 +64,7 @@ export class IngestService {
     }
     const result = await this.writer.submit({
       signals: mapped.signals,
+      bytes: bodyBytes(request, options.body),
       integrationId: integration.id,
       idempotency: idempotencyKey
         ? {

@@ -8,12 +8,13 @@ import {
   createEvent,
   type CloudEvent,
 } from '@vigil/contracts';
-import { outboxInsertSql, statementBuilder, writeTogetherSql, type OutboxItem } from '@vigil/messaging';
-import { LOGGER } from '@vigil/platform';
+import { isTransientInfrastructureError, outboxInsertSql, statementBuilder, writeTogetherSql, type OutboxItem } from '@vigil/messaging';
+import { CONFIG, LOGGER, Problem } from '@vigil/platform';
 import { contextFromHeaders, currentTraceHeaders, inSpan } from '@vigil/telemetry';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { IntakeConfig } from '../config';
 import type { AlertSignal } from '../formats/signal';
 import { applyAction, type OpenAlert, type Step } from './alert-lifecycle';
 
@@ -34,6 +35,8 @@ export interface IdempotencyClaim {
 
 export interface WriteRequest {
   signals: AlertSignal[];
+  /** Size of the request body (its JSON): what it holds in memory while it waits, roughly. */
+  bytes: number;
   integrationId: string | null;
   idempotency?: IdempotencyClaim;
   /** Builds the answer from the outcomes; stored with the idempotency key for replays. */
@@ -47,6 +50,8 @@ export type WriteResult =
 
 interface Pending {
   request: WriteRequest;
+  /** Counted in `held` from submit until its answer (queued or being written). */
+  bytes: number;
   receivedAt: Date;
   traceHeaders: Record<string, string>;
   resolve: (result: WriteResult) => void;
@@ -77,18 +82,42 @@ interface AlertRow {
 const MAX_SIGNALS_PER_FLUSH = 5000;
 const MAX_CONCURRENT_FLUSHES = 2;
 const IDEMPOTENCY_WINDOW = '24 hours';
+/** Seconds a sender is asked to wait when the queue is full: a flush takes milliseconds. */
+const QUEUE_FULL_RETRY_AFTER = '1';
+
+/**
+ * SQLSTATE classes that blame the data, not the database: 22 data exception (a value the column
+ * cannot take), 23 integrity constraint violation (23505 is retried before it gets here).
+ */
+const DATA_FAULT = /^2[23]/;
+
+/** What one request's own failure is answered with: a 422 when the database refused its data, else the error as is (500). */
+export function requestFailure(error: unknown): unknown {
+  const code = String((error as { code?: unknown })?.code ?? '');
+  if (!DATA_FAULT.test(code)) return error;
+  return new Problem(422, 'Unprocessable content', `The database refused a value of this request (SQLSTATE ${code}); nothing of it was stored.`, { sqlState: code });
+}
 
 /**
  * Writes alert signals with group commit: requests that arrive together share one transaction,
  * which is what lets intake take thousands of alerts a second with every 202 answered only after
  * its alert and outbox rows have committed. Within a transaction, signals are applied in arrival
  * order per dedup key, against the open alerts locked with `FOR UPDATE`.
+ *
+ * Sharing a transaction must not make senders share a fate: a flush that fails for a reason other
+ * than the database being away writes its requests again one by one, so that a request the
+ * database refuses fails alone (422) and the others are still written. And the wait is bounded:
+ * past INTAKE_MAX_QUEUED_BYTES of request bodies waiting or being written, a request is answered
+ * 503 with Retry-After at once, so that a slow database cannot exhaust memory.
  */
 @Injectable()
 export class SignalWriter implements OnApplicationShutdown {
   private queue: Pending[] = [];
   private flushing = 0;
   private closed = false;
+  /** Bytes of the requests submitted and not yet answered. */
+  private held = 0;
+  private readonly maxHeld: number;
   private readonly flushSize = metrics.getMeter('vigil').createHistogram('vigil.intake.flush_signals', {
     description: 'alert signals written per transaction (group commit)',
     advice: { explicitBucketBoundaries: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] },
@@ -96,18 +125,47 @@ export class SignalWriter implements OnApplicationShutdown {
   private readonly signalsCounter = metrics.getMeter('vigil').createCounter('vigil.intake.signals', {
     description: 'alert signals accepted, by source format, action and outcome',
   });
+  private readonly refusedCounter = metrics.getMeter('vigil').createCounter('vigil.intake.requests_refused', {
+    description: 'ingest requests answered 503 because the write queue was full',
+  });
+  private readonly isolatedCounter = metrics.getMeter('vigil').createCounter('vigil.intake.flushes_isolated', {
+    description: 'group commits that failed and were written again one request at a time',
+  });
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(CONFIG) config: Pick<IntakeConfig, 'INTAKE_MAX_QUEUED_BYTES'>,
+  ) {
+    this.maxHeld = config.INTAKE_MAX_QUEUED_BYTES;
+    metrics
+      .getMeter('vigil')
+      .createObservableGauge('vigil.intake.queued_bytes', { description: 'bytes of ingest requests waiting for or in a write', unit: 'By' })
+      .addCallback((result) => result.observe(this.held));
+  }
 
   submit(request: WriteRequest): Promise<WriteResult> {
     if (this.closed) return Promise.reject(Object.assign(new Error('intake is shutting down'), { code: '57P01' }));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ request, receivedAt: new Date(), traceHeaders: currentTraceHeaders(), resolve, reject });
+    const bytes = Math.max(0, request.bytes);
+    // An empty queue takes any request, so that a body larger than the bound can still get in.
+    if (this.held > 0 && this.held + bytes > this.maxHeld) {
+      this.refusedCounter.add(1);
+      return Promise.reject(
+        new Problem(503, 'Service unavailable', 'Intake is taking in more than it can write right now; retry later.', {}, { 'retry-after': QUEUE_FULL_RETRY_AFTER }),
+      );
+    }
+    this.held += bytes;
+    return new Promise<WriteResult>((resolve, reject) => {
+      this.queue.push({ request, bytes, receivedAt: new Date(), traceHeaders: currentTraceHeaders(), resolve, reject });
       if (this.flushing < MAX_CONCURRENT_FLUSHES) setImmediate(() => this.flush());
+    }).finally(() => {
+      this.held -= bytes;
     });
+  }
+
+  /** Bytes of the requests waiting for or in a write (for tests and the gauge). */
+  get queuedBytes(): number {
+    return this.held;
   }
 
   async onApplicationShutdown() {
@@ -132,12 +190,44 @@ export class SignalWriter implements OnApplicationShutdown {
     if (this.flushing >= MAX_CONCURRENT_FLUSHES || this.queue.length === 0) return;
     const batch = this.takeBatch();
     this.flushing++;
-    this.write(batch)
-      .catch((error) => batch.forEach((p) => p.reject(error)))
+    this.writeIsolating(batch)
+      .catch((error: unknown) => batch.forEach((p) => p.reject(error))) // (settles nothing twice: a promise settles once)
       .finally(() => {
         this.flushing--;
         if (this.queue.length) this.flush();
       });
+  }
+
+  /**
+   * Writes a batch; when that fails for a reason other than the database being away, writes each
+   * request alone, so that only the request at fault fails. A transient fault (connection lost,
+   * shutdown) fails the batch at once: a 503 for every request, none of them written.
+   */
+  private async writeIsolating(batch: Pending[]): Promise<void> {
+    try {
+      await this.write(batch);
+      return;
+    } catch (error) {
+      if (batch.length === 1 || isTransientInfrastructureError(error)) {
+        batch.forEach((p) => p.reject(batch.length === 1 ? requestFailure(error) : error));
+        return;
+      }
+      this.isolatedCounter.add(1);
+      this.logger.warn({ err: error, requests: batch.length }, 'a group commit failed; writing its requests one by one');
+    }
+    for (let i = 0; i < batch.length; i++) {
+      try {
+        await this.write([batch[i]]);
+      } catch (error) {
+        if (isTransientInfrastructureError(error)) {
+          // The database went away meanwhile: the rest would only wait for it one by one.
+          batch.slice(i).forEach((p) => p.reject(error));
+          return;
+        }
+        this.logger.warn({ err: error, integrationId: batch[i].request.integrationId }, 'an ingest request failed on its own and was refused');
+        batch[i].reject(requestFailure(error));
+      }
+    }
   }
 
   private async write(batch: Pending[]): Promise<void> {
