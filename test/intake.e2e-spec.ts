@@ -109,19 +109,72 @@ describe('intake', () => {
 
   describe('deduplication', () => {
     it('counts repeats of an open alert as occurrences and opens a new alert after resolve', async () => {
+      // A canonical source triggers and a PagerDuty-speaking one resolves: they share a namespace.
+      const namespace = `ns-${randomUUID().slice(0, 8)}`;
+      const canonical = (await createIntegration(intake.url, 'canonical', { dedupNamespace: namespace })).apiKey;
+      const pagerduty = (await createIntegration(intake.url, 'pagerduty', { dedupNamespace: namespace })).apiKey;
       const dedupKey = `dup-${randomUUID()}`;
-      const first = await post('/v1/alerts', alert({ dedupKey }));
-      const second = await post('/v1/alerts', alert({ dedupKey }));
+      const first = await post('/v1/alerts', alert({ dedupKey }), canonical);
+      const second = await post('/v1/alerts', alert({ dedupKey }), canonical);
       expect(first.json).toMatchObject({ outcome: 'created', occurrences: 1 });
       expect(second.json).toMatchObject({ alertId: first.json.alertId, outcome: 'deduplicated', occurrences: 2 });
       const stored = await http('GET', `${intake.url}/v1/alerts/${first.json.alertId}`);
       expect(stored.json).toMatchObject({ status: 'triggered', occurrences: 2 });
 
-      const pd = (action: string) => post('/v1/integrations/pagerduty/enqueue', { routing_key: keys.pagerduty, event_action: action, dedup_key: dedupKey }, null);
+      const pd = (action: string) => post('/v1/integrations/pagerduty/enqueue', { routing_key: pagerduty, event_action: action, dedup_key: dedupKey }, null);
       expect((await pd('resolve')).status).toBe(202);
-      const third = await post('/v1/alerts', alert({ dedupKey }));
+      const third = await post('/v1/alerts', alert({ dedupKey }), canonical);
       expect(third.json.outcome).toBe('created');
       expect(third.json.alertId).not.toBe(first.json.alertId);
+    });
+
+    it('scopes dedup keys per integration: another integration can neither repeat, acknowledge nor resolve an alert', async () => {
+      const dedupKey = `scoped-${randomUUID()}`;
+      const mine = await post('/v1/alerts', alert({ dedupKey }));
+      const other = await createIntegration(intake.url, 'canonical');
+      const theirs = await post('/v1/alerts', alert({ dedupKey }), other.apiKey);
+      expect(theirs.json).toMatchObject({ outcome: 'created', occurrences: 1 });
+      expect(theirs.json.alertId).not.toBe(mine.json.alertId);
+
+      const pdKey = `scoped-pd-${randomUUID()}`;
+      const pd = (key: string, action: string) =>
+        post('/v1/integrations/pagerduty/enqueue', { routing_key: key, event_action: action, dedup_key: pdKey, ...(action === 'trigger' ? { payload: { summary: 'Disk full', source: 'db-01', severity: 'error' } } : {}) }, null);
+      expect((await pd(keys.pagerduty, 'trigger')).status).toBe(202);
+      const intruder = (await createIntegration(intake.url, 'pagerduty')).apiKey;
+      expect((await pd(intruder, 'acknowledge')).status).toBe(202); // PagerDuty answers success for an unknown key too
+      expect((await pd(intruder, 'resolve')).status).toBe(202);
+      const { rows } = await withDatabase((db) => db.query(`SELECT status, integration_id FROM intake.alerts WHERE dedup_key = $1`, [pdKey]));
+      expect(rows.map((r: { status: string }) => r.status)).toEqual(['triggered']); // neither acknowledged nor resolved from outside
+
+      const integrations = (await http('GET', `${intake.url}/v1/integrations`, null, admin)).json.items;
+      expect(integrations.find((i: { integrationId: string }) => i.integrationId === other.integrationId)).toMatchObject({ dedupNamespace: null, allowIncidentReference: false });
+      const badNamespace = await post('/v1/integrations', { name: 'bad', kind: 'canonical', dedupNamespace: 'Not A Name' }, null, admin);
+      expect(badNamespace.status).toBe(400);
+      expect(badNamespace.json.errors[0].pointer).toBe('/dedupNamespace');
+    });
+
+    it('keeps the vigil_incident label only from integrations allowed to name an incident, and records the drop', async () => {
+      const incidentId = randomUUID();
+      const sent = alert({ labels: { vigil_incident: incidentId, 'vigil.incident': incidentId, rule: 'phish-report' } });
+      const untrusted = await post('/v1/alerts', sent);
+      const stored = (await http('GET', `${intake.url}/v1/alerts/${untrusted.json.alertId}`)).json;
+      expect(stored.alert.labels).toEqual({ rule: 'phish-report' });
+      expect(stored.ignoredLabels).toEqual({ vigil_incident: incidentId, 'vigil.incident': incidentId });
+
+      const trusted = await createIntegration(intake.url, 'canonical', { allowIncidentReference: true });
+      const allowed = await post('/v1/alerts', alert({ labels: { vigil_incident: incidentId } }), trusted.apiKey);
+      const kept = (await http('GET', `${intake.url}/v1/alerts/${allowed.json.alertId}`)).json;
+      expect(kept.alert.labels).toEqual({ vigil_incident: incidentId });
+      expect(kept.ignoredLabels).toEqual({});
+
+      const events = await readTopic('vigil.alerts.v1', (messages) => {
+        const mine = messages.map((m) => JSON.parse(m.value)).filter((e) => [untrusted.json.alertId, allowed.json.alertId].includes(e.alertId));
+        return mine.length >= 2 ? mine : undefined;
+      }, 30_000, brokers);
+      const byId = Object.fromEntries(events.map((e) => [e.alertId, e]));
+      expect(byId[untrusted.json.alertId].labels).toEqual({ rule: 'phish-report' });
+      expect(byId[allowed.json.alertId].labels).toEqual({ vigil_incident: incidentId });
+      expect(byId[allowed.json.alertId].dedupNamespace).toBe(`integration:${trusted.integrationId}`);
     });
 
     it('applies random trigger/acknowledge/resolve sequences per dedup key exactly as PagerDuty does (property)', async () => {

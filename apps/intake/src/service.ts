@@ -10,6 +10,7 @@ import { Initial1764000000000 } from './persistence/migrations/1764000000000-ini
 import { AlertLifecycleIntegrations1764100000000 } from './persistence/migrations/1764100000000-alert-lifecycle-integrations';
 import { LeanOutbox1764200000000 } from './persistence/migrations/1764200000000-lean-outbox';
 import { JsonOutbox1764600000000 } from './persistence/migrations/1764600000000-json-outbox';
+import { DedupNamespaces1764910000000 } from './persistence/migrations/1764910000000-dedup-namespaces';
 
 const INGEST_PATH = /^\/v1\/(alerts(:batch)?|reports|integrations\/(alertmanager|pagerduty\/enqueue|ocsf|elastic|splunk))(\?|$)/;
 const isIngest = (req: FastifyRequest) => req.method === 'POST' && INGEST_PATH.test(req.url);
@@ -27,7 +28,7 @@ export const service: ServiceDefinition<IntakeConfig> = {
   },
   config: IntakeConfig,
   entities: [],
-  migrations: [Initial1764000000000, AlertLifecycleIntegrations1764100000000, LeanOutbox1764200000000, JsonOutbox1764600000000, auditTrailMigration('intake')],
+  migrations: [Initial1764000000000, AlertLifecycleIntegrations1764100000000, LeanOutbox1764200000000, JsonOutbox1764600000000, auditTrailMigration('intake'), DedupNamespaces1764910000000],
   module: (platform) => IntakeModule.register(platform),
   // Accepted alerts wait in the outbox while Kafka is away: intake stays ready to take them.
   kafkaRequiredForReadiness: false,

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { storableTimestamp, unstorableText } from './storable';
 import { Timestamp } from './vocabulary';
 
@@ -28,5 +29,13 @@ describe('what PostgreSQL can store', () => {
     expect(unstorableText('\udc00')).toMatch(/surrogate/);
     expect(unstorableText('emoji 😀, accents é, CJK 漢字')).toBeUndefined();
     expect(unstorableText('')).toBeUndefined();
+  });
+});
+
+describe('Timestamp inside an object', () => {
+  it('reports its range issue beside the issues of other fields, and one issue for a malformed value', () => {
+    const schema = z.object({ name: z.string().min(5), at: Timestamp, also: Timestamp });
+    const issues = schema.safeParse({ name: 'x', at: '0000-01-01T00:00:00Z', also: 'yesterday' }).error!.issues;
+    expect(issues.map((i) => i.path.join('.'))).toEqual(['name', 'at', 'also']);
   });
 });

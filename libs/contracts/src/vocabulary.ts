@@ -79,7 +79,8 @@ export type ObservableType = z.infer<typeof ObservableType>;
  */
 export const Timestamp = z.iso
   .datetime({ offset: true })
-  .refine(storableTimestamp, { message: 'must be between 0001-01-01 and 9999-12-31 in UTC, with an offset of at most ±15:59' });
+  // (only once the format holds: one issue per bad value)
+  .refine(storableTimestamp, { message: 'must be between 0001-01-01 and 9999-12-31 in UTC, with an offset of at most ±15:59', when: (payload) => payload.issues.length === 0 });
 
 /**
  * What a person or a machine client may do in Vigil, from the seeds' incident response team plus

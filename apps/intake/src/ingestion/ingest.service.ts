@@ -6,6 +6,7 @@ import type { IntakeConfig } from '../config';
 import type { IntegrationKind } from '../integrations/integration-kinds';
 import { IntegrationRegistry } from '../integrations/integration-registry';
 import type { AlertSignal, MappingResult } from '../formats/signal';
+import { withoutIncidentReferences } from './incident-reference';
 import { SignalWriter, type SignalOutcome, type StoredResponse } from './signal-writer';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -62,17 +63,19 @@ export class IngestService {
       if (options.invalid) options.invalid(mapped.errors);
       throw Problem.validation(mapped.errors);
     }
+    const signals = integration.allowIncidentReference ? mapped.signals : withoutIncidentReferences(mapped.signals);
     const result = await this.writer.submit({
-      signals: mapped.signals,
+      signals,
       bytes: bodyBytes(request, options.body),
       integrationId: integration.id,
+      dedupNamespace: integration.dedupNamespace,
       idempotency: idempotencyKey
         ? {
             key: idempotencyKey,
             requestHash: createHash('sha256').update(`${request.method} ${request.url.split('?')[0]}\n${JSON.stringify(options.body)}`).digest('hex'),
           }
         : undefined,
-      respond: (outcomes) => options.respond(outcomes, mapped.signals, mapped.meta),
+      respond: (outcomes) => options.respond(outcomes, signals, mapped.meta),
     });
     if (result.kind === 'key-reused') {
       throw new Problem(422, 'Idempotency key reused', 'This Idempotency-Key was already used within 24 hours with a different request.');

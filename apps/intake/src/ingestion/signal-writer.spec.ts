@@ -71,6 +71,7 @@ const request = (title: string, bytes = 100): WriteRequest => ({
   signals: [signal(title)],
   bytes,
   integrationId: null,
+  dedupNamespace: 'integration:test',
   respond: (outcomes) => ({ statusCode: 202, body: { title, outcome: outcomes[0].outcome } }),
 });
 

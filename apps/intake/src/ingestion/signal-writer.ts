@@ -38,6 +38,8 @@ export interface WriteRequest {
   /** Size of the request body (its JSON): what it holds in memory while it waits, roughly. */
   bytes: number;
   integrationId: string | null;
+  /** Where the request's dedup keys are unique (its integration's, or one integrations share). */
+  dedupNamespace: string;
   idempotency?: IdempotencyClaim;
   /** Builds the answer from the outcomes; stored with the idempotency key for replays. */
   respond: (outcomes: SignalOutcome[]) => StoredResponse;
@@ -60,6 +62,7 @@ interface Pending {
 
 interface AlertRow {
   id: string;
+  dedup_namespace: string;
   dedup_key: string;
   source: string;
   title: string;
@@ -77,7 +80,11 @@ interface AlertRow {
   resolved_at: string | null;
   format: string;
   integration_id: string | null;
+  ignored_labels: Record<string, string> | null;
 }
+
+/** An open alert is found by its dedup key within its namespace. */
+const openKey = (namespace: string, dedupKey: string) => `${namespace}\u0000${dedupKey}`;
 
 const MAX_SIGNALS_PER_FLUSH = 5000;
 const MAX_CONCURRENT_FLUSHES = 2;
@@ -102,7 +109,8 @@ export function requestFailure(error: unknown): unknown {
  * Writes alert signals with group commit: requests that arrive together share one transaction,
  * which is what lets intake take thousands of alerts a second with every 202 answered only after
  * its alert and outbox rows have committed. Within a transaction, signals are applied in arrival
- * order per dedup key, against the open alerts locked with `FOR UPDATE`.
+ * order per dedup key, against the open alerts locked with `FOR UPDATE`. A dedup key is unique
+ * within its namespace: an integration's own, or one integrations share, never across them.
  *
  * Sharing a transaction must not make senders share a fate: a flush that fails for a reason other
  * than the database being away writes its requests again one by one, so that a request the
@@ -255,16 +263,22 @@ export class SignalWriter implements OnApplicationShutdown {
     const claimed = await this.claimIdempotencyKeys(manager, batch, results, replayOf);
 
     const live = batch.map((p, i) => (results[i] === undefined && !replayOf.has(i) ? p : undefined));
-    const keys = [...new Set(live.flatMap((p) => p?.request.signals.map((s) => s.alert.dedupKey) ?? []))];
-    const openRows: Array<{ id: string; dedup_key: string; status: 'triggered' | 'acknowledged'; occurrences: number; exercise: boolean }> =
-      keys.length === 0
+    const wanted = new Map<string, [string, string]>();
+    for (const p of live) for (const s of p?.request.signals ?? []) wanted.set(openKey(p!.request.dedupNamespace, s.alert.dedupKey), [p!.request.dedupNamespace, s.alert.dedupKey]);
+    const pairs = [...wanted.values()];
+    const openRows: Array<{ id: string; dedup_namespace: string; dedup_key: string; status: 'triggered' | 'acknowledged'; occurrences: number }> =
+      pairs.length === 0
         ? []
         : await manager.query(
-            `SELECT id, dedup_key, status, occurrences, exercise FROM intake.alerts
-              WHERE dedup_key = ANY($1) AND status <> 'resolved' FOR UPDATE`,
-            [keys],
+            `SELECT a.id, a.dedup_namespace, a.dedup_key, a.status, a.occurrences
+               FROM intake.alerts a JOIN unnest($1::text[], $2::text[]) AS k(namespace, dedup_key)
+                 ON a.dedup_namespace = k.namespace AND a.dedup_key = k.dedup_key
+              WHERE a.status <> 'resolved' FOR UPDATE OF a`,
+            [pairs.map(([namespace]) => namespace), pairs.map(([, key]) => key)],
           );
-    const open = new Map<string, OpenAlert | null>(openRows.map((r) => [r.dedup_key, { id: r.id, status: r.status, occurrences: r.occurrences }]));
+    const open = new Map<string, OpenAlert | null>(
+      openRows.map((r) => [openKey(r.dedup_namespace, r.dedup_key), { id: r.id, status: r.status, occurrences: r.occurrences }]),
+    );
     const created = new Map<string, AlertRow>();
     const changed = new Map<string, Partial<AlertRow> & { id: string }>();
     const outbox: OutboxItem[] = [];
@@ -274,8 +288,9 @@ export class SignalWriter implements OnApplicationShutdown {
       const at = pending.receivedAt.toISOString();
       const outcomes = pending.request.signals.map((signal): SignalOutcome => {
         const key = signal.alert.dedupKey;
-        const { open: next, step } = applyAction(open.get(key) ?? null, signal.action, randomUUID);
-        open.set(key, next);
+        const scoped = openKey(pending.request.dedupNamespace, key);
+        const { open: next, step } = applyAction(open.get(scoped) ?? null, signal.action, randomUUID);
+        open.set(scoped, next);
         this.signalsCounter.add(1, { format: signal.format, action: signal.action, outcome: step.outcome });
         const event = this.record(step, signal, pending, at, created, changed);
         if (event) outbox.push({ event, topic: AlertReceivedV1.topic, key, traceHeaders: pending.traceHeaders });
@@ -290,13 +305,15 @@ export class SignalWriter implements OnApplicationShutdown {
     const writes: string[] = [];
     if (created.size) {
       writes.push(
-        `INSERT INTO intake.alerts (id, dedup_key, source, title, severity, occurred_at, occurred_at_from_source, received_at,
-                                    exercise, payload, raw, status, occurrences, last_seen_at, acknowledged_at, resolved_at, format, integration_id)
-         SELECT id, dedup_key, source, title, severity, occurred_at, occurred_at_from_source, received_at,
-                exercise, payload, raw, status, occurrences, last_seen_at, acknowledged_at, resolved_at, format, integration_id
-           FROM jsonb_to_recordset(${bind(JSON.stringify([...created.values()]))}::jsonb) AS r(id uuid, dedup_key text, source text, title text, severity text, occurred_at timestamptz,
-                occurred_at_from_source boolean, received_at timestamptz, exercise boolean, payload jsonb, raw jsonb, status text,
-                occurrences int, last_seen_at timestamptz, acknowledged_at timestamptz, resolved_at timestamptz, format text, integration_id uuid)`,
+        `INSERT INTO intake.alerts (id, dedup_namespace, dedup_key, source, title, severity, occurred_at, occurred_at_from_source, received_at,
+                                    exercise, payload, raw, status, occurrences, last_seen_at, acknowledged_at, resolved_at, format, integration_id,
+                                    ignored_labels)
+         SELECT id, dedup_namespace, dedup_key, source, title, severity, occurred_at, occurred_at_from_source, received_at,
+                exercise, payload, raw, status, occurrences, last_seen_at, acknowledged_at, resolved_at, format, integration_id, ignored_labels
+           FROM jsonb_to_recordset(${bind(JSON.stringify([...created.values()]))}::jsonb) AS r(id uuid, dedup_namespace text, dedup_key text, source text,
+                title text, severity text, occurred_at timestamptz, occurred_at_from_source boolean, received_at timestamptz, exercise boolean,
+                payload jsonb, raw jsonb, status text, occurrences int, last_seen_at timestamptz, acknowledged_at timestamptz,
+                resolved_at timestamptz, format text, integration_id uuid, ignored_labels jsonb)`,
       );
     }
     if (changed.size) {
@@ -360,6 +377,7 @@ export class SignalWriter implements OnApplicationShutdown {
         const occurredAt = a.occurredAt ? new Date(a.occurredAt).toISOString() : at;
         created.set(step.alertId, {
           id: step.alertId,
+          dedup_namespace: pending.request.dedupNamespace,
           dedup_key: a.dedupKey,
           source: a.source,
           title: a.title,
@@ -378,6 +396,7 @@ export class SignalWriter implements OnApplicationShutdown {
           resolved_at: null,
           format: signal.format,
           integration_id: pending.request.integrationId,
+          ignored_labels: signal.ignoredLabels ?? null,
         });
         return createEvent(AlertReceivedV1, {
           ...base,
@@ -397,6 +416,7 @@ export class SignalWriter implements OnApplicationShutdown {
             exercise,
             format: signal.format,
             ...(pending.request.integrationId ? { integrationId: pending.request.integrationId } : {}),
+            dedupNamespace: pending.request.dedupNamespace,
           },
         });
       }

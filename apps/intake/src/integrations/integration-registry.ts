@@ -13,8 +13,23 @@ export interface Integration {
   keyPrefix: string;
   keyHash: string;
   rateLimitPerSecond: number | null;
+  /** Where its dedup keys are unique: `integration:<id>` (its own) or `shared:<name>`. */
+  dedupNamespace: string;
+  allowIncidentReference: boolean;
   createdAt: Date;
   revokedAt: Date | null;
+}
+
+const SHARED = 'shared:';
+
+/** The namespace an integration's dedup keys live in, as stored. */
+export function dedupNamespaceOf(id: string, shared: string | undefined): string {
+  return shared ? `${SHARED}${shared}` : `integration:${id}`;
+}
+
+/** The shared namespace's name as the API shows it, or null for an integration's own. */
+export function sharedNamespaceName(namespace: string): string | null {
+  return namespace.startsWith(SHARED) ? namespace.slice(SHARED.length) : null;
 }
 
 interface Row {
@@ -24,6 +39,8 @@ interface Row {
   key_prefix: string;
   key_hash: string;
   rate_limit_per_second: number | null;
+  dedup_namespace: string;
+  allow_incident_reference: boolean;
   created_at: Date;
   revoked_at: Date | null;
 }
@@ -35,6 +52,8 @@ const toIntegration = (r: Row): Integration => ({
   keyPrefix: r.key_prefix,
   keyHash: r.key_hash,
   rateLimitPerSecond: r.rate_limit_per_second,
+  dedupNamespace: r.dedup_namespace,
+  allowIncidentReference: r.allow_incident_reference,
   createdAt: r.created_at,
   revokedAt: r.revoked_at,
 });
@@ -57,11 +76,21 @@ export class IntegrationRegistry {
 
   async create(input: CreateIntegration): Promise<{ integration: Integration; apiKey: string }> {
     const apiKey = generateApiKey();
+    const id = randomUUID();
     // Through a transaction, so that the audit record of the change commits with it.
     const [row]: Row[] = await this.dataSource.transaction((tx) => tx.query(
-      `INSERT INTO intake.integrations (id, name, kind, key_prefix, key_hash, rate_limit_per_second)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-      [randomUUID(), input.name, input.kind, keyPrefix(apiKey), hashApiKey(apiKey, this.config.INTAKE_API_KEY_PEPPER), input.rateLimitPerSecond ?? null],
+      `INSERT INTO intake.integrations (id, name, kind, key_prefix, key_hash, rate_limit_per_second, dedup_namespace, allow_incident_reference)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+      [
+        id,
+        input.name,
+        input.kind,
+        keyPrefix(apiKey),
+        hashApiKey(apiKey, this.config.INTAKE_API_KEY_PEPPER),
+        input.rateLimitPerSecond ?? null,
+        dedupNamespaceOf(id, input.dedupNamespace),
+        input.allowIncidentReference ?? false,
+      ],
     ));
     return { integration: toIntegration(row), apiKey };
   }
