@@ -82,7 +82,10 @@ export async function startService(
   const adapter = new FastifyAdapter({
     bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
     logger: false,
-    trustProxy: true,
+    // Whose X-Forwarded-For to believe (TRUST_PROXY): by default nobody's, so that no client can
+    // choose the address its requests are audited and rate-limited under.
+    // (A hop count as Fastify itself reads one: the nearest `hops` proxies are trusted.)
+    trustProxy: typeof config.TRUST_PROXY === 'number' ? (_address: string, hop: number) => hop < (config.TRUST_PROXY as number) : config.TRUST_PROXY,
     // A caller's request id is kept when it is sane, so the audit record ties to its logs.
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];

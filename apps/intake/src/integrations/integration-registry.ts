@@ -117,8 +117,8 @@ export class IntegrationRegistry {
     if (!key) {
       throw new Problem(401, 'Unauthorized', 'An API key is required: send it as `Authorization: Bearer <key>`, an `X-Vigil-Key` header or `?api_key=`.', {}, { 'www-authenticate': 'Bearer' });
     }
-    const integration = looksLikeApiKey(key) ? await this.lookup(key) : null;
-    if (!integration || integration.revokedAt || !apiKeyMatches(key, integration.keyHash, this.config.INTAKE_API_KEY_PEPPER)) {
+    const integration = await this.verify(key);
+    if (!integration) {
       throw new Problem(401, 'Unauthorized', 'The API key is not valid or has been revoked.', {}, { 'www-authenticate': 'Bearer error="invalid_token"' });
     }
     if (integration.kind !== kind) {
@@ -127,10 +127,20 @@ export class IntegrationRegistry {
     return integration;
   }
 
-  /** The per-second limit of the integration a key claims to be (for the rate limiter; unverified). */
-  limitFor(key: string | undefined): number {
-    const cached = key ? this.cache.get(keyPrefix(key))?.integration : undefined;
-    return cached?.rateLimitPerSecond ?? this.config.INTAKE_RATE_LIMIT_PER_SECOND;
+  /**
+   * The live integration a key belongs to, or null when the key is malformed, unknown, wrong or
+   * revoked: checked in full (the prefix alone identifies, the hash authenticates).
+   */
+  async verify(key: string | undefined): Promise<Integration | null> {
+    if (!looksLikeApiKey(key)) return null;
+    const integration = await this.lookup(key);
+    if (!integration || integration.revokedAt || !apiKeyMatches(key, integration.keyHash, this.config.INTAKE_API_KEY_PEPPER)) return null;
+    return integration;
+  }
+
+  /** Alerts per second (per replica) an integration may send; requests without a valid key share the default per address. */
+  limitOf(integration: Integration | null): number {
+    return integration?.rateLimitPerSecond ?? this.config.INTAKE_RATE_LIMIT_PER_SECOND;
   }
 
   private async lookup(key: string): Promise<Integration | null> {
