@@ -52,8 +52,6 @@ export type WriteResult =
 
 interface Pending {
   request: WriteRequest;
-  /** Counted in `held` from submit until its answer (queued or being written). */
-  bytes: number;
   receivedAt: Date;
   traceHeaders: Record<string, string>;
   resolve: (result: WriteResult) => void;
@@ -164,7 +162,7 @@ export class SignalWriter implements OnApplicationShutdown {
     }
     this.held += bytes;
     return new Promise<WriteResult>((resolve, reject) => {
-      this.queue.push({ request, bytes, receivedAt: new Date(), traceHeaders: currentTraceHeaders(), resolve, reject });
+      this.queue.push({ request, receivedAt: new Date(), traceHeaders: currentTraceHeaders(), resolve, reject });
       if (this.flushing < MAX_CONCURRENT_FLUSHES) setImmediate(() => this.flush());
     }).finally(() => {
       this.held -= bytes;
@@ -199,7 +197,8 @@ export class SignalWriter implements OnApplicationShutdown {
     const batch = this.takeBatch();
     this.flushing++;
     this.writeIsolating(batch)
-      .catch((error: unknown) => batch.forEach((p) => p.reject(error))) // (settles nothing twice: a promise settles once)
+      // Only for the unexpected: what is still unanswered fails (an answered promise ignores it).
+      .catch((error: unknown) => batch.forEach((p) => p.reject(error)))
       .finally(() => {
         this.flushing--;
         if (this.queue.length) this.flush();
