@@ -13,11 +13,14 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
   let reporting: ServiceProcess;
   let apiKey: string;
   let amKey: string;
+  let untrustedKey: string;
   const t = (path: string) => `${triage.url}${path}`;
 
   beforeAll(async () => {
     [intake, triage, reporting] = await Promise.all([startService('intake'), startService('triage'), startService('reporting')]);
-    ({ apiKey } = await createIntegration(intake.url, 'canonical'));
+    // Allowed to name incidents (label vigil_incident); `untrustedKey` is not.
+    ({ apiKey } = await createIntegration(intake.url, 'canonical', { allowIncidentReference: true }));
+    ({ apiKey: untrustedKey } = await createIntegration(intake.url, 'canonical'));
     ({ apiKey: amKey } = await createIntegration(intake.url, 'alertmanager'));
   }, 180_000);
 
@@ -115,6 +118,19 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
       const drill = await placed((await post({ title: 'Drill mail', labels: { vigil_incident: opened.incidentId }, exercise: true })).alertId);
       expect(drill.incidentId).not.toBe(opened.incidentId);
       expect((await incident(drill.incidentId)).exercise).toBe(true);
+    });
+
+    it('never attaches through a vigil_incident label or a dedup key from an integration that may not reach the incident', async () => {
+      const dedupKey = `phish-${uid()}`;
+      const opened = await placed((await post({ title: `Phishing ${uid()}`, category: 'phishing', dedupKey })).alertId);
+      const sent = await http('POST', `${intake.url}/v1/alerts`, { title: 'Attach me', source: 'elsewhere', severity: 'low', labels: { vigil_incident: opened.incidentId } }, { authorization: `Bearer ${untrustedKey}` });
+      expect(sent.status).toBe(202);
+      const stray = await placed(sent.json.alertId);
+      expect(stray.incidentId).not.toBe(opened.incidentId);
+      // The same dedup key from another integration is another alert, in another incident.
+      const sameKey = await http('POST', `${intake.url}/v1/alerts`, { title: 'Same key', source: 'elsewhere', severity: 'low', dedupKey }, { authorization: `Bearer ${untrustedKey}` });
+      expect(sameKey.json.outcome).toBe('created');
+      expect((await placed(sameKey.json.alertId)).incidentId).not.toBe(opened.incidentId);
     });
   });
 

@@ -111,6 +111,7 @@ reads, then its own, then services.<name>.env over them. Names are the services'
   "DATABASE_POOL_SIZE" ($v.database.poolSize | int64 | toString)
   "LOG_LEVEL" $v.logLevel
   "HTTP_BODY_LIMIT_BYTES" ($v.httpBodyLimitBytes | int64 | toString)
+  "TRUST_PROXY" ($v.trustProxy | toString)
   "MIGRATIONS_RUN" "false"
   "KAFKA_TOPICS_CREATE" "false"
 -}}

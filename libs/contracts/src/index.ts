@@ -1,5 +1,6 @@
 export * from './topics';
 export * from './vocabulary';
+export * from './storable';
 export * from './envelope';
 export * from './api/alert';
 export * from './api/incident';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableTimestamp } from './storable';
 
 /** Severity as detection tools speak it (canonical alert form). */
 export const AlertSeverity = z.enum(['critical', 'high', 'medium', 'low', 'info']);
@@ -71,8 +72,15 @@ export type DataClassification = z.infer<typeof DataClassification>;
 export const ObservableType = z.enum(['ip', 'domain', 'url', 'hash', 'email', 'user', 'hostname', 'file', 'other']);
 export type ObservableType = z.infer<typeof ObservableType>;
 
-/** RFC 3339 timestamp with offset, as every Vigil contract writes time. */
-export const Timestamp = z.iso.datetime({ offset: true });
+/**
+ * RFC 3339 timestamp with offset, as every Vigil contract writes time; within what PostgreSQL
+ * stores (years 0001–9999 in UTC, offsets within ±15:59), so that a bad date is a 400 at
+ * validation and never a failed transaction.
+ */
+export const Timestamp = z.iso
+  .datetime({ offset: true })
+  // (only once the format holds: one issue per bad value)
+  .refine(storableTimestamp, { message: 'must be between 0001-01-01 and 9999-12-31 in UTC, with an offset of at most ±15:59', when: (payload) => payload.issues.length === 0 });
 
 /**
  * What a person or a machine client may do in Vigil, from the seeds' incident response team plus

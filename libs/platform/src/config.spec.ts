@@ -37,6 +37,7 @@ describe(parseConfig.name, () => {
       KAFKA_MIN_INSYNC_REPLICAS: 2,
       LOG_LEVEL: 'info',
       HTTP_BODY_LIMIT_BYTES: 1024 * 1024,
+      TRUST_PROXY: false,
       AUTH_ISSUER: 'https://idp.example/realms/soc',
       AUTH_AUDIENCE: 'urn:vigil:api',
       AUTH_ROLES_CLAIM: 'roles',
@@ -228,5 +229,24 @@ describe('parseConfig, Kafka authentication', () => {
 
   it('refuses an unknown mechanism', () => {
     expect(() => parseConfig('intake', BaseConfig, { ...base, KAFKA_SASL_MECHANISM: 'kerberos' })).toThrow(/KAFKA_SASL_MECHANISM/);
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  const trust = (value: string) => parseConfig('intake', BaseConfig, { ...validEnv, TRUST_PROXY: value }).TRUST_PROXY;
+
+  it('trusts no proxy by default', () => {
+    expect(parseConfig('intake', BaseConfig, validEnv).TRUST_PROXY).toBe(false);
+    expect(trust('false')).toBe(false);
+    expect(trust('0')).toBe(false);
+  });
+
+  it('takes a number of hops, or proxy addresses and CIDR blocks', () => {
+    expect(trust('1')).toBe(1);
+    expect(trust('10.0.0.0/8, 192.0.2.7 ,2001:db8::/32,::1')).toEqual(['10.0.0.0/8', '192.0.2.7', '2001:db8::/32', '::1']);
+  });
+
+  it.each([['true'], ['11'], ['10.0.0.0/33'], ['2001:db8::/129'], ['proxy.example'], ['10.0.0.1/8/1'], [' , ']])('refuses %p, naming the variable', (value) => {
+    expect(() => trust(value)).toThrow(/TRUST_PROXY: must be false, the number of proxies/);
   });
 });

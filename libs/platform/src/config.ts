@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { AuthConfig } from './auth/auth-config';
 
@@ -10,6 +11,41 @@ const brokerList = z
   .min(1)
   .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean))
   .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each broker must be host:port')).min(1));
+
+/** An address or CIDR block, IPv4 or IPv6. */
+function isAddressOrBlock(value: string): boolean {
+  const [address, prefix, ...rest] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Which proxies' X-Forwarded-For to believe, for the client address (audit records, rate limits):
+ * `false` (none: the address is the TCP peer), a number of proxy hops in front of the service, or
+ * the proxies' addresses and CIDR blocks. Trusting any sender would let every client choose its own
+ * address, so `true` is refused.
+ */
+export const TrustProxy = z
+  .string()
+  .trim()
+  .transform((value, ctx): false | number | string[] => {
+    if (value === 'false' || value === '0') return false;
+    if (/^\d+$/.test(value)) {
+      const hops = Number(value);
+      if (hops <= 10) return hops;
+    } else if (value !== 'true') {
+      const list = value.split(',').map((v) => v.trim()).filter(Boolean);
+      if (list.length > 0 && list.every(isAddressOrBlock)) return list;
+    }
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'must be false, the number of proxies in front of the service (1–10), or their addresses or CIDR blocks, comma-separated (true would let any client choose its address)',
+    });
+    return z.NEVER;
+  });
 
 /** Variables every Vigil service reads. Values marked sensitive are never logged. */
 export const BaseConfig = z.object({
@@ -40,6 +76,9 @@ export const BaseConfig = z.object({
   KAFKA_MIN_INSYNC_REPLICAS: z.coerce.number().int().min(1).max(10).default(2),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
+  TRUST_PROXY: TrustProxy.default(false).describe(
+    'whose X-Forwarded-For gives the client address: false (the TCP peer), a number of proxy hops, or proxy addresses/CIDR blocks',
+  ),
   PUBLIC_BASE_URL: z.url().optional().describe('how clients reach this service; printed at start'),
   ...AuthConfig.shape,
 });

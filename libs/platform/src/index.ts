@@ -16,3 +16,4 @@ export * from './auth/decorators';
 export * from './auth/access.guard';
 export * from './audit/audit-trail';
 export * from './auth/incident-access';
+export * from './http/json-body';

@@ -38,6 +38,15 @@ describe(correlationKeys.name, () => {
       expect(correlationKeys(alertReceived(), [], [])).toEqual([{ kind: 'dedup_key', key: 'real|edr-4711', since: null }]);
     });
 
+    it('is scoped by the dedup namespace: the same key from another integration is another key', () => {
+      const a = correlationKeys(alertReceived({ dedupNamespace: 'integration:7d1e…a' }), [], []);
+      const b = correlationKeys(alertReceived({ dedupNamespace: 'integration:0c2f…b' }), [], []);
+      expect(a).toEqual([{ kind: 'dedup_key', key: 'real|integration:7d1e…a|edr-4711', since: null }]);
+      expect(b[0].key).not.toBe(a[0].key);
+      const shared = correlationKeys(alertReceived({ dedupNamespace: 'shared:monitoring' }), [], []);
+      expect(shared).toEqual(correlationKeys(alertReceived({ dedupNamespace: 'shared:monitoring', alertId: 'b0b0b0b0-1e2f-4a3b-9c4d-5e6f7a8b9c0d' }), [], []));
+    });
+
     it('stays unwindowed whatever window the rules have', () => {
       const rules = [rule('group_key', { windowSeconds: 60 }), rule('asset_category', { windowSeconds: 60 }), rule('observable', { windowSeconds: 60, observableTypes: ['ip'] })];
       const keys = correlationKeys(alertReceived({ labels: { [GROUP_KEY_LABEL]: 'g' }, category: 'malware', assets: [{ hostname: 'web-01' }] }), rules, []);

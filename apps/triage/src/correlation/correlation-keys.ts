@@ -1,4 +1,4 @@
-import type { AlertReceivedV1, EventData, ObservableType } from '@vigil/contracts';
+import { INCIDENT_REFERENCE_LABELS, type AlertReceivedV1, type EventData, type ObservableType } from '@vigil/contracts';
 import type { CorrelationRuleKind } from '@vigil/contracts';
 import { normaliseHostname, normaliseIp } from '../assets/normalise';
 
@@ -24,8 +24,8 @@ export interface CorrelationKey {
 /** Which key wins when an alert matches several open incidents: the most specific first. */
 export const KEY_PRIORITY: readonly KeyKind[] = ['dedup_key', 'group_key', 'asset_category', 'observable'];
 
-/** Labels that name the incident an alert belongs to (Prometheus label names cannot hold dots). */
-export const REFERENCE_LABELS = ['vigil_incident', 'vigil.incident'] as const;
+/** Labels that name the incident an alert belongs to (intake keeps them only from integrations allowed to). */
+export const REFERENCE_LABELS = INCIDENT_REFERENCE_LABELS;
 export const GROUP_KEY_LABEL = 'alertmanager.groupKey';
 
 /**
@@ -64,7 +64,9 @@ export function correlationKeys(
     if (keys.size < MAX_KEYS && !keys.has(`${kind}\u0000${k}`)) keys.set(`${kind}\u0000${k}`, { kind, key: k, since: from });
   };
 
-  add('dedup_key', alert.dedupKey, null);
+  // A dedup key is unique within its namespace (an integration, or integrations sharing one): the
+  // same key from another namespace is another alert, and must not reach this one's incident.
+  add('dedup_key', alert.dedupNamespace ? `${alert.dedupNamespace}|${alert.dedupKey}` : alert.dedupKey, null);
   const groupKey = alert.labels[GROUP_KEY_LABEL];
   const group = rule('group_key');
   if (group && groupKey) add('group_key', groupKey, since(group));
