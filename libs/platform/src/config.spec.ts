@@ -35,6 +35,7 @@ describe(parseConfig.name, () => {
       KAFKA_REPLICATION_FACTOR: 3,
       KAFKA_TLS: false,
       KAFKA_MIN_INSYNC_REPLICAS: 2,
+      KAFKA_DLQ_RETENTION_MS: 30 * 24 * 3_600_000,
       LOG_LEVEL: 'info',
       HTTP_BODY_LIMIT_BYTES: 1024 * 1024,
       AUTH_ISSUER: 'https://idp.example/realms/soc',
@@ -118,6 +119,7 @@ describe(parseConfig.name, () => {
     ['MIGRATIONS_RUN', 'maybe', 'expected one of "0"|"1"|"true"|"false"|"yes"|"no"'],
     ['LOG_LEVEL', 'loud', '"silent"'],
     ['HTTP_BODY_LIMIT_BYTES', '100', '>=1024'],
+    ['KAFKA_DLQ_RETENTION_MS', '1000', '>=3600000'],
   ])('names %s and the reason when it is %p', (name, value, reason) => {
     const { problems } = configErrorOf({ ...validEnv, [name]: value });
     expect(problems).toHaveLength(1);

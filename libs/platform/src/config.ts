@@ -38,6 +38,13 @@ export const BaseConfig = z.object({
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(10).default(3),
   KAFKA_MIN_INSYNC_REPLICAS: z.coerce.number().int().min(1).max(10).default(2),
+  KAFKA_DLQ_RETENTION_MS: z.coerce
+    .number()
+    .int()
+    .min(3_600_000)
+    .max(10 * 365 * 86_400_000)
+    .default(30 * 86_400_000)
+    .describe('retention.ms of the dead-letter topics, set whenever topics are provisioned (default 30 days)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
   PUBLIC_BASE_URL: z.url().optional().describe('how clients reach this service; printed at start'),

@@ -75,6 +75,7 @@ export class ServiceRuntime {
         partitions: this.config.KAFKA_TOPIC_PARTITIONS,
         replicationFactor: this.config.KAFKA_REPLICATION_FACTOR,
         minInsyncReplicas: this.config.KAFKA_MIN_INSYNC_REPLICAS,
+        deadLetterRetentionMs: this.config.KAFKA_DLQ_RETENTION_MS,
       });
       if (created.length) this.logger.info({ topics: created }, 'topics created');
     }
