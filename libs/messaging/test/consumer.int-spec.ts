@@ -5,11 +5,12 @@ import { AlertReceivedV1, createEvent, deadLetterTopicOf, toKafkaHeaders, type C
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { eventually, readTopic, testEnv } from '../../../test/support/harness';
 import { EventConsumer } from '../src/consumer';
 import { createProducer, provisionTopics, type StringProducer } from '../src/kafka';
-import { enqueueEvent, OutboxRelay } from '../src/outbox';
+import { enqueueEvent, LEADER_KEEPALIVE, leaderConnectionConfig, OutboxRelay } from '../src/outbox';
 import { jsonOutboxV3, leanOutboxV2, messagingTablesV1 } from '../src/tables';
 
 /** Reads the metrics of this process on demand. */
@@ -263,5 +264,22 @@ describe(OutboxRelay.name, () => {
       return rows[0].n === 0 ? 0 : undefined;
     }, 10_000);
     expect(left).toBe(0);
+  });
+
+  it('leads on a session the server gives up on within seconds once the leader node is gone', async () => {
+    const client = new Client(leaderConnectionConfig(testEnv().adminUrl, schema));
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        `SELECT current_setting('tcp_keepalives_idle') AS idle, current_setting('tcp_keepalives_interval') AS interval,
+                current_setting('tcp_keepalives_count') AS count, current_setting('tcp_user_timeout') AS user_timeout,
+                current_setting('application_name') AS name`,
+      );
+      // Over TCP, as the services connect: probes after 5 s idle, 2 s apart, dead after 3 unanswered.
+      expect(rows[0]).toEqual({ idle: '5', interval: '2', count: '3', user_timeout: '11000', name: `${schema}-outbox-relay` });
+      expect(LEADER_KEEPALIVE.idleSeconds + LEADER_KEEPALIVE.intervalSeconds * LEADER_KEEPALIVE.count).toBeLessThanOrEqual(15);
+    } finally {
+      await client.end();
+    }
   });
 });

@@ -27,6 +27,9 @@ describe(parseConfig.name, () => {
       HOST: '0.0.0.0',
       DATABASE_URL: 'postgres://vigil:s3cret@db:5432/vigil',
       DATABASE_POOL_SIZE: 10,
+      DATABASE_STATEMENT_TIMEOUT_MS: 30_000,
+      DATABASE_LOCK_TIMEOUT_MS: 10_000,
+      DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: 60_000,
       CONSUMER_CONCURRENCY: 4,
       KAFKA_BROKERS: ['kafka-1:9092', 'kafka-2:9093'],
       MIGRATIONS_RUN: false,
@@ -119,6 +122,10 @@ describe(parseConfig.name, () => {
     ['MIGRATIONS_RUN', 'maybe', 'expected one of "0"|"1"|"true"|"false"|"yes"|"no"'],
     ['LOG_LEVEL', 'loud', '"silent"'],
     ['HTTP_BODY_LIMIT_BYTES', '100', '>=1024'],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', '50', 'must be 0 (no limit) or between 100 and 3600000'],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', '-1', 'must be 0 (no limit) or between 100 and 3600000'],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', 'soon', 'expected number'],
+    ['DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', '500', 'between 1000 and 3600000'],
     ['KAFKA_DLQ_RETENTION_MS', '1000', '>=3600000'],
   ])('names %s and the reason when it is %p', (name, value, reason) => {
     const { problems } = configErrorOf({ ...validEnv, [name]: value });
@@ -126,6 +133,25 @@ describe(parseConfig.name, () => {
     expect(problems[0].startsWith(`${name}: `)).toBe(true);
     expect(problems[0]).toContain(reason);
     expect(problems[0]).not.toContain('is required but not set');
+  });
+
+  it('takes the session limits, 0 turning one off', () => {
+    const config = parseConfig('intake', BaseConfig, {
+      ...validEnv,
+      DATABASE_STATEMENT_TIMEOUT_MS: '0',
+      DATABASE_LOCK_TIMEOUT_MS: '0',
+      DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '120000',
+    });
+    expect(config).toMatchObject({ DATABASE_STATEMENT_TIMEOUT_MS: 0, DATABASE_LOCK_TIMEOUT_MS: 0, DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: 120_000 });
+  });
+
+  it.each([
+    ['5000', '6000'],
+    ['5000', '0'],
+  ])('refuses a lock timeout its statement timeout would always cut short (statement %s ms, lock %s ms)', (statement, lock) => {
+    expect(configErrorOf({ ...validEnv, DATABASE_STATEMENT_TIMEOUT_MS: statement, DATABASE_LOCK_TIMEOUT_MS: lock }).problems).toEqual([
+      `DATABASE_LOCK_TIMEOUT_MS: must not exceed DATABASE_STATEMENT_TIMEOUT_MS (${statement})`,
+    ]);
   });
 
   it('reports every problem at once, in the error message too', () => {

@@ -11,12 +11,27 @@ const brokerList = z
   .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean))
   .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each broker must be host:port')).min(1));
 
+/** A duration in milliseconds between `min` and `max`; 0 turns the limit off when `off` is allowed. */
+const millis = (fallback: number, min: number, max: number, off = false) =>
+  z.coerce
+    .number()
+    .int()
+    .refine((v) => (off && v === 0) || (v >= min && v <= max), { message: `must be ${off ? '0 (no limit) or ' : ''}between ${min} and ${max}` })
+    .default(fallback);
+
 /** Variables every Vigil service reads. Values marked sensitive are never logged. */
 export const BaseConfig = z.object({
   PORT: z.coerce.number().int().min(1).max(65535),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).meta({ sensitive: true }),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_STATEMENT_TIMEOUT_MS: millis(30_000, 100, 3_600_000, true).describe('longest a statement may run (statement_timeout); 0: no limit'),
+  DATABASE_LOCK_TIMEOUT_MS: millis(10_000, 100, 3_600_000, true).describe(
+    'longest a statement waits for a row, table or advisory lock (lock_timeout); 0: no limit; at most DATABASE_STATEMENT_TIMEOUT_MS',
+  ),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: millis(60_000, 1000, 3_600_000, true).describe(
+    'a session idle inside an open transaction this long is ended and its locks freed (idle_in_transaction_session_timeout); 0: no limit',
+  ),
   CONSUMER_CONCURRENCY: z.coerce
     .number()
     .int()
@@ -70,8 +85,14 @@ export function parseConfig<S extends z.ZodType>(service: string, schema: S, env
     // Rules across variables (kept out of the schema so that services can extend it).
     const data = result.data as Record<string, unknown>;
     const missing = data.KAFKA_SASL_MECHANISM ? ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'].filter((n) => !data[n]) : [];
-    if (missing.length === 0) return result.data;
-    throw new ConfigError(service, missing.map((n) => `${n}: is required when KAFKA_SASL_MECHANISM is set`));
+    const problems = missing.map((n) => `${n}: is required when KAFKA_SASL_MECHANISM is set`);
+    const [statement, lock] = [data.DATABASE_STATEMENT_TIMEOUT_MS, data.DATABASE_LOCK_TIMEOUT_MS];
+    // A lock wait is part of its statement: a longer one could never be reached.
+    if (typeof statement === 'number' && typeof lock === 'number' && statement > 0 && (lock === 0 || lock > statement)) {
+      problems.push(`DATABASE_LOCK_TIMEOUT_MS: must not exceed DATABASE_STATEMENT_TIMEOUT_MS (${statement})`);
+    }
+    if (problems.length === 0) return result.data;
+    throw new ConfigError(service, problems);
   }
   throw new ConfigError(
     service,
