@@ -15,8 +15,12 @@ import { jsonOutboxV3, leanOutboxV2, messagingTablesV1 } from '../src/tables';
 
 /** Reads the metrics of this process on demand. */
 class TestMetricReader extends MetricReader {
-  protected async onForceFlush(): Promise<void> {}
-  protected async onShutdown(): Promise<void> {}
+  protected async onForceFlush(): Promise<void> {
+    // nothing buffered: collect() reads the instruments directly
+  }
+  protected async onShutdown(): Promise<void> {
+    // nothing to release
+  }
   async sum(name: string, attributes: Record<string, string>): Promise<number | undefined> {
     const { resourceMetrics } = await this.collect();
     const metric = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === name) as SumMetricData | undefined;

@@ -93,7 +93,9 @@ describe('service database sessions', () => {
                  current_setting('idle_in_transaction_session_timeout') AS idle`);
         await q.query('SELECT pg_sleep(0.8)'); // longer than the service's statement timeout below
       }
-      async down(): Promise<void> {}
+      async down(): Promise<void> {
+        // the schema is dropped after the test
+      }
     }
     const ds = dataSource({ statementMs: 300, lockMs: 200, idleInTransactionMs: 1000 }, [SlowMigration1700000000000]);
     await ds.initialize();
