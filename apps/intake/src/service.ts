@@ -1,4 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
+import { inboxPruningMigration } from '@vigil/messaging';
 import { auditTrailMigration, type ServiceDefinition } from '@vigil/platform';
 import type { FastifyRequest } from 'fastify';
 import { IntakeModule } from './app.module';
@@ -27,10 +28,12 @@ export const service: ServiceDefinition<IntakeConfig> = {
   },
   config: IntakeConfig,
   entities: [],
-  migrations: [Initial1764000000000, AlertLifecycleIntegrations1764100000000, LeanOutbox1764200000000, JsonOutbox1764600000000, auditTrailMigration('intake')],
+  migrations: [Initial1764000000000, AlertLifecycleIntegrations1764100000000, LeanOutbox1764200000000, JsonOutbox1764600000000, auditTrailMigration('intake'), inboxPruningMigration('intake')],
   module: (platform) => IntakeModule.register(platform),
-  // Accepted alerts wait in the outbox while Kafka is away: intake stays ready to take them.
-  kafkaRequiredForReadiness: false,
+  // Idempotency keys replay for 24 hours (signal-writer.ts); kept past that to the common horizon.
+  retention: (config) => [
+    { name: 'idempotency_keys', table: 'intake.idempotency_keys', column: 'created_at', olderThanMs: config.PRUNE_AFTER_HOURS * 3_600_000 },
+  ],
   // Per-integration rate limit (per replica), keyed by the key's prefix; the body is parsed by
   // then (preHandler), so PagerDuty's routing_key counts too. 429 with Retry-After.
   configure: async (app) => {

@@ -41,6 +41,11 @@ export interface EventConsumerOptions {
   maxBuffered?: number;
   /** How long processed offsets wait to be committed together; default 100 ms. */
   commitIntervalMs?: number;
+  /**
+   * How long `start()` waits for the first group join before it returns anyway (the consumer keeps
+   * trying in the background, so a service starts and serves while Kafka is away); default 15 s.
+   */
+  startWaitMs?: number;
 }
 
 /** Outcomes of `vigil.events.consumed`. */
@@ -74,6 +79,7 @@ export class EventConsumer {
   });
   /** Unknown event types already logged: one line per type, every occurrence counted. */
   private readonly unknownTypesLogged = new Set<string>();
+  private subscribed?: () => void;
   /** Messages behind, per topic and partition, as last measured (partitions this member owns). */
   private readonly lag = new Map<string, { topic: string; partition: number; lag: number }>();
 
@@ -96,9 +102,17 @@ export class EventConsumer {
     }
   }
 
+  /**
+   * Starts consuming. Waits for the first group join (up to `startWaitMs`), so that a healthy
+   * service is consuming by the time it listens; a broker that is away does not hold the service
+   * back: the consumer keeps trying to join in the background.
+   */
   async start(): Promise<void> {
-    await this.subscribe();
+    const joined = new Promise<void>((resolve) => (this.subscribed = resolve));
     this.loop = this.run();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([joined, new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.startWaitMs ?? 15_000)))]);
+    clearTimeout(timer);
   }
 
   private async subscribe(): Promise<void> {
@@ -128,6 +142,7 @@ export class EventConsumer {
     });
     this.consumer.on('consumer:lag:error', () => undefined); // the next round tries again
     this.consumer.startLagMonitoring({ topics }, this.options.lagIntervalMs ?? 5000);
+    this.subscribed?.();
   }
 
   /** Finishes the message in hand, commits its offset, leaves the group. */
@@ -135,7 +150,11 @@ export class EventConsumer {
     this.stopping = true;
     this.consumer?.stopLagMonitoring();
     await this.stream?.close().catch(() => undefined);
-    await this.loop?.catch(() => undefined);
+    // Still joining (the broker is away): give the join up rather than wait out its retries.
+    if (!this.stream) await this.consumer?.close(true).catch(() => undefined);
+    await Promise.race([this.loop?.catch(() => undefined), sleep(10_000)]);
+    // A join that completed while stopping has a stream of its own.
+    await this.stream?.close().catch(() => undefined);
     await this.flushCommits();
     await this.consumer?.close(true).catch(() => undefined);
   }
@@ -149,6 +168,7 @@ export class EventConsumer {
     while (!this.stopping) {
       try {
         if (!this.stream) await this.subscribe();
+        if (this.stopping) break;
         await this.consumeStream(this.stream!);
         if (!this.stopping) throw new Error('the message stream ended');
       } catch (error) {

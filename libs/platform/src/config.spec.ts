@@ -30,6 +30,9 @@ describe(parseConfig.name, () => {
       DATABASE_STATEMENT_TIMEOUT_MS: 30_000,
       DATABASE_LOCK_TIMEOUT_MS: 10_000,
       DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: 60_000,
+      PRUNE_AFTER_HOURS: 168,
+      PRUNE_INTERVAL_SECONDS: 600,
+      PRUNE_BATCH_SIZE: 1000,
       CONSUMER_CONCURRENCY: 4,
       KAFKA_BROKERS: ['kafka-1:9092', 'kafka-2:9093'],
       MIGRATIONS_RUN: false,
@@ -126,6 +129,9 @@ describe(parseConfig.name, () => {
     ['DATABASE_STATEMENT_TIMEOUT_MS', '-1', 'must be 0 (no limit) or between 100 and 3600000'],
     ['DATABASE_STATEMENT_TIMEOUT_MS', 'soon', 'expected number'],
     ['DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', '500', 'between 1000 and 3600000'],
+    ['PRUNE_AFTER_HOURS', '24', '>=48'],
+    ['PRUNE_INTERVAL_SECONDS', '0', '>=1'],
+    ['PRUNE_BATCH_SIZE', '0', '>=1'],
     ['KAFKA_DLQ_RETENTION_MS', '1000', '>=3600000'],
   ])('names %s and the reason when it is %p', (name, value, reason) => {
     const { problems } = configErrorOf({ ...validEnv, [name]: value });

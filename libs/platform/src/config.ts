@@ -32,6 +32,15 @@ export const BaseConfig = z.object({
   DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: millis(60_000, 1000, 3_600_000, true).describe(
     'a session idle inside an open transaction this long is ended and its locks freed (idle_in_transaction_session_timeout); 0: no limit',
   ),
+  PRUNE_AFTER_HOURS: z.coerce
+    .number()
+    .int()
+    .min(48)
+    .max(24 * 366)
+    .default(168)
+    .describe('processed event ids (inbox) and idempotency keys older than this are deleted; longer than any redelivery window'),
+  PRUNE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600).describe('how often the pruning job runs'),
+  PRUNE_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(1000).describe('rows deleted per statement (short transactions, short locks)'),
   CONSUMER_CONCURRENCY: z.coerce
     .number()
     .int()

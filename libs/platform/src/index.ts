@@ -1,5 +1,6 @@
 export * from './config';
 export * from './persistence';
+export * from './retention';
 export * from './runtime';
 export * from './module';
 export * from './bootstrap';
@@ -16,3 +17,4 @@ export * from './auth/decorators';
 export * from './auth/access.guard';
 export * from './audit/audit-trail';
 export * from './auth/incident-access';
+export * from './dependencies';

@@ -5,9 +5,9 @@ import type { EntitySchema, MixedList } from 'typeorm';
 import type { z } from 'zod';
 import { startService, type ServiceInfo } from './bootstrap';
 import { BaseConfig, loadConfigOrExit } from './config';
-
 import { PlatformModule } from './module';
 import { createServiceDataSource, runMigrationsExclusively } from './persistence';
+import type { PruneTarget } from './retention';
 
 const MigrationConfig = BaseConfig.pick({ DATABASE_URL: true, DATABASE_POOL_SIZE: true, LOG_LEVEL: true });
 
@@ -19,8 +19,8 @@ export interface ServiceDefinition<C extends BaseConfig> {
   migrations: MixedList<Function | string>;
   /** The app module, given the platform module to import and the validated config. */
   module: (platform: DynamicModule, config: C) => DynamicModule;
-  /** false for a service whose writes wait in its outbox while Kafka is away (default true). */
-  kafkaRequiredForReadiness?: boolean;
+  /** Tables of this service to prune beside its inbox (e.g. intake's idempotency keys). */
+  retention?: (config: C) => PruneTarget[];
   /** Fastify plugins and the like, registered after the app is created and before it listens. */
   configure?: (app: NestFastifyApplication, config: C) => Promise<void>;
 }
@@ -56,7 +56,7 @@ export async function runService<C extends BaseConfig>(definition: ServiceDefini
     config,
     logger,
     dataSource,
-    kafkaRequiredForReadiness: definition.kafkaRequiredForReadiness,
+    retention: definition.retention?.(config) ?? [],
   });
   try {
     await startService(definition.info, definition.module(platform, config), config, logger, (app) => definition.configure?.(app, config));
