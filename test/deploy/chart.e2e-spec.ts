@@ -94,7 +94,7 @@ describe('Helm chart helm/vigil', () => {
     expect(pod.initContainers.map((c: any) => c.name)).toEqual(['provision-database', ...SERVICES.map((s) => `migrate-${s}`)]);
     expect(pod.containers.map((c: any) => c.name)).toEqual(['create-topics']);
     const topicEnv = Object.fromEntries(pod.containers[0].env.filter((e: any) => e.value).map((e: any) => [e.name, e.value]));
-    expect(topicEnv).toMatchObject({ KAFKA_TOPIC_PARTITIONS: '12', KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' });
+    expect(topicEnv).toMatchObject({ KAFKA_TOPIC_PARTITIONS: '12', KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2', KAFKA_DLQ_RETENTION_MS: '2592000000' });
     // HPA replaces a fixed replica count.
     const intake = rendered.production.objects.find((o) => o.kind === 'Deployment' && componentOf(o) === 'intake')!;
     expect(intake.spec.replicas).toBeUndefined();

@@ -1,3 +1,4 @@
+import { inboxPruningMigration } from '@vigil/messaging';
 import { auditTrailMigration, incidentAccessMigration, type ServiceDefinition } from '@vigil/platform';
 import { CommsModule } from './app.module';
 import { CommsConfig } from './config';
@@ -15,6 +16,6 @@ export const service: ServiceDefinition<CommsConfig> = {
   },
   config: CommsConfig,
   entities: [Notification, Delivery],
-  migrations: [Initial1764000000000, LeanOutbox1764200000000, JsonOutbox1764600000000, auditTrailMigration('comms'), incidentAccessMigration('comms')],
+  migrations: [Initial1764000000000, LeanOutbox1764200000000, JsonOutbox1764600000000, auditTrailMigration('comms'), incidentAccessMigration('comms'), inboxPruningMigration('comms')],
   module: (platform) => CommsModule.register(platform),
 };

@@ -1,4 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
+import { inboxPruningMigration } from '@vigil/messaging';
 import { auditTrailMigration, type ServiceDefinition } from '@vigil/platform';
 import type { FastifyRequest } from 'fastify';
 import { IntakeModule } from './app.module';
@@ -27,10 +28,20 @@ export const service: ServiceDefinition<IntakeConfig> = {
   },
   config: IntakeConfig,
   entities: [],
-  migrations: [Initial1764000000000, AlertLifecycleIntegrations1764100000000, LeanOutbox1764200000000, JsonOutbox1764600000000, auditTrailMigration('intake'), DedupNamespaces1764910000000],
+  migrations: [
+    Initial1764000000000,
+    AlertLifecycleIntegrations1764100000000,
+    LeanOutbox1764200000000,
+    JsonOutbox1764600000000,
+    auditTrailMigration('intake'),
+    DedupNamespaces1764910000000,
+    inboxPruningMigration('intake'),
+  ],
   module: (platform) => IntakeModule.register(platform),
-  // Accepted alerts wait in the outbox while Kafka is away: intake stays ready to take them.
-  kafkaRequiredForReadiness: false,
+  // Idempotency keys replay for 24 hours (signal-writer.ts); kept past that to the common horizon.
+  retention: (config) => [
+    { name: 'idempotency_keys', table: 'intake.idempotency_keys', column: 'created_at', olderThanMs: config.PRUNE_AFTER_HOURS * 3_600_000 },
+  ],
   // Per-integration rate limit (per replica), keyed by the integration a key proves to be (a key
   // is checked in full first, so a forged key with another integration's prefix cannot spend that
   // integration's budget), else by the client address (TRUST_PROXY decides which). The body is

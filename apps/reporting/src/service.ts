@@ -1,3 +1,4 @@
+import { inboxPruningMigration } from '@vigil/messaging';
 import { BaseConfig, type ServiceDefinition, auditTrailMigration, incidentAccessMigration } from '@vigil/platform';
 import { ReportingModule } from './app.module';
 import { IncidentClock, TimelineEntry } from './persistence/entities';
@@ -14,6 +15,6 @@ export const service: ServiceDefinition<BaseConfig> = {
   },
   config: BaseConfig,
   entities: [TimelineEntry, IncidentClock],
-  migrations: [Initial1764000000000, LeanOutbox1764200000000, JsonOutbox1764600000000, auditTrailMigration('reporting'), incidentAccessMigration('reporting')],
+  migrations: [Initial1764000000000, LeanOutbox1764200000000, JsonOutbox1764600000000, auditTrailMigration('reporting'), incidentAccessMigration('reporting'), inboxPruningMigration('reporting')],
   module: (platform) => ReportingModule.register(platform),
 };

@@ -1,3 +1,4 @@
+import { inboxPruningMigration } from '@vigil/messaging';
 import { BaseConfig, type ServiceDefinition, auditTrailMigration, incidentAccessMigration } from '@vigil/platform';
 import { TaskingModule } from './app.module';
 import { Initial1764000000000 } from './persistence/migrations/1764000000000-initial';
@@ -15,6 +16,6 @@ export const service: ServiceDefinition<BaseConfig> = {
   },
   config: BaseConfig,
   entities: [Task],
-  migrations: [Initial1764000000000, LeanOutbox1764200000000, MergedIncidents1764500000000, JsonOutbox1764600000000, auditTrailMigration('tasking'), incidentAccessMigration('tasking')],
+  migrations: [Initial1764000000000, LeanOutbox1764200000000, MergedIncidents1764500000000, JsonOutbox1764600000000, auditTrailMigration('tasking'), incidentAccessMigration('tasking'), inboxPruningMigration('tasking')],
   module: (platform) => TaskingModule.register(platform),
 };

@@ -1,3 +1,4 @@
+import { inboxPruningMigration } from '@vigil/messaging';
 import { auditTrailMigration, type ServiceDefinition } from '@vigil/platform';
 import { TriageModule } from './app.module';
 import { registerCsvBodyParser } from './assets';
@@ -20,7 +21,7 @@ export const service: ServiceDefinition<TriageConfig> = {
   },
   config: TriageConfig,
   entities: [Incident],
-  migrations: [Initial1764000000000, AlertStatus1764100000000, LeanOutbox1764200000000, AnalystWorkbench1764300000000, ListIndexes1764400000000, JsonOutbox1764600000000, auditTrailMigration('triage'), Identity1764800000000],
+  migrations: [Initial1764000000000, AlertStatus1764100000000, LeanOutbox1764200000000, AnalystWorkbench1764300000000, ListIndexes1764400000000, JsonOutbox1764600000000, auditTrailMigration('triage'), Identity1764800000000, inboxPruningMigration('triage')],
   module: (platform) => TriageModule.register(platform),
   // The asset register imports CSV; every other route takes JSON only.
   configure: async (app) => registerCsvBodyParser(app),

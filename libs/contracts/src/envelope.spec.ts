@@ -18,7 +18,7 @@ import {
   type IncidentSnapshot,
 } from './events/incidents';
 import { TaskCancelledV1, TaskCreatedV1 } from './events/tasks';
-import { CloudEventHeaders, ContractViolation, createEvent, decodeEvent, isEvent, toKafkaHeaders, type CloudEvent } from './envelope';
+import { CloudEventHeaders, ContractViolation, createEvent, decodeEvent, isEvent, toKafkaHeaders, UnknownEventType, type CloudEvent } from './envelope';
 
 const incidentId = '3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 const alertId = '7a8b9c0d-1e2f-4a3b-9c4d-5e6f7a8b9c0d';
@@ -274,6 +274,14 @@ describe(decodeEvent.name, () => {
     const { headers, value } = validRecord();
     const violation = violationOf(() => decodeEvent({ ...headers, ce_type: type }, value));
     expect(violation.message).toBe(`unknown event type ${type}`);
+    // Told apart from a broken message, so that a consumer can skip it instead of dead-lettering.
+    expect(violation).toBeInstanceOf(UnknownEventType);
+    expect(violation).toMatchObject({ type });
+  });
+
+  it('does not call a broken message of a known type an unknown type', () => {
+    const { headers } = validRecord();
+    expect(violationOf(() => decodeEvent(headers, 'not json'))).not.toBeInstanceOf(UnknownEventType);
   });
 
   it.each([

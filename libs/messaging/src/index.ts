@@ -3,3 +3,4 @@ export * from './errors';
 export * from './kafka';
 export * from './outbox';
 export * from './consumer';
+export * from './dead-letters';
