@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createIntegration, eventually, http, readTopic, startService, withDatabase, type ServiceProcess } from '../../../test/support/harness';
+import { Client } from 'pg';
+import { createIntegration, eventually, http, readTopic, startService, testEnv, withDatabase, type ServiceProcess } from '../../../test/support/harness';
 import { boundedKey, boundedKeySql } from '../src/correlation/correlation-keys';
 import { BoundedCorrelationKeys1765000000000 } from '../src/persistence/migrations/1765000000000-bounded-correlation-keys';
 
@@ -138,6 +139,71 @@ describe('placing alerts (intake → Kafka → triage)', () => {
   });
 
   describe('while analysts merge and close incidents', () => {
+    /**
+     * The exact race: an analyst's merge or close has locked the incident and made it final, and not
+     * committed yet (held by locking the history table against its last insert), while an alert
+     * that correlates with it is placed. The placement finds the incident still open, waits for
+     * its row, and gets it once the change commits: it must then see that it is final.
+     */
+    async function whileHeld(change: () => Promise<{ status: number; json: unknown }>, incidentId: string, alert: Record<string, unknown>): Promise<Row> {
+      const waiting = async (locks: string[], query: RegExp) =>
+        (
+          await withDatabase((db) =>
+            db.query(`SELECT query FROM pg_stat_activity WHERE application_name = 'vigil-triage' AND wait_event_type = 'Lock' AND wait_event = ANY($1)`, [locks]),
+          )
+        ).rows.filter((r: { query: string }) => query.test(r.query)).length;
+      const hold = new Client({ connectionString: testEnv().adminUrl });
+      await hold.connect();
+      try {
+        await hold.query('BEGIN');
+        await hold.query('LOCK TABLE triage.incident_history IN SHARE MODE');
+        const changed = change();
+        await eventually(async () => ((await waiting(['relation'], /incident_history/)) ? true : undefined), 30_000, 50);
+        const [alertId] = await postBatch([alert]);
+        // The placement found the incident open and waits for its row, locked by the change (the
+        // statement that reads it; its text is cut before its FOR UPDATE in pg_stat_activity).
+        await eventually(async () => ((await waiting(['transactionid', 'tuple'], /^SELECT "i"\."id" AS "i_id"/)) ? true : undefined), 60_000, 50);
+        await hold.query('ROLLBACK');
+        const res = await changed;
+        expect([incidentId, res.status, res.json]).toEqual([incidentId, 200, expect.anything()]);
+        return (await placedAll([alertId]))[0];
+      } finally {
+        await hold.end();
+      }
+    }
+
+    const openOne = async (host: string) => {
+      const [seed] = await postBatch([{ title: `Held ${host}`, source: 'edr', severity: 'high', category: 'malware', dedupKey: `${host}-seed`, assets: [{ hostname: host }] }]);
+      return (await placedAll([seed]))[0].incident_id!;
+    };
+    const follower = (host: string) => ({ title: `Held ${host} again`, source: 'edr', severity: 'high', category: 'malware', dedupKey: `${host}-${uid()}`, assets: [{ hostname: host }] });
+    const change = (incidentId: string, action: string, body: Record<string, unknown>) => () =>
+      http('POST', t(`/v1/incidents/${incidentId}/${action}`), { reason: 'held', ...body }, { 'if-match': '*' });
+
+    it('places an alert for an incident being merged in the incident it is merged into', async () => {
+      const [host, other] = [`held-${uid()}`, `held-${uid()}`];
+      const [source, target] = [await openOne(host), await openOne(other)];
+      const placed = await whileHeld(change(target, 'merge', { incidentIds: [source] }), source, follower(host));
+      expect(placed).toMatchObject({ incident_id: target, phase: 'detected', correlated_by: 'asset_category' });
+    });
+
+    it('opens a new incident for an alert whose incident is being declared a false positive', async () => {
+      const host = `held-${uid()}`;
+      const incidentId = await openOne(host);
+      const placed = await whileHeld(change(incidentId, 'transition', { to: 'false_positive' }), incidentId, follower(host));
+      expect(placed.incident_id).not.toBe(incidentId);
+      expect(placed).toMatchObject({ phase: 'detected', correlated_by: 'opened' });
+    });
+
+    it('opens a new incident for an alert whose incident is being closed', async () => {
+      const host = `held-${uid()}`;
+      const incidentId = await openOne(host);
+      for (const to of ['triaged', 'contained', 'eradicated', 'recovered', 'post_incident']) expect((await change(incidentId, 'transition', { to })()).status).toBe(200);
+      const placed = await whileHeld(change(incidentId, 'transition', { to: 'closed' }), incidentId, follower(host));
+      expect(placed.incident_id).not.toBe(incidentId);
+      expect(placed).toMatchObject({ phase: 'detected', correlated_by: 'opened' });
+    });
+
     const HOSTS = 6;
     const ROUNDS = 5;
     const BATCHES = 20;
