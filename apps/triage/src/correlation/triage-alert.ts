@@ -14,6 +14,8 @@ import { mostCritical } from '../assets';
 import { functionalImpactFromAlert, isBelow, severityOf } from '../classification/severity-matrix';
 import type { TriageConfig } from '../config';
 import { applyOccurrence, incidentEvent, LINK_ASSETS_SQL, lockIncident, occurrenceUpdateSql } from '../incidents/incident-writes';
+import { createSearchSql, extendSearchSql } from '../incidents/search/incident-search';
+import { alertSearchTerms, incidentSearchLexemes, termLexemes } from '../incidents/search/search-text';
 import { TERMINAL_PHASES } from '../lifecycle/phases';
 import { Incident } from '../persistence/incident.entity';
 import { correlationKeys, KEY_PRIORITY, referencedIncident, type CorrelationKey, type KeyKind } from './correlation-keys';
@@ -131,11 +133,15 @@ export class AlertTriage {
     const event = target
       ? incidentEvent(IncidentAlertAttachedV1, incident, { alert: alertRef, correlatedBy, ...(promotion ? { actor: promotion.actor } : {}) })
       : incidentEvent(IncidentOpenedV1, incident, { alert: alertRef, ...(promotion ? { promotedBy: promotion.actor } : {}) });
-    // The alert, its keys and assets, the incident's new count and clock, and the event: one statement.
+    // What the incident can now be found by: its observables and assets (and, when it opens, its title and dedup key).
+    const terms = alertSearchTerms(alert, assets);
+    const lexemes = target ? termLexemes(terms) : incidentSearchLexemes(alert.title, alert.dedupKey, terms);
+    // The alert, its keys and assets, the incident's new count and clock, its search document, and the event: one statement.
     await saveAlert(manager, alert, { disposition: 'attached', incidentId: incident.id, correlatedBy }, (bind) => [
       ...(keys.length ? [registerKeysSql(bind(incident.id), bind(alert.receivedAt), keys, bind)] : []),
       ...(assetIds.length ? [LINK_ASSETS_SQL(`${bind(incident.id)}::uuid`, bind(assetIds))] : []),
       ...(target ? [occurrenceUpdateSql(incident, bind)] : []),
+      ...(!target ? [createSearchSql(bind(incident.id), bind(lexemes))] : lexemes.length ? [extendSearchSql(bind(incident.id), bind(lexemes))] : []),
       outboxInsertSql('triage', [event], bind),
     ]);
     return { disposition: 'attached', incidentId: incident.id, correlatedBy, opened: !target };
