@@ -51,7 +51,7 @@ export const RecurrenceRule = z
   .pipe(
     z
       .string()
-      .regex(/^FREQ=(HOURLY|DAILY|WEEKLY|MONTHLY|YEARLY)(;[A-Z]+=[A-Z0-9,+\-]+)*$/, 'must be an RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=MO (FREQ hourly or coarser)')
+      .regex(/^FREQ=(HOURLY|DAILY|WEEKLY|MONTHLY|YEARLY)(;[A-Z]+=[A-Z0-9,+-]+)*$/, 'must be an RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=MO (FREQ hourly or coarser)')
       .refine((r) => !/(^|;)DTSTART=/.test(r), { message: 'leave DTSTART out: the rotation start is its first hand-off' }),
   )
   .describe('RFC 5545 RRULE of the hand-offs, e.g. FREQ=WEEKLY;BYDAY=MO');
