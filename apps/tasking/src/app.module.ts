@@ -8,6 +8,7 @@ import { defaultTriggers } from './escalation/triggers/trigger-registry';
 import { EscalationsController } from './escalation/escalations/escalations.controller';
 import { EscalationPoliciesController } from './escalation/policies/escalation-policies.controller';
 import { EscalationRoutingController } from './escalation/routing/escalation-routing.controller';
+import { OnCallImportController } from './oncall-import/oncall-import.controller';
 import { DEFAULT_PLAYBOOK } from './playbooks/default-playbook';
 import { CreateTasksFromPlaybookHandler } from './playbooks/create-tasks-from-playbook/create-tasks-from-playbook.handler';
 import { PeopleController } from './roster/people/people.controller';
@@ -53,6 +54,7 @@ export class TaskingModule {
         EscalationPoliciesController,
         EscalationRoutingController,
         EscalationsController,
+        OnCallImportController,
       ],
       providers: [
         { provide: CreateTasksFromPlaybookHandler, useValue: new CreateTasksFromPlaybookHandler(DEFAULT_PLAYBOOK) },

@@ -515,9 +515,10 @@ export type StopEscalation = z.infer<typeof StopEscalation>;
 export const ImportReport = z
   .object({
     source: z.enum(['pagerduty', 'grafana-oncall']),
+    dryRun: z.boolean().describe('true: nothing was written; this is what the import would do'),
     people: z.array(z.object({ externalId: z.string(), personId: z.uuid(), name: z.string(), created: z.boolean() })),
-    schedules: z.array(z.object({ externalId: z.string(), scheduleId: z.uuid(), name: z.string() })),
-    policies: z.array(z.object({ externalId: z.string(), policyId: z.uuid(), name: z.string() })),
+    schedules: z.array(z.object({ externalId: z.string(), scheduleId: z.uuid(), name: z.string(), revision: z.int().describe('1 when new; a re-import adds a revision') })),
+    policies: z.array(z.object({ externalId: z.string(), policyId: z.uuid(), name: z.string(), version: z.int().describe('1 when new; a re-import adds a version') })),
     warnings: z.array(z.string()).describe('what could not be carried over exactly, and what was done instead'),
   })
   .meta({ id: 'ImportReport' });
