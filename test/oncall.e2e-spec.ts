@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { randomUUID } from 'node:crypto';
 import { as, createIntegration, eventually, http, incidentAction, startReceiver, startService, withDatabase, type RecordedRequest, type ServiceProcess } from './support/harness';
 import { startSmtpReceiver } from './support/smtp-receiver';
@@ -167,4 +168,134 @@ describe('on call and escalation (real Kafka and PostgreSQL, real delays)', () =
       'Escalation stopped after step 3: acknowledged by u-irene',
     ]);
   }, 300_000);
+
+  it('answers who is on call at any instant, previews and applies a change without rewriting history, finds a planted gap, and serves calendar feeds', async () => {
+    const irene = await as('irene');
+    const [p1, p2, p3] = await Promise.all([person('Pat', [], false), person('Quinn', [], false), person('Robin', [], false)]);
+    // Responders read the roster and schedules; only IR managers and admins change them.
+    expect((await http('GET', `${tasking.url}/v1/people`, undefined, await as('alice'))).status).toBe(200);
+    expect((await http('POST', `${tasking.url}/v1/people`, { name: 'x' }, await as('alice'))).status).toBe(403);
+    expect((await http('GET', `${tasking.url}/v1/people`, undefined, await as('nobody'))).status).toBe(403);
+    expect((await http('POST', `${tasking.url}/v1/people`, { name: `Admin-made ${run}` }, await as('adam'))).status).toBe(201);
+
+    // A weekly rotation handing over on Mondays at 09:00 Berlin time, anchored in January.
+    const zone = 'Europe/Berlin';
+    const anchor = DateTime.fromISO('2026-01-05T09:00', { zone });
+    const weekly = (participants: string[]) => ({ layers: [{ name: 'weekly', precedence: 1, rotation: { start: '2026-01-05T09:00', timeZone: zone, handoff: 'FREQ=WEEKLY;BYDAY=MO', participants } }] });
+    const schedule = await create('/v1/schedules', { name: `Weekly ${run}`, timeZone: zone, definition: weekly([p1.personId, p2.personId]) });
+    const expected = (t: DateTime, people: string[]) => people[Math.floor(t.diff(anchor, 'weeks').weeks) % people.length];
+    const wednesday = DateTime.now().setZone(zone).plus({ weeks: 1 }).set({ weekday: 3, hour: 12, minute: 0, second: 0, millisecond: 0 });
+    const onCall = async (t: DateTime) => (await http('GET', `${tasking.url}/v1/schedules/${schedule.scheduleId}/on-call?at=${encodeURIComponent(t.toISO()!)}`, undefined, await as('alice'))).json;
+    for (const t of [wednesday, wednesday.plus({ weeks: 1 })]) {
+      const answer = await onCall(t);
+      expect(answer).toMatchObject({ revision: 1, people: [{ personId: expected(t, [p1.personId, p2.personId]) }], source: { kind: 'layer', layer: 'weekly' } });
+      expect(DateTime.fromISO(answer.shiftStart).setZone(zone).toFormat('ccc HH:mm')).toBe('Mon 09:00');
+    }
+    // Before the schedule existed nobody was on call on it: history is what was, not what is now.
+    expect(await onCall(anchor.plus({ days: 1 }))).toMatchObject({ revision: null, people: [] });
+
+    // Preview adding a third person from two weeks on: the windows that change, and nothing stored.
+    const effectiveFrom = wednesday.plus({ weeks: 1 }).set({ weekday: 1, hour: 9 });
+    const preview = await http('POST', `${tasking.url}/v1/schedules/${schedule.scheduleId}/revisions:preview`, { definition: weekly([p1.personId, p2.personId, p3.personId]), effectiveFrom: effectiveFrom.toISO(), weeks: 6 }, irene);
+    expect(preview.status).toBe(200);
+    expect(preview.json.changes.length).toBeGreaterThan(0);
+    for (const change of preview.json.changes) {
+      expect(Date.parse(change.start)).toBeGreaterThanOrEqual(effectiveFrom.toMillis());
+      const t = DateTime.fromISO(change.start).setZone(zone);
+      expect(change.before.map((p: { personId: string }) => p.personId)).toEqual([expected(t, [p1.personId, p2.personId])]);
+      expect(change.after.map((p: { personId: string }) => p.personId)).toEqual([expected(t, [p1.personId, p2.personId, p3.personId])]);
+    }
+    expect((await http('GET', `${tasking.url}/v1/schedules/${schedule.scheduleId}/revisions`, undefined, irene)).json.items).toHaveLength(1);
+
+    // A change may not take effect in the past, nor name a rotation the engine would misread.
+    const past = await http('POST', `${tasking.url}/v1/schedules/${schedule.scheduleId}/revisions`, { definition: weekly([p3.personId]), effectiveFrom: '2026-01-01T00:00:00Z' }, irene);
+    expect(past.status).toBe(400);
+    expect(past.json.errors).toEqual([{ pointer: '/effectiveFrom', detail: 'must be now or later: history is not rewritten' }]);
+    const counted = weekly([p3.personId]);
+    (counted.layers[0].rotation as { handoff: string }).handoff = 'FREQ=WEEKLY;COUNT=3';
+    const bad = await http('POST', `${tasking.url}/v1/schedules/${schedule.scheduleId}/revisions`, { definition: counted }, irene);
+    expect(bad.json.errors).toEqual([{ pointer: '/definition/layers/0/rotation/handoff', detail: expect.stringMatching(/COUNT and UNTIL/) }]);
+
+    // Applied: the future follows the preview, this week stays as it was.
+    const revised = await http('POST', `${tasking.url}/v1/schedules/${schedule.scheduleId}/revisions`, { definition: weekly([p1.personId, p2.personId, p3.personId]), effectiveFrom: effectiveFrom.toISO(), reason: 'Robin joins' }, irene);
+    expect(revised.json).toMatchObject({ revision: 2, reason: 'Robin joins', createdBy: 'u-irene' });
+    const [change] = preview.json.changes;
+    expect((await onCall(DateTime.fromISO(change.start).plus({ hours: 1 }))).people.map((p: { personId: string }) => p.personId)).toEqual(change.after.map((p: { personId: string }) => p.personId));
+    expect((await onCall(wednesday)).people[0].personId).toBe(expected(wednesday, [p1.personId, p2.personId]));
+
+    // An override: Robin covers Wednesday afternoon; cancelled, the rotation is back.
+    const override = await http('POST', `${tasking.url}/v1/schedules/${schedule.scheduleId}/overrides`, { personId: p3.personId, start: wednesday.minus({ hours: 1 }).toISO(), end: wednesday.plus({ hours: 4 }).toISO(), reason: 'swap' }, irene);
+    expect(override.status).toBe(201);
+    expect(await onCall(wednesday)).toMatchObject({ people: [{ personId: p3.personId }], source: { kind: 'override', overrideId: override.json.overrideId } });
+    expect((await http('DELETE', `${tasking.url}/v1/schedules/${schedule.scheduleId}/overrides/${override.json.overrideId}`, undefined, irene)).status).toBe(200);
+    expect((await onCall(wednesday)).source.kind).toBe('layer');
+
+    // The coverage check finds the gap planted in a business-hours-only schedule.
+    const dayOnly = await create('/v1/schedules', {
+      name: `Business hours ${run}`,
+      timeZone: zone,
+      definition: { layers: [{ name: 'day', precedence: 1, rotation: { start: '2026-01-05T09:00', timeZone: zone, handoff: 'FREQ=DAILY', participants: [p1.personId], coverage: [{ start: '09:00', durationMinutes: 480 }] } }] },
+    });
+    const day = wednesday.set({ hour: 0 });
+    const coverage = (await http('GET', `${tasking.url}/v1/schedules/${dayOnly.scheduleId}/coverage?from=${encodeURIComponent(day.toISO()!)}&to=${encodeURIComponent(day.plus({ days: 1 }).toISO()!)}`, undefined, await as('alice'))).json;
+    expect(coverage.gaps.map((g: { start: string; end: string }) => [DateTime.fromISO(g.start).setZone(zone).toFormat('HH:mm'), DateTime.fromISO(g.end).setZone(zone).toFormat('HH:mm')])).toEqual([
+      ['00:00', '09:00'],
+      ['17:00', '00:00'],
+    ]);
+    expect(coverage.coveredPercent).toBeCloseTo(33.33, 1);
+
+    // Calendar feeds: a person's feed token, for their own feed and schedules' feeds only.
+    const feed = `${tasking.url}/v1/schedules/${schedule.scheduleId}/calendar.ics`;
+    expect((await http('GET', feed, undefined, { authorization: '' })).status).toBe(401);
+    expect((await http('POST', `${tasking.url}/v1/people/${p1.personId}/feed-token`, undefined, await as('alice'))).status).toBe(403); // not Alice's own
+    const token = await http('POST', `${tasking.url}/v1/people/${p1.personId}/feed-token`, undefined, irene);
+    expect(token.status).toBe(201);
+    const own = await http('GET', token.json.personFeed, undefined, { authorization: '' });
+    expect(own.status).toBe(200);
+    expect(own.headers.get('content-type')).toMatch(/^text\/calendar/);
+    expect(own.text).toContain('BEGIN:VEVENT');
+    expect(own.text).toContain(`SUMMARY:On call: Weekly ${run}`);
+    const scheduleFeed = await http('GET', `${feed}?token=${token.json.token}`, undefined, { authorization: '' });
+    expect(scheduleFeed.text).toContain(`Pat ${run} on call (Weekly ${run})`);
+    expect((await http('GET', `${tasking.url}/v1/people/${p2.personId}/calendar.ics?token=${token.json.token}`, undefined, { authorization: '' })).status).toBe(404);
+    expect((await http('GET', `${feed}?token=${'x'.repeat(43)}`, undefined, { authorization: '' })).status).toBe(401);
+  }, 120_000);
+
+  it('imports a PagerDuty schedule and escalation policy in one step (a dry run first)', async () => {
+    const irene = await as('irene');
+    const payload = {
+      users: { users: [{ id: `PU${run}`, name: `Earline ${run}`, email: `earline-${run}@example.com`, time_zone: 'America/Lima' }] },
+      schedules: [
+        {
+          schedule: {
+            id: `PS${run}`,
+            type: 'schedule',
+            name: `PD rotation ${run}`,
+            time_zone: 'America/New_York',
+            schedule_layers: [
+              { id: 'PL1', name: 'Layer 1', start: '2026-01-01T00:00:00-05:00', end: null, rotation_virtual_start: '2026-01-05T09:00:00-05:00', rotation_turn_length_seconds: 604800, users: [{ user: { id: `PU${run}`, type: 'user_reference', summary: `Earline ${run}` } }], restrictions: [] },
+            ],
+          },
+        },
+      ],
+      escalation_policies: [
+        { escalation_policy: { id: `PE${run}`, type: 'escalation_policy', name: `PD policy ${run}`, num_loops: 1, escalation_rules: [{ escalation_delay_in_minutes: 30, targets: [{ id: `PS${run}`, type: 'schedule_reference' }] }] } },
+      ],
+    };
+    const dry = await http('POST', `${tasking.url}/v1/oncall-imports/pagerduty?dryRun=true`, payload, irene);
+    expect(dry.status).toBe(200);
+    expect(dry.json).toMatchObject({ dryRun: true, people: [{ externalId: `PU${run}`, created: true }], schedules: [{ name: `PD rotation ${run}` }], policies: [{ name: `PD policy ${run}` }] });
+    const names = async () => (await http('GET', `${tasking.url}/v1/schedules`, undefined, irene)).json.items.map((s: { name: string }) => s.name);
+    expect(await names()).not.toContain(`PD rotation ${run}`);
+
+    const done = await http('POST', `${tasking.url}/v1/oncall-imports/pagerduty`, payload, irene);
+    expect(done.json).toMatchObject({ dryRun: false, schedules: [{ revision: 1 }], policies: [{ version: 1 }] });
+    const onCall = (await http('GET', `${tasking.url}/v1/schedules/${done.json.schedules[0].scheduleId}/on-call`, undefined, irene)).json;
+    expect(onCall.people).toEqual([{ personId: done.json.people[0].personId, name: `Earline ${run}` }]);
+    const policy = (await http('GET', `${tasking.url}/v1/escalation-policies/${done.json.policies[0].policyId}`, undefined, irene)).json;
+    expect(policy).toMatchObject({ steps: [{ targets: [{ type: 'schedule', scheduleId: done.json.schedules[0].scheduleId }], waitMinutes: 30 }], repeat: { times: 1, fromStep: 1 } });
+    // Run again, it updates rather than copies: the same schedule and policy, a new revision and version, the same person.
+    const again = await http('POST', `${tasking.url}/v1/oncall-imports/pagerduty`, payload, irene);
+    expect(again.json).toMatchObject({ people: [{ personId: done.json.people[0].personId, created: false }], schedules: [{ scheduleId: done.json.schedules[0].scheduleId, revision: 2 }], policies: [{ policyId: done.json.policies[0].policyId, version: 2 }] });
+  }, 60_000);
 });
