@@ -33,8 +33,13 @@ const PEOPLE = {
   admin: 'adam',
 } as const;
 
-/** The only operations open without a bearer token: ingest, which takes an integration's API key. */
+/**
+ * The only operations open without a bearer token: ingest, which takes an integration's API key,
+ * and calendar feeds, which take a person's feed token (calendar clients cannot send a bearer token).
+ */
 const PUBLIC_OPERATIONS = new Set([
+  'tasking GET /v1/schedules/{scheduleId}/calendar.ics',
+  'tasking GET /v1/people/{personId}/calendar.ics',
   'intake POST /v1/alerts',
   'intake POST /v1/alerts:batch',
   'intake POST /v1/integrations/alertmanager',
