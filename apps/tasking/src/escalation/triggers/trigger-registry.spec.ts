@@ -1,4 +1,4 @@
-import { IncidentAcknowledgedV1, IncidentClassifiedV1, IncidentOpenedV1, TaskCreatedV1, Topics, createEvent, type CloudEvent } from '@vigil/contracts';
+import { IncidentAcknowledgedV1, IncidentClassifiedV1, IncidentOpenedV1, TaskCreatedV1, Topics, type CloudEvent } from '@vigil/contracts';
 import type { IncidentFacts } from '../incident-facts';
 import { defaultTriggers, incidentOpened, severityRaised, TriggerRegistry, type EscalationTrigger } from './trigger-registry';
 
