@@ -70,6 +70,9 @@ export class EscalationEventsHandler {
       const facts = trigger.incidentIdOf ? (incidentId ? await readFacts(manager, incidentId) : null) : after;
       const firing = trigger.evaluate(event, { before, after: facts, now });
       if (!firing || !facts) continue;
+      // Merged into another incident (its merge read before this, on another partition): that one escalates.
+      const merged: unknown[] = await manager.query(`SELECT 1 FROM tasking.merged_incidents WHERE incident_id = $1`, [facts.incidentId]);
+      if (merged.length > 0) continue;
       const outcome = await startEscalation(manager, { facts, triggerKind: trigger.kind, firing, now });
       if ('skipped' in outcome) {
         this.logger.info({ incidentId: facts.incidentId, trigger: trigger.kind, why: outcome.skipped }, 'no escalation started');
