@@ -52,8 +52,11 @@ export class EscalationEventsHandler {
     }
 
     const stopped: StoppedEscalation[] = [];
+    // Latency is measured to when the acknowledgement took effect (it may be backdated), not to when it was read.
+    let acknowledgedAt = now;
     if (event.type === IncidentAcknowledgedV1.type && snapshot) {
       const d = event.data as EventData<typeof IncidentAcknowledgedV1>;
+      if (snapshot.timestamps.acknowledgedAt) acknowledgedAt = new Date(snapshot.timestamps.acknowledgedAt);
       stopped.push(...(await stopEscalations(manager, { incidentIds: [snapshot.incidentId] }, { reason: 'acknowledged', detail: d.reason, actor: d.actor, at: now })));
     }
     if (snapshot && after && TERMINAL_PHASES.includes(after.phase)) {
@@ -63,7 +66,7 @@ export class EscalationEventsHandler {
       const d = event.data as EventData<typeof IncidentMergedV1>;
       stopped.push(...(await stopEscalations(manager, { incidentIds: d.mergedIncidentIds }, { reason: 'resolved', detail: `merged into ${d.incident.incidentId}`, actor: d.actor, at: now })));
     }
-    if (stopped.length && this.metrics) ctx.afterCommit(() => recordAcknowledgements(this.metrics!, stopped, now));
+    if (stopped.length && this.metrics) ctx.afterCommit(() => recordAcknowledgements(this.metrics!, stopped, acknowledgedAt));
 
     for (const trigger of this.triggers.forEvent(event.type)) {
       const incidentId = trigger.incidentIdOf ? trigger.incidentIdOf(event) : undefined;
