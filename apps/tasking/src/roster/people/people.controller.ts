@@ -84,16 +84,17 @@ export class PeopleController {
   @ApiJsonResponse(200, PersonView, 'The person')
   @ApiProblems(400, 404, 409, 503)
   async update(@Param('personId', new ParseUUIDPipe()) personId: string, @Body(new ZodPipe(PersonInput)) body: PersonInput) {
-    const [row]: PersonRow[] = await this.dataSource
-      .transaction((m) =>
-        m.query(
+    const row: PersonRow = await this.dataSource
+      .transaction(async (m) => {
+        const [updated]: PersonRow[] = await m.query(
           `WITH updated AS (UPDATE tasking.people SET name = $2, subject = $3, email = $4, time_zone = $5, roles = $6, contact_methods = $7, updated_at = now()
             WHERE id = $1 AND active RETURNING *) SELECT * FROM updated`,
           [personId, body.name, body.subject ?? null, body.email ?? null, body.timeZone, body.roles, JSON.stringify(body.contactMethods)],
-        ),
-      )
+        );
+        if (!updated) throw Problem.notFound(`Person ${personId}`);
+        return updated;
+      })
       .catch((e) => conflictOn(e, { people_subject_key: 'subject' }));
-    if (!row) throw Problem.notFound(`Person ${personId}`);
     return toPersonView(row);
   }
 
@@ -111,10 +112,11 @@ export class PeopleController {
         `WITH updated AS (UPDATE tasking.people SET active = false, feed_token_hash = NULL, updated_at = now() WHERE id = $1 RETURNING *) SELECT * FROM updated`,
         [personId],
       );
+      // Thrown inside the transaction: nothing is recorded as changed for an unknown person.
+      if (!updated) throw Problem.notFound(`Person ${personId}`);
       await m.query(`DELETE FROM tasking.team_members WHERE person_id = $1`, [personId]);
       return updated;
     });
-    if (!row) throw Problem.notFound(`Person ${personId}`);
     return toPersonView(row);
   }
 

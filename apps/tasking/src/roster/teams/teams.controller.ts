@@ -76,13 +76,12 @@ export class TeamsController {
           `WITH updated AS (UPDATE tasking.teams SET name = $2, description = $3, updated_at = now() WHERE id = $1 RETURNING id) SELECT id FROM updated`,
           [teamId, body.name, body.description ?? null],
         );
-        if (!found) return undefined;
+        if (!found) throw Problem.notFound(`Team ${teamId}`);
         await this.setMembers(m, teamId, body.members);
         return this.load(m, teamId);
       })
       .catch((e) => conflictOn(e, { teams_name_key: 'name' }));
-    if (!row) throw Problem.notFound(`Team ${teamId}`);
-    return toTeamView(row);
+    return toTeamView(row!);
   }
 
   @Delete(':teamId')
@@ -91,7 +90,9 @@ export class TeamsController {
   @ApiOperation({ summary: 'Delete a team (an escalation step that names it then pages nobody for it, and says so)', operationId: 'deleteTeam' })
   @ApiProblems(400, 404, 503)
   async remove(@Param('teamId', new ParseUUIDPipe()) teamId: string) {
-    const deleted: Array<{ id: string }> = await this.dataSource.transaction((m) => m.query(`WITH d AS (DELETE FROM tasking.teams WHERE id = $1 RETURNING id) SELECT id FROM d`, [teamId]));
-    if (deleted.length === 0) throw Problem.notFound(`Team ${teamId}`);
+    await this.dataSource.transaction(async (m) => {
+      const deleted: Array<{ id: string }> = await m.query(`WITH d AS (DELETE FROM tasking.teams WHERE id = $1 RETURNING id) SELECT id FROM d`, [teamId]);
+      if (deleted.length === 0) throw Problem.notFound(`Team ${teamId}`);
+    });
   }
 }
