@@ -1,4 +1,4 @@
-import { EscalationPolicyInput, ScheduleDefinition, type EscalationTarget, type ImportReport } from '@vigil/contracts';
+import { ContactMethod, EscalationPolicyInput, ScheduleDefinition, type EscalationTarget, type ImportReport } from '@vigil/contracts';
 import { Problem } from '@vigil/platform';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
@@ -30,10 +30,11 @@ export async function applyImport(m: EntityManager, plan: ImportPlan, actor: str
       continue;
     }
     const id = randomUUID();
-    if (!p.email) report.warnings.push(`person ${p.name} (${p.externalId}): no e-mail in the import; added without a contact method`);
+    const email = p.email && ContactMethod.safeParse({ kind: 'email', address: p.email }).success ? p.email : null;
+    if (!email) report.warnings.push(`person ${p.name} (${p.externalId}): no usable e-mail in the import${p.email ? ` (${p.email})` : ''}; added without a contact method`);
     await m.query(
       `INSERT INTO tasking.people (id, name, email, time_zone, roles, contact_methods, external_ref, created_at, updated_at) VALUES ($1, $2, $3, $4, '{}', $5, $6, $7, $7)`,
-      [id, p.name, p.email, p.timeZone ?? 'UTC', JSON.stringify(p.email ? [{ kind: 'email', address: p.email }] : []), ref(plan, p.externalId), now],
+      [id, p.name, email, p.timeZone ?? 'UTC', JSON.stringify(email ? [{ kind: 'email', address: email }] : []), ref(plan, p.externalId), now],
     );
     people.set(p.externalId, id);
     report.people.push({ externalId: p.externalId, personId: id, name: p.name, created: true });
