@@ -33,8 +33,13 @@ const PEOPLE = {
   admin: 'adam',
 } as const;
 
-/** The only operations open without a bearer token: ingest, which takes an integration's API key. */
+/**
+ * The only operations open without a bearer token: ingest, which takes an integration's API key,
+ * and calendar feeds, which take a person's feed token (calendar clients cannot send a bearer token).
+ */
 const PUBLIC_OPERATIONS = new Set([
+  'tasking GET /v1/schedules/{scheduleId}/calendar.ics',
+  'tasking GET /v1/people/{personId}/calendar.ics',
   'intake POST /v1/alerts',
   'intake POST /v1/alerts:batch',
   'intake POST /v1/integrations/alertmanager',
@@ -367,6 +372,41 @@ describe('Identity, roles and the audit trail (real tokens, five services)', () 
     ok({ status: csv.status, text: await csv.text() }, 'import assets');
     const integration = await createIntegration(url('intake'), 'canonical');
     ok(await http('DELETE', `${url('intake')}/v1/integrations/${integration.integrationId}`, undefined, adam), 'revoke integration');
+
+    // The response team, schedules and escalation (tasking).
+    const tasking = url('tasking');
+    const change = async (method: string, path: string, body: unknown, what: string) => {
+      const res = await http(method, `${tasking}${path}`, body, irene);
+      ok(res, what);
+      return res.json;
+    };
+    const person = await change('POST', '/v1/people', { name: `Audited ${tag}`, subject: `u-audited-${tag}` }, 'add person');
+    await change('PUT', `/v1/people/${person.personId}`, { name: `Audited ${tag}`, subject: `u-audited-${tag}`, timeZone: 'Europe/Berlin' }, 'replace person');
+    await change('POST', `/v1/people/${person.personId}/feed-token`, undefined, 'feed token');
+    const team = await change('POST', '/v1/teams', { name: `Audited ${tag}`, members: [person.personId] }, 'add team');
+    await change('PUT', `/v1/teams/${team.teamId}`, { name: `Audited ${tag} 2`, members: [] }, 'replace team');
+    await change('DELETE', `/v1/teams/${team.teamId}`, undefined, 'delete team');
+    const definition = { layers: [{ name: 'all', precedence: 1, rotation: { start: '2026-01-05T09:00', timeZone: 'UTC', handoff: 'FREQ=WEEKLY', participants: [person.personId] } }] };
+    const schedule = await change('POST', '/v1/schedules', { name: `Audited ${tag}`, definition }, 'add schedule');
+    await change('POST', `/v1/schedules/${schedule.scheduleId}/revisions:preview`, { definition }, 'preview revision');
+    await change('POST', `/v1/schedules/${schedule.scheduleId}/revisions`, { definition, reason: 'audit' }, 'revise schedule');
+    const override = await change('POST', `/v1/schedules/${schedule.scheduleId}/overrides`, { personId: person.personId, start: new Date(Date.now() + 3_600_000).toISOString(), end: new Date(Date.now() + 7_200_000).toISOString() }, 'override');
+    await change('DELETE', `/v1/schedules/${schedule.scheduleId}/overrides/${override.overrideId}`, undefined, 'cancel override');
+    const policy = await change('POST', '/v1/escalation-policies', { name: `Audited ${tag}`, steps: [{ targets: [{ type: 'schedule', scheduleId: schedule.scheduleId }], waitMinutes: 60 }] }, 'add policy');
+    await change('PUT', `/v1/escalation-policies/${policy.policyId}`, { name: `Audited ${tag} v2`, steps: [{ targets: [{ type: 'person', personId: person.personId }], waitMinutes: 60 }] }, 'edit policy');
+    await change('PUT', '/v1/escalation-routing', { rules: [], defaultPolicyId: policy.policyId }, 'routing');
+    try {
+      const d = await openIncident(`Every change D ${randomUUID()}`);
+      const escalation = await eventually(async () => (await http('GET', `${tasking}/v1/incidents/${d.incidentId}/escalations`, undefined, irene)).json?.items?.[0], 60_000);
+      await change('POST', `/v1/escalations/${escalation.escalationId}/acknowledge`, { reason: 'on it' }, 'acknowledge page');
+    } finally {
+      await change('PUT', '/v1/escalation-routing', { rules: [], defaultPolicyId: null }, 'routing back');
+    }
+    await change('DELETE', `/v1/escalation-policies/${policy.policyId}`, undefined, 'archive policy');
+    await change('DELETE', `/v1/schedules/${schedule.scheduleId}`, undefined, 'archive schedule');
+    await change('DELETE', `/v1/people/${person.personId}`, undefined, 'remove person');
+    await change('POST', '/v1/oncall-imports/pagerduty?dryRun=true', { schedules: [], escalation_policies: [] }, 'import dry run');
+    await change('POST', '/v1/oncall-imports/grafana-oncall', {}, 'import');
   }
 
   async function auditRecords(service: ServiceName) {

@@ -405,6 +405,7 @@ describe('Helm chart helm/vigil', () => {
     // Stand-ins for the Secrets a platform team creates, shaped as docs/deploy.md describes them.
     const fakeSecret = (secret: string, key: string) => {
       if (key === 'webhook-url') return 'https://chat.example.com/hooks/T000/B000';
+      if (key === 'smtp-url') return 'smtps://vigil:secret@mail.example.com:465';
       if (key.endsWith('-url')) return 'postgres://vigil_x:secret@postgres.data.svc:5432/vigil';
       if (/token|pepper|secret/.test(key)) return `${secret}-${key}-0123456789abcdef0123456789`;
       return 'value';

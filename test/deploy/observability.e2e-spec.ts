@@ -127,7 +127,8 @@ describe('Prometheus rules and Grafana dashboards', () => {
             }),
         ),
       );
-      webhook = await startReceiver((req) => (JSON.parse(req.body).incident.title.startsWith('Unreachable') ? 503 : 204));
+      // The IR team's channel (which fails for "Unreachable" incidents) and the on-call person's webhook.
+      webhook = await startReceiver((req) => (req.path === '/ir-team' && JSON.parse(req.body).incident.title.startsWith('Unreachable') ? 503 : 204));
       const chartEnv = (service: ServiceName) => {
         const deployment = objects.find((o) => o.kind === 'Deployment' && componentOf(o) === service)!;
         const env = deploymentEnv(objects, deployment, () => '');
@@ -146,6 +147,16 @@ describe('Prometheus rules and Grafana dashboards', () => {
       );
       started.forEach((s) => (services[s.name as ServiceName] = s));
       ({ apiKey } = await createIntegration(url('intake'), 'canonical'));
+      // On call: SEV1 incidents page a person and wait for an acknowledgement; anything else pages
+      // them once and runs out at once, so that every escalation panel has something to show.
+      const irene = await as('irene');
+      const post = async (path: string, body: unknown) => (await http('POST', `${url('tasking')}${path}`, body, irene)).json;
+      const person = await post('/v1/people', { name: `On call ${runId}`, contactMethods: [{ kind: 'webhook', url: `${webhook.url}/oncall` }] });
+      const steps = (waitMinutes: number) => [{ targets: [{ type: 'person', personId: person.personId }], waitMinutes }];
+      const sev1 = await post('/v1/escalation-policies', { name: `SEV1 ${runId}`, steps: steps(30) });
+      const others = await post('/v1/escalation-policies', { name: `Others ${runId}`, steps: steps(0) });
+      const routing = await http('PUT', `${url('tasking')}/v1/escalation-routing`, { rules: [{ match: { severities: ['SEV1'] }, policyId: sev1.policyId }], defaultPolicyId: others.policyId }, irene);
+      expect(routing.status).toBe(200);
 
       // Prometheus from deploy/prometheus/prometheus.yml (compose's), pointed at the test stack.
       const config = parseYaml(readFileSync(join(root, 'deploy/prometheus/prometheus.yml'), 'utf8'));
@@ -178,6 +189,8 @@ describe('Prometheus rules and Grafana dashboards', () => {
         await exited;
       }
       disarm?.();
+      // The escalation rules are one setting for the whole test database: leave none behind.
+      if (services.tasking) await http('PUT', `${url('tasking')}/v1/escalation-routing`, { rules: [], defaultPolicyId: null }, await as('irene')).catch(() => undefined);
       await Promise.all(Object.values(services).map((s) => s.stop()));
       await webhook?.close();
       if (promDir) rmSync(promDir, { recursive: true, force: true });
@@ -214,6 +227,8 @@ describe('Prometheus rules and Grafana dashboards', () => {
       const path = `${url('triage')}/v1/incidents/${incident.incidentId}`;
       await eventually(async () => ((await http('GET', `${url('tasking')}/v1/incidents/${incident.incidentId}/tasks`)).json.items.length >= 6 ? true : undefined));
       await eventually(async () => ((await http('GET', `${url('comms')}/v1/incidents/${incident.incidentId}/notifications`)).json.items[0]?.status === 'delivered' ? true : undefined));
+      // Paged before anyone acknowledges, so that the acknowledgement stops a running escalation.
+      await eventually(async () => (webhook.requests.some((r) => r.path === '/oncall' && JSON.parse(r.body).page.incidentId === incident.incidentId) ? true : undefined));
       // The actor of each change is the token's subject: analysts alice and bob of the test provider.
       expect((await incidentAction(path, 'acknowledge', {}, await as('alice'))).status).toBe(200);
       expect((await incidentAction(path, 'transition', { to: 'contained' }, await as('bob'))).status).toBe(409);

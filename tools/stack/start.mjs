@@ -203,6 +203,8 @@ async function main() {
           LOG_LEVEL: env.LOG_LEVEL ?? 'info',
           ...auth.authEnv,
           ...(name === 'comms' ? { COMMS_WEBHOOK_URL: webhookUrl } : {}),
+          // Pages link to the incident in triage and say how to acknowledge it there.
+          ...(name === 'tasking' ? { ONCALL_TRIAGE_URL: env.ONCALL_TRIAGE_URL ?? `http://localhost:${PORTS.triage}` } : {}),
           ...(name === 'intake' ? { INTAKE_API_KEY_PEPPER: env.INTAKE_API_KEY_PEPPER ?? credentials.intakeApiKeyPepper } : {}),
         },
         { logDir: join(dataDir, 'logs'), onLine: env.VIGIL_QUIET ? undefined : printLine },

@@ -5,17 +5,26 @@ import { CommsConfig } from './config';
 import { Initial1764000000000 } from './persistence/migrations/1764000000000-initial';
 import { LeanOutbox1764200000000 } from './persistence/migrations/1764200000000-lean-outbox';
 import { JsonOutbox1764600000000 } from './persistence/migrations/1764600000000-json-outbox';
+import { Pages1765100000000 } from './persistence/migrations/1765100000000-pages';
 import { Delivery, Notification } from './persistence/notification.entity';
 
 export const service: ServiceDefinition<CommsConfig> = {
   info: {
     name: 'comms',
     title: 'Vigil comms',
-    description: 'Notifies the incident response team and stakeholders, and records every delivery.',
+    description: 'Notifies the incident response team and stakeholders, pages people for escalations, and records every delivery.',
     version: '0.1.0',
   },
   config: CommsConfig,
   entities: [Notification, Delivery],
-  migrations: [Initial1764000000000, LeanOutbox1764200000000, JsonOutbox1764600000000, auditTrailMigration('comms'), incidentAccessMigration('comms'), inboxPruningMigration('comms')],
+  migrations: [
+    Initial1764000000000,
+    LeanOutbox1764200000000,
+    JsonOutbox1764600000000,
+    auditTrailMigration('comms'),
+    incidentAccessMigration('comms'),
+    inboxPruningMigration('comms'),
+    Pages1765100000000,
+  ],
   module: (platform) => CommsModule.register(platform),
 };

@@ -23,7 +23,7 @@ export class ReportingModule {
         IncidentClockProjector,
         OpenIncidentsGauges,
         eventConsumerProvider({
-          topics: [Topics.alerts, Topics.incidents, Topics.tasks, Topics.comms],
+          topics: [Topics.alerts, Topics.incidents, Topics.tasks, Topics.comms, Topics.escalations],
           inject: [RecordTimelineHandler, IncidentClockProjector],
           handlers: (timeline: RecordTimelineHandler, clock: IncidentClockProjector) => {
             const handler: EventHandler = async (event, manager, ctx) => {

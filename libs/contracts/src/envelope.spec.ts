@@ -17,11 +17,24 @@ import {
   IncidentRestrictionChangedV1,
   type IncidentSnapshot,
 } from './events/incidents';
+import {
+  EscalationExhaustedV1,
+  EscalationStartedV1,
+  EscalationStepExecutedV1,
+  EscalationStoppedV1,
+  PageDeliveredV1,
+  PageFailedV1,
+  PageRequestedV1,
+} from './events/escalations';
 import { TaskCancelledV1, TaskCreatedV1 } from './events/tasks';
 import { CloudEventHeaders, ContractViolation, createEvent, decodeEvent, isEvent, toKafkaHeaders, UnknownEventType, type CloudEvent } from './envelope';
 
 const incidentId = '3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 const alertId = '7a8b9c0d-1e2f-4a3b-9c4d-5e6f7a8b9c0d';
+const escalationId = '5d6e7f80-1a2b-4c3d-8e4f-5a6b7c8d9e0f';
+const policyId = '0b6f3c52-8f0e-4d44-9d7a-2d8c7f1e9a10';
+const pageId = '6f1c1f9e-3a57-4c38-9a43-0c3b7e2f4c11';
+const personId = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';
 
 const incident: IncidentSnapshot = {
   incidentId,
@@ -137,6 +150,42 @@ const samples: { [T in EventType]: EventData<(typeof EventCatalog)[T]> } = {
   },
   [NotificationDeliveredV1.type]: notification,
   [NotificationFailedV1.type]: { ...notification, attempts: 8, lastError: 'HTTP 502' },
+  [EscalationStartedV1.type]: {
+    escalationId,
+    incidentId,
+    policyId,
+    policyName: 'SEV1/SEV2',
+    policyVersion: 3,
+    trigger: { kind: 'incident-opened', reason: 'incident opened and not acknowledged' },
+    severity: 'SEV2',
+    exercise: false,
+    startedAt: '2026-11-24T06:41:06Z',
+  },
+  [EscalationStepExecutedV1.type]: {
+    escalationId,
+    incidentId,
+    step: { number: 1, cycle: 0, key: '0.1' },
+    targets: [{ type: 'schedule', scheduleId: policyId }],
+    paged: [{ pageId, personId, name: 'Alice Analyst' }],
+    unresolved: [],
+    executedAt: '2026-11-24T06:41:07Z',
+    nextStepDueAt: '2026-11-24T06:46:07Z',
+  },
+  [PageRequestedV1.type]: {
+    pageId,
+    escalationId,
+    incidentId,
+    step: { number: 1, cycle: 0, key: '0.1' },
+    person: { personId, name: 'Alice Analyst', timeZone: 'Europe/Berlin', contactMethods: [{ kind: 'email', address: 'alice@soc.example' }] },
+    incident: { title: 'Credential dumping detected on web-01', severity: 'SEV2', category: 'unauthorized_access', exercise: false, restricted: false, link: `https://vigil.example/v1/incidents/${incidentId}` },
+    acknowledge: { url: `https://vigil.example/v1/incidents/${incidentId}/acknowledge`, escalationUrl: `https://vigil.example/v1/escalations/${escalationId}/acknowledge`, instructions: 'POST with If-Match' },
+    reason: 'incident opened and not acknowledged',
+    requestedAt: '2026-11-24T06:41:07Z',
+  },
+  [EscalationStoppedV1.type]: { escalationId, incidentId, reason: 'acknowledged', detail: null, actor: 'u-alice', at: '2026-11-24T06:44:00Z', lastStep: { number: 1, cycle: 0, key: '0.1' } },
+  [EscalationExhaustedV1.type]: { escalationId, incidentId, policyId, policyName: 'SEV1/SEV2', stepsExecuted: 3, at: '2026-11-24T07:30:00Z' },
+  [PageDeliveredV1.type]: { pageId, escalationId, incidentId, personId, notificationId: notification.notificationId, channel: 'email', attempts: 1, at: '2026-11-24T06:41:09Z', lastError: null },
+  [PageFailedV1.type]: { pageId, escalationId, incidentId, personId, notificationId: null, channel: null, attempts: 0, at: '2026-11-24T06:41:09Z', lastError: 'no contact method comms can deliver to' },
 };
 
 const catalogTypes = Object.keys(EventCatalog) as EventType[];

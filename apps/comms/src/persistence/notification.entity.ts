@@ -18,6 +18,10 @@ export class Notification {
   @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
   @Column('timestamptz', { name: 'delivered_at', nullable: true }) deliveredAt!: Date | null;
   @Column('text', { name: 'last_error', nullable: true }) lastError!: string | null;
+  /** Set for a page: the page, its escalation and the person paged. */
+  @Column('uuid', { name: 'page_id', nullable: true }) pageId!: string | null;
+  @Column('uuid', { name: 'escalation_id', nullable: true }) escalationId!: string | null;
+  @Column('uuid', { name: 'person_id', nullable: true }) personId!: string | null;
 }
 
 @Entity({ name: 'deliveries' })

@@ -3,6 +3,15 @@ import { AlertAcknowledgedV1, AlertReceivedV1, AlertRepeatedV1, AlertResolvedV1 
 import { NotificationDeliveredV1, NotificationFailedV1 } from './comms';
 import type { EventDefinition } from './define-event';
 import {
+  EscalationExhaustedV1,
+  EscalationStartedV1,
+  EscalationStepExecutedV1,
+  EscalationStoppedV1,
+  PageDeliveredV1,
+  PageFailedV1,
+  PageRequestedV1,
+} from './escalations';
+import {
   IncidentAcknowledgedV1,
   IncidentAlertAttachedV1,
   IncidentAlertDetachedV1,
@@ -40,6 +49,13 @@ export const EventCatalog = {
   [TaskCancelledV1.type]: TaskCancelledV1,
   [NotificationDeliveredV1.type]: NotificationDeliveredV1,
   [NotificationFailedV1.type]: NotificationFailedV1,
+  [EscalationStartedV1.type]: EscalationStartedV1,
+  [EscalationStepExecutedV1.type]: EscalationStepExecutedV1,
+  [PageRequestedV1.type]: PageRequestedV1,
+  [EscalationStoppedV1.type]: EscalationStoppedV1,
+  [EscalationExhaustedV1.type]: EscalationExhaustedV1,
+  [PageDeliveredV1.type]: PageDeliveredV1,
+  [PageFailedV1.type]: PageFailedV1,
 } as const satisfies Record<string, EventDefinition>;
 
 export type EventType = keyof typeof EventCatalog;

@@ -23,8 +23,8 @@ const READ_CONFIGURATION: VigilRole[] = ['ir_manager', 'security_analyst', 'mana
 
 export const PERMISSIONS = {
   // Incidents and what hangs off them (alerts, tasks, notifications, timeline).
-  'incidents.read': { roles: READ_INCIDENTS, what: 'read incidents, their alerts, history, notes, links, tasks, notifications and timeline' },
-  'incidents.acknowledge': { roles: RESPONDERS, what: 'acknowledge an incident' },
+  'incidents.read': { roles: READ_INCIDENTS, what: 'read incidents, their alerts, history, notes, links, tasks, escalations, notifications and timeline' },
+  'incidents.acknowledge': { roles: RESPONDERS, what: 'acknowledge an incident (which stops its escalations) or a page' },
   'incidents.transition': { roles: RESPONDERS, what: 'move an incident through its lifecycle' },
   'incidents.classify': { roles: ANALYSTS, what: 'classify an incident (NIST SP 800-61) and override its severity' },
   'incidents.assign': { roles: ANALYSTS, what: 'set an incident\'s owner and responders' },
@@ -45,6 +45,12 @@ export const PERMISSIONS = {
   'triage-rules.write': { roles: ['admin'] as VigilRole[], what: 'change correlation rules, create and revoke suppression rules' },
   'integrations.read': { roles: ['admin', 'auditor'] as VigilRole[], what: 'list intake integrations (never their keys)' },
   'integrations.write': { roles: ['admin'] as VigilRole[], what: 'create and revoke intake integrations and their keys' },
+  // The response team: roster, on-call schedules and escalation policies (tasking).
+  'oncall.read': { roles: [...READ_INCIDENTS, 'admin'] as VigilRole[], what: 'read the roster, teams, on-call schedules (who is on call, coverage, previews) and escalation policies' },
+  'oncall.write': {
+    roles: ['ir_manager', 'admin'] as VigilRole[],
+    what: 'change the roster, teams, schedules, overrides, escalation policies and their rules; import them from PagerDuty or Grafana OnCall',
+  },
   // Figures and the record.
   'metrics.read': { roles: READ_INCIDENTS, what: 'read MTTx figures and KPIs' },
   'audit.read': { roles: ['auditor'] as VigilRole[], what: 'read, verify and export the audit trail' },

@@ -1,23 +1,26 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
-import { createEvent, NotificationDeliveredV1, NotificationFailedV1 } from '@vigil/contracts';
+import { createEvent, NotificationDeliveredV1, NotificationFailedV1, PageDeliveredV1, PageFailedV1, type CloudEvent } from '@vigil/contracts';
 import { backoff, enqueueEvent, isTransientInfrastructureError } from '@vigil/messaging';
 import { CONFIG, LOGGER } from '@vigil/platform';
 import { contextFromHeaders, inSpan, SpanKind } from '@vigil/telemetry';
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { CommsConfig } from '../../config';
 import { Delivery, Notification } from '../../persistence/notification.entity';
+import { channelsFor, type DeliveryChannel } from './channels';
 
 /** How long a claimed notification is reserved for the worker that claimed it. */
 const LEASE_SECONDS = 60;
 const POLL_MS = 500;
 
 /**
- * Sends pending notifications and records every attempt. Replicas share the work through
- * `FOR UPDATE SKIP LOCKED` claims with a lease; a crashed worker's claims expire and are retried.
- * Failures back off exponentially up to COMMS_DELIVERY_MAX_ATTEMPTS, then the notification fails.
+ * Sends pending notifications through their channel (webhook, e-mail) and records every attempt.
+ * Replicas share the work through `FOR UPDATE SKIP LOCKED` claims with a lease; a crashed worker's
+ * claims expire and are retried. Failures back off exponentially up to
+ * COMMS_DELIVERY_MAX_ATTEMPTS, then the notification fails. A page's outcome is reported as a
+ * page event (`vigil.page.delivered.v1` / `failed`), any other's as a notification event.
  */
 @Injectable()
 export class DeliverNotificationsWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -25,14 +28,22 @@ export class DeliverNotificationsWorker implements OnApplicationBootstrap, Befor
   private loop?: Promise<void>;
   private wakeUp?: () => void;
   private readonly outcomes = metrics.getMeter('vigil').createCounter('vigil.notifications.deliveries', {
-    description: 'notification delivery attempts, by channel and outcome',
+    description: 'notification delivery attempts, by channel, kind (incident_opened, page) and outcome',
   });
+  private readonly channels: Map<string, DeliveryChannel>;
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(CONFIG) private readonly config: CommsConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.channels = channelsFor(config);
+  }
+
+  /** Whether comms can deliver through a channel with this configuration. */
+  canDeliver(channel: string): boolean {
+    return this.channels.has(channel);
+  }
 
   onApplicationBootstrap() {
     this.running = true;
@@ -43,6 +54,7 @@ export class DeliverNotificationsWorker implements OnApplicationBootstrap, Befor
     this.running = false;
     this.wake();
     await this.loop;
+    for (const channel of this.channels.values()) (channel as { close?: () => void }).close?.();
   }
 
   wake() {
@@ -91,37 +103,13 @@ export class DeliverNotificationsWorker implements OnApplicationBootstrap, Befor
 
   private async deliver(notification: Notification): Promise<void> {
     await inSpan(
-      'webhook deliver',
+      `${notification.channel} deliver`,
       { kind: SpanKind.CLIENT, parent: contextFromHeaders(notification.traceHeaders), attributes: { 'vigil.notification.id': notification.id, 'vigil.notification.attempt': notification.attempts } },
       async () => {
-        const body = JSON.stringify(notification.payload);
-        const headers: Record<string, string> = {
-          'content-type': 'application/json',
-          'user-agent': 'vigil-comms/0.1',
-          'x-vigil-notification-id': notification.id,
-          'x-vigil-delivery-attempt': String(notification.attempts),
-        };
-        if (this.config.COMMS_WEBHOOK_SECRET) {
-          headers['x-vigil-signature'] = 'sha256=' + createHmac('sha256', this.config.COMMS_WEBHOOK_SECRET).update(body).digest('hex');
-        }
+        const channel = this.channels.get(notification.channel);
         const started = Date.now();
-        let statusCode: number | null = null;
-        let error: string | null = null;
-        try {
-          const response = await fetch(notification.target, {
-            method: 'POST',
-            headers,
-            body,
-            signal: AbortSignal.timeout(this.config.COMMS_DELIVERY_TIMEOUT_MS),
-            redirect: 'error',
-          });
-          statusCode = response.status;
-          await response.arrayBuffer().catch(() => undefined);
-          if (!response.ok) error = `HTTP ${response.status}`;
-        } catch (e) {
-          error = (e as Error).cause ? `${(e as Error).message}: ${String(((e as Error).cause as Error).message ?? (e as Error).cause)}` : (e as Error).message;
-        }
-        await this.record(notification, { statusCode, error, durationMs: Date.now() - started });
+        const result = channel ? await channel.send(notification) : { statusCode: null, error: `comms is not configured for the ${notification.channel} channel` };
+        await this.record(notification, { ...result, durationMs: Date.now() - started });
       },
     );
   }
@@ -130,7 +118,7 @@ export class DeliverNotificationsWorker implements OnApplicationBootstrap, Befor
     const delivered = result.error === null;
     const exhausted = !delivered && n.attempts >= this.config.COMMS_DELIVERY_MAX_ATTEMPTS;
     const now = new Date();
-    this.outcomes.add(1, { channel: n.channel, outcome: delivered ? 'delivered' : exhausted ? 'failed' : 'retrying' });
+    this.outcomes.add(1, { channel: n.channel, kind: n.kind, outcome: delivered ? 'delivered' : exhausted ? 'failed' : 'retrying' });
     await this.dataSource.transaction(async (manager) => {
       await manager.insert(Delivery, {
         id: randomUUID(),
@@ -148,21 +136,8 @@ export class DeliverNotificationsWorker implements OnApplicationBootstrap, Befor
           deliveredAt: delivered ? now : null,
           lastError: result.error,
         });
-        const definition = delivered ? NotificationDeliveredV1 : NotificationFailedV1;
-        const event = createEvent(definition, {
-          source: '/vigil/comms',
-          subject: n.incidentId,
-          data: {
-            notificationId: n.id,
-            incidentId: n.incidentId,
-            channel: n.channel,
-            audience: n.audience,
-            attempts: n.attempts,
-            at: now.toISOString(),
-            lastError: result.error,
-          },
-        });
-        await enqueueEvent(manager, 'comms', event, { topic: definition.topic, key: n.incidentId });
+        const event = outcomeEvent(n, delivered, now, result.error);
+        await enqueueEvent(manager, 'comms', event, { topic: delivered ? NotificationDeliveredV1.topic : NotificationFailedV1.topic, key: n.incidentId });
       } else {
         const delayMs = Math.max(this.config.COMMS_RETRY_BASE_MS, backoff(n.attempts, this.config.COMMS_RETRY_BASE_MS, 15 * 60_000));
         await manager.update(Notification, { id: n.id }, { nextAttemptAt: new Date(now.getTime() + delayMs), lastError: result.error });
@@ -170,4 +145,20 @@ export class DeliverNotificationsWorker implements OnApplicationBootstrap, Befor
       }
     });
   }
+}
+
+/** The event that reports a notification's final outcome: a page's as a page event. */
+function outcomeEvent(n: Notification, delivered: boolean, now: Date, lastError: string | null): CloudEvent {
+  if (n.pageId && n.escalationId && n.personId) {
+    return createEvent(delivered ? PageDeliveredV1 : PageFailedV1, {
+      source: '/vigil/comms',
+      subject: n.incidentId,
+      data: { pageId: n.pageId, escalationId: n.escalationId, incidentId: n.incidentId, personId: n.personId, notificationId: n.id, channel: n.channel, attempts: n.attempts, at: now.toISOString(), lastError },
+    });
+  }
+  return createEvent(delivered ? NotificationDeliveredV1 : NotificationFailedV1, {
+    source: '/vigil/comms',
+    subject: n.incidentId,
+    data: { notificationId: n.id, incidentId: n.incidentId, channel: n.channel, audience: n.audience, attempts: n.attempts, at: now.toISOString(), lastError },
+  });
 }

@@ -4,12 +4,19 @@ jest.mock('@nestjs/common', () => ({ Injectable: () => () => undefined }));
 
 import {
   AlertReceivedV1,
+  EscalationExhaustedV1,
+  EscalationStartedV1,
+  EscalationStepExecutedV1,
+  EscalationStoppedV1,
   IncidentAcknowledgedV1,
   IncidentAlertAttachedV1,
   IncidentOpenedV1,
   IncidentPhaseChangedV1,
   NotificationDeliveredV1,
   NotificationFailedV1,
+  PageDeliveredV1,
+  PageFailedV1,
+  PageRequestedV1,
   TaskCancelledV1,
   TaskCreatedV1,
   createEvent,
@@ -22,6 +29,10 @@ import { RecordTimelineHandler, describe as describeEvent } from './record-timel
 
 const incidentId = '3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 const alertId = '7a8b9c0d-1e2f-4a3b-9c4d-5e6f7a8b9c0d';
+const escalationId = '5d6e7f80-1a2b-4c3d-8e4f-5a6b7c8d9e0f';
+const policyId = '0b6f3c52-8f0e-4d44-9d7a-2d8c7f1e9a10';
+const pageId = '6f1c1f9e-3a57-4c38-9a43-0c3b7e2f4c11';
+const personId = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';
 /** The time of the event itself, deliberately unlike every timestamp in the data. */
 const eventTime = new Date('2026-11-24T09:00:00.000Z');
 
@@ -144,6 +155,67 @@ describe('describe (timeline line of an event)', () => {
       eventOf(NotificationFailedV1, { ...notification, attempts: 8, lastError: 'HTTP 502' }),
       { at: '2026-11-24T06:42:00.000Z', incidentId },
       /ir-team via webhook failed after 8 attempt\(s\): HTTP 502$/,
+    ],
+    [
+      'an escalation started, at its start, with the policy version and why',
+      eventOf(EscalationStartedV1, { escalationId, incidentId, policyId, policyName: 'SEV1/SEV2', policyVersion: 3, trigger: { kind: 'incident-opened', reason: 'SEV2 incident opened and not acknowledged' }, severity: 'SEV2', exercise: false, startedAt: '2026-11-24T06:41:06.000Z' }),
+      { at: '2026-11-24T06:41:06.000Z', incidentId },
+      /^Escalation started with SEV1\/SEV2 \(version 3\): SEV2 incident opened and not acknowledged$/,
+    ],
+    [
+      'an escalation step, with who it paged, what named nobody, and when the next one runs',
+      eventOf(EscalationStepExecutedV1, {
+        escalationId,
+        incidentId,
+        step: { number: 2, cycle: 1, key: '1.2' },
+        targets: [],
+        paged: [{ pageId, personId, name: 'Bob Secondary' }],
+        unresolved: [{ target: { type: 'role', role: 'legal' }, reason: 'nobody on the roster has the role legal' }],
+        executedAt: '2026-11-24T06:46:07.000Z',
+        nextStepDueAt: '2026-11-24T06:56:07.000Z',
+      }),
+      { at: '2026-11-24T06:46:07.000Z', incidentId },
+      /^Escalation step 2 \(repeat 1\): paged Bob Secondary; nobody on the roster has the role legal; next at 2026-11-24T06:56:07.000Z unless acknowledged$/,
+    ],
+    [
+      'a page requested, naming the person but none of their contact details',
+      eventOf(PageRequestedV1, {
+        pageId,
+        escalationId,
+        incidentId,
+        step: { number: 1, cycle: 0, key: '0.1' },
+        person: { personId, name: 'Alice Analyst', timeZone: 'UTC', contactMethods: [{ kind: 'phone', number: '+4915112345678' }] },
+        incident: { title: 't', severity: 'SEV2', category: 'malware', exercise: false, restricted: false, link: 'l' },
+        acknowledge: { url: 'u', escalationUrl: 'e', instructions: 'i' },
+        reason: 'r',
+        requestedAt: '2026-11-24T06:41:07.000Z',
+      }),
+      { at: '2026-11-24T06:41:07.000Z', incidentId },
+      /^Page to Alice Analyst requested \(step 1\)$/,
+    ],
+    [
+      'a page delivered, by channel',
+      eventOf(PageDeliveredV1, { pageId, escalationId, incidentId, personId, notificationId: notification.notificationId, channel: 'email', attempts: 1, at: '2026-11-24T06:41:09.000Z', lastError: null }),
+      { at: '2026-11-24T06:41:09.000Z', incidentId },
+      /^Page delivered via email after 1 attempt\(s\)$/,
+    ],
+    [
+      'a page that could not go anywhere',
+      eventOf(PageFailedV1, { pageId, escalationId, incidentId, personId, notificationId: null, channel: null, attempts: 0, at: '2026-11-24T06:41:09.000Z', lastError: 'no contact method comms can deliver to (has: phone)' }),
+      { at: '2026-11-24T06:41:09.000Z', incidentId },
+      /^Page failed after 0 attempt\(s\): no contact method comms can deliver to \(has: phone\)$/,
+    ],
+    [
+      'an escalation stopped by an acknowledgement, with who and after which step',
+      eventOf(EscalationStoppedV1, { escalationId, incidentId, reason: 'acknowledged', detail: null, actor: 'u-alice', at: '2026-11-24T06:50:00.000Z', lastStep: { number: 2, cycle: 0, key: '0.2' } }),
+      { at: '2026-11-24T06:50:00.000Z', incidentId },
+      /^Escalation stopped after step 2: acknowledged by u-alice$/,
+    ],
+    [
+      'an escalation that ran out',
+      eventOf(EscalationExhaustedV1, { escalationId, incidentId, policyId, policyName: 'SEV1/SEV2', stepsExecuted: 7, at: '2026-11-24T08:00:00.000Z' }),
+      { at: '2026-11-24T08:00:00.000Z', incidentId },
+      /^Escalation ran out: SEV1\/SEV2 ran 7 step\(s\) and nobody acknowledged$/,
     ],
   ])('describes %s', (_, event, expected, summary) => {
     const line = describeEvent(event);

@@ -4,6 +4,10 @@ import {
   AlertReceivedV1,
   AlertRepeatedV1,
   AlertResolvedV1,
+  EscalationExhaustedV1,
+  EscalationStartedV1,
+  EscalationStepExecutedV1,
+  EscalationStoppedV1,
   IncidentAcknowledgedV1,
   IncidentAlertAttachedV1,
   IncidentAlertDetachedV1,
@@ -17,6 +21,9 @@ import {
   IncidentPhaseChangedV1,
   NotificationDeliveredV1,
   NotificationFailedV1,
+  PageDeliveredV1,
+  PageFailedV1,
+  PageRequestedV1,
   TaskCancelledV1,
   TaskCreatedV1,
   type CloudEvent,
@@ -115,6 +122,36 @@ export function describe(event: CloudEvent): Line | undefined {
       const d = event.data as EventData<typeof NotificationDeliveredV1>;
       const verb = event.type === NotificationDeliveredV1.type ? 'delivered' : 'failed';
       return { at: d.at, incidentId: d.incidentId, summary: `Notification to ${d.audience} via ${d.channel} ${verb} after ${d.attempts} attempt(s)${d.lastError ? `: ${d.lastError}` : ''}` };
+    }
+    case EscalationStartedV1.type: {
+      const d = event.data as EventData<typeof EscalationStartedV1>;
+      return { at: d.startedAt, incidentId: d.incidentId, summary: `Escalation started with ${d.policyName} (version ${d.policyVersion}): ${d.trigger.reason}` };
+    }
+    case EscalationStepExecutedV1.type: {
+      const d = event.data as EventData<typeof EscalationStepExecutedV1>;
+      const who = d.paged.map((p) => p.name).join(', ') || 'nobody';
+      const gaps = d.unresolved.length ? `; ${d.unresolved.map((u) => u.reason).join('; ')}` : '';
+      const next = d.nextStepDueAt ? `; next at ${d.nextStepDueAt} unless acknowledged` : '';
+      return { at: d.executedAt, incidentId: d.incidentId, summary: `Escalation step ${d.step.number}${d.step.cycle ? ` (repeat ${d.step.cycle})` : ''}: paged ${who}${gaps}${next}` };
+    }
+    case PageRequestedV1.type: {
+      const d = event.data as EventData<typeof PageRequestedV1>;
+      return { at: d.requestedAt, incidentId: d.incidentId, summary: `Page to ${d.person.name} requested (step ${d.step.number})` };
+    }
+    case PageDeliveredV1.type:
+    case PageFailedV1.type: {
+      const d = event.data as EventData<typeof PageDeliveredV1>;
+      const verb = event.type === PageDeliveredV1.type ? 'delivered' : 'failed';
+      return { at: d.at, incidentId: d.incidentId, summary: `Page ${verb}${d.channel ? ` via ${d.channel}` : ''} after ${d.attempts} attempt(s)${d.lastError ? `: ${d.lastError}` : ''}` };
+    }
+    case EscalationStoppedV1.type: {
+      const d = event.data as EventData<typeof EscalationStoppedV1>;
+      const after = d.lastStep ? ` after step ${d.lastStep.number}` : ' before its first step';
+      return { at: d.at, incidentId: d.incidentId, summary: `Escalation stopped${after}: ${d.reason}${d.actor ? ` by ${d.actor}` : ''}${d.detail ? ` (${d.detail})` : ''}` };
+    }
+    case EscalationExhaustedV1.type: {
+      const d = event.data as EventData<typeof EscalationExhaustedV1>;
+      return { at: d.at, incidentId: d.incidentId, summary: `Escalation ran out: ${d.policyName} ran ${d.stepsExecuted} step(s) and nobody acknowledged` };
     }
     default:
       return undefined;
