@@ -362,8 +362,14 @@ describe('Helm chart helm/vigil', () => {
 
     // The helm test script against a stand-in service that wants the token on /metrics.
     const token = 'metrics-token-0123456789abcdef';
+    let kafka = 'ok';
     const server = createServer((req, res) => {
       const allowed = req.url !== '/metrics' || req.headers.authorization === `Bearer ${token}`;
+      if (req.url === '/health/ready') {
+        // Ready while the database answers, whatever Kafka's state.
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: kafka === 'ok' ? 'ok' : 'degraded', checks: { database: 'ok', kafka } }));
+        return;
+      }
       res.writeHead(allowed ? 200 : 401).end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -375,6 +381,9 @@ describe('Helm chart helm/vigil', () => {
     try {
       expect(await helmTest({ METRICS_BEARER_TOKEN: token })).toEqual({ exit: 0, out: expect.stringContaining(`200 ${url}/metrics`) });
       expect(await helmTest({})).toEqual({ exit: 1, out: expect.stringContaining(`401 ${url}/metrics`) });
+      // A service can be ready without Kafka, but an installation is not done until Kafka answers.
+      kafka = 'unavailable';
+      expect(await helmTest({ METRICS_BEARER_TOKEN: token })).toEqual({ exit: 1, out: expect.stringContaining(`200 ${url}/health/ready (kafka: unavailable)`) });
     } finally {
       server.close();
     }
