@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { as, createIntegration, eventually, http, incidentAction, startService, withDatabase, type ServiceProcess } from '../../../test/support/harness';
-import { buildMissingSearchDocuments } from '../src/incidents/search/search-text';
+import { buildSearchDocuments } from '../src/incidents/search/search-text';
 
 /**
  * Triage as analysts use it, against the real broker and database: alerts come in through intake,
@@ -523,9 +523,9 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
       expect((await http('GET', t('/v1/incidents?q=%22--%22'))).status).toBe(400);
 
       // An incident from before this search has its document built from what is stored (as the migration does).
-      await withDatabase((db) => db.query(`DELETE FROM triage.incident_search WHERE incident_id = $1`, [a.incidentId]));
+      await withDatabase((db) => db.query(`UPDATE triage.incidents SET search = NULL WHERE id = $1`, [a.incidentId]));
       await finds('db-01', [], [a.incidentId]);
-      expect(await buildMissingSearchDocuments(async (sql, params) => (await withDatabase((db) => db.query(sql, params))).rows)).toBe(1);
+      expect(await buildSearchDocuments(async (sql, params) => (await withDatabase((db) => db.query(sql, params))).rows)).toBe(1);
       for (const q of ['db-01 adm', '10.9.9.9', '203.0.113.77', hash, `evil-${n}.example`, `fs-${n}`, '10.20.30.40', `CMDB-${n}`, '10.20.30.41', '10.9.9.90']) await finds(q, [a.incidentId]);
     });
 

@@ -13,8 +13,8 @@ import type { EntityManager } from 'typeorm';
 import { mostCritical } from '../assets';
 import { functionalImpactFromAlert, isBelow, severityOf } from '../classification/severity-matrix';
 import type { TriageConfig } from '../config';
-import { applyOccurrence, incidentEvent, LINK_ASSETS_SQL, lockIncident, occurrenceUpdateSql } from '../incidents/incident-writes';
-import { createSearchSql, extendSearchSql } from '../incidents/search/incident-search';
+import { applyOccurrence, incidentEvent, insertIncident, LINK_ASSETS_SQL, lockIncident, occurrenceUpdateSql } from '../incidents/incident-writes';
+import { extendSearchSet } from '../incidents/search/incident-search';
 import { alertSearchTerms, incidentSearchLexemes, termLexemes } from '../incidents/search/search-text';
 import { TERMINAL_PHASES } from '../lifecycle/phases';
 import { Incident } from '../persistence/incident.entity';
@@ -70,6 +70,9 @@ export class AlertTriage {
 
     const referenced = rules.find((r) => r.kind === 'reference')?.enabled ? referencedIncident(alert) : undefined;
     const target = await joinableIncident(manager, alert.exercise, referenced, keys);
+    // What the incident can now be found by: its observables and assets (and, when it opens, its title and dedup key).
+    const terms = alertSearchTerms(alert, assets);
+    const lexemes = target ? termLexemes(terms) : incidentSearchLexemes(alert.title, alert.dedupKey, terms);
     const count = promotion?.occurrences ?? 1;
     const occurrence = {
       severity: alert.severity,
@@ -125,7 +128,7 @@ export class AlertTriage {
         createdAt: now,
         updatedAt: now,
       });
-      await manager.insert(Incident, incident);
+      await insertIncident(manager, incident, lexemes);
       correlatedBy = promotion ? 'promoted' : 'opened';
     }
 
@@ -133,15 +136,11 @@ export class AlertTriage {
     const event = target
       ? incidentEvent(IncidentAlertAttachedV1, incident, { alert: alertRef, correlatedBy, ...(promotion ? { actor: promotion.actor } : {}) })
       : incidentEvent(IncidentOpenedV1, incident, { alert: alertRef, ...(promotion ? { promotedBy: promotion.actor } : {}) });
-    // What the incident can now be found by: its observables and assets (and, when it opens, its title and dedup key).
-    const terms = alertSearchTerms(alert, assets);
-    const lexemes = target ? termLexemes(terms) : incidentSearchLexemes(alert.title, alert.dedupKey, terms);
-    // The alert, its keys and assets, the incident's new count and clock, its search document, and the event: one statement.
+    // The alert, its keys and assets, the incident's new count, clock and search document, and the event: one statement.
     await saveAlert(manager, alert, { disposition: 'attached', incidentId: incident.id, correlatedBy }, (bind) => [
       ...(keys.length ? [registerKeysSql(bind(incident.id), bind(alert.receivedAt), keys, bind)] : []),
       ...(assetIds.length ? [LINK_ASSETS_SQL(`${bind(incident.id)}::uuid`, bind(assetIds))] : []),
-      ...(target ? [occurrenceUpdateSql(incident, bind)] : []),
-      ...(!target ? [createSearchSql(bind(incident.id), bind(lexemes))] : lexemes.length ? [extendSearchSql(bind(incident.id), bind(lexemes))] : []),
+      ...(target ? [occurrenceUpdateSql(incident, bind, lexemes.length ? [extendSearchSet(bind(lexemes))] : [])] : []),
       outboxInsertSql('triage', [event], bind),
     ]);
     return { disposition: 'attached', incidentId: incident.id, correlatedBy, opened: !target };

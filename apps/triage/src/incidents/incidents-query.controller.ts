@@ -113,7 +113,7 @@ export class IncidentsQueryController {
     if (query.q) {
       const tsquery = searchQuery(query.q);
       if (!tsquery) throw Problem.validation([{ pointer: '/q', detail: 'needs at least one letter or digit' }], 'The query is not valid.');
-      where.push(`i.id IN (SELECT s.incident_id FROM triage.incident_search s WHERE s.search @@ ${p(tsquery)}::tsquery)`);
+      where.push(`i.search @@ ${p(tsquery)}::tsquery`);
     }
     if (query.exercise !== 'any') where.push(`i.exercise = ${p(query.exercise === 'true')}`);
     if (query.dedupKey) where.push(`i.dedup_key = ${p(query.dedupKey)}`);

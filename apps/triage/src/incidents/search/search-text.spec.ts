@@ -20,6 +20,10 @@ describe(searchLexemes.name, () => {
     expect(searchLexemes(text)).toEqual(expect.arrayContaining(expected));
   });
 
+  it('leaves out the words inside tokens when asked (observables and asset names)', () => {
+    expect(searchLexemes('db-01.corp.example 10.9.9.9 admin', { parts: false })).toEqual(['db-01.corp.example', 'db-01', '10.9.9.9', 'admin']);
+  });
+
   it('has nothing to find in punctuation alone', () => {
     expect(searchLexemes(' -- ... // ')).toEqual([]);
   });
@@ -83,7 +87,14 @@ describe(alertSearchTerms.name, () => {
     ).toEqual(['fs-07', '10.0.8.7', 'CMDB-1', 'fs-07.corp.example', '203.0.113.9', 'c'.repeat(MAX_TERM_CHARACTERS)]);
   });
 
-  it('makes the lexemes they add', () => {
-    expect(termLexemes(['fs-07.corp.example', '10.0.8.7'])).toEqual(['fs', '07', 'corp', 'example', 'fs-07.corp.example', 'fs-07', '10', '0', '8', '7', '10.0.8.7']);
+  it('makes the lexemes they add: tokens whole (and their hosts), plain words, not the words inside tokens', () => {
+    expect(termLexemes(['fs-07.corp.example', '10.0.8.7', 'https://evil.example/a', 'jdoe'])).toEqual([
+      'fs-07.corp.example',
+      'fs-07',
+      '10.0.8.7',
+      'https://evil.example/a',
+      'evil.example',
+      'jdoe',
+    ]);
   });
 });

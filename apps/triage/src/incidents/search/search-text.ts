@@ -18,8 +18,12 @@
 
 /** Longer tokens are not indexed whole (a query is at most 200 characters); longer words keep their start. */
 export const MAX_TOKEN_CHARACTERS = 200;
-/** An incident's search document holds about this many lexemes: its title and dedup key, then what its alerts add. */
-export const MAX_INCIDENT_LEXEMES = 512;
+/**
+ * An incident's search document holds about this many lexemes: its title and dedup key, then what
+ * its alerts add. It lives on the incident's row, and every change of the row indexes all of them
+ * again, so the bound is also what an update of a busy incident can cost.
+ */
+export const MAX_INCIDENT_LEXEMES = 256;
 /** An alert's observables and asset names count for search up to this length each. */
 export const MAX_TERM_CHARACTERS = 255;
 /** Query terms beyond this are ignored. */
@@ -54,13 +58,21 @@ function chunks(text: string): string[] {
     .filter((c) => c !== '');
 }
 
-/** The lexemes `text` is found by, in the order they first appear. */
-export function searchLexemes(text: string): string[] {
+/**
+ * The lexemes `text` is found by, in the order they first appear. `parts: false` leaves out the
+ * words inside tokens (10, 0, 8 of 10.0.8.7; corp of fs-07.corp.example): for observables and
+ * asset names, which are searched whole or by their start, and whose parts would only crowd the
+ * document.
+ */
+export function searchLexemes(text: string, { parts = true }: { parts?: boolean } = {}): string[] {
   const lexemes = new Set<string>();
   for (const whole of chunks(text)) {
     const words = whole.split(NOT_WORD).filter((w) => w !== '');
-    for (const word of words) lexemes.add(truncate(word, MAX_TOKEN_CHARACTERS));
-    if (words.length === 1 && words[0] === whole) continue; // a plain word
+    if (words.length === 1 && words[0] === whole) {
+      lexemes.add(truncate(whole, MAX_TOKEN_CHARACTERS)); // a plain word
+      continue;
+    }
+    if (parts) for (const word of words) lexemes.add(truncate(word, MAX_TOKEN_CHARACTERS));
     if (length(whole) <= MAX_TOKEN_CHARACTERS) lexemes.add(whole);
     for (const part of whole.split(NOT_COMPOUND)) {
       const compound = trim(part, isWordChar);
@@ -80,7 +92,7 @@ export function searchLexemes(text: string): string[] {
 export function incidentSearchLexemes(title: string, dedupKey: string, terms: readonly string[]): string[] {
   const lexemes = new Set([...searchLexemes(title), ...searchLexemes(dedupKey)]);
   for (const term of terms) {
-    for (const lexeme of searchLexemes(term)) {
+    for (const lexeme of searchLexemes(term, { parts: false })) {
       if (lexemes.size >= MAX_INCIDENT_LEXEMES) return [...lexemes];
       lexemes.add(lexeme);
     }
@@ -91,7 +103,7 @@ export function incidentSearchLexemes(title: string, dedupKey: string, terms: re
 /** The lexemes a set of terms (an alert's observables and asset names) adds to an incident's document. */
 export function termLexemes(terms: readonly string[]): string[] {
   const lexemes = new Set<string>();
-  for (const term of terms) for (const lexeme of searchLexemes(term)) lexemes.add(lexeme);
+  for (const term of terms) for (const lexeme of searchLexemes(term, { parts: false })) lexemes.add(lexeme);
   return [...lexemes].slice(0, MAX_INCIDENT_LEXEMES);
 }
 
@@ -136,12 +148,12 @@ export function searchQuery(q: string): string | undefined {
 export type QueryRows = (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>;
 
 /**
- * (Re)builds the search documents of incidents that have none, from what is stored: the title and
- * dedup key, those of the incidents merged into it, the observables and assets of its alerts, and
- * the registered assets linked to it. For a migration and for tools that load incidents in bulk;
+ * Builds the search documents of incidents from what is stored: the title and dedup key, those of
+ * the incidents merged into it, the observables and assets of its alerts, and the registered assets
+ * linked to it. `all: false` builds only those that have none (incidents loaded in bulk by tools);
  * placement, merges and moves keep them up to date. Returns how many were built.
  */
-export async function buildMissingSearchDocuments(query: QueryRows, batchSize = 500): Promise<number> {
+export async function buildSearchDocuments(query: QueryRows, { all = false, batchSize = 500 }: { all?: boolean; batchSize?: number } = {}): Promise<number> {
   let after = '00000000-0000-0000-0000-000000000000';
   let built = 0;
   for (;;) {
@@ -157,9 +169,9 @@ export async function buildMissingSearchDocuments(query: QueryRows, batchSize = 
                                           unnest(ARRAY['hostname', 'ip', 'id']) AS f) AS found(t)
                      WHERE a.incident_id = i.id AND t IS NOT NULL) AS alert_terms
          FROM triage.incidents i
-        WHERE i.id > $1 AND NOT EXISTS (SELECT 1 FROM triage.incident_search s WHERE s.incident_id = i.id)
+        WHERE i.id > $1 AND ($3 OR i.search IS NULL)
         ORDER BY i.id LIMIT $2`,
-      [after, batchSize],
+      [after, batchSize, all],
     )) as Array<{ id: string; title: string; dedup_key: string; asset_terms: string[]; alert_terms: string[] }>;
     if (rows.length === 0) return built;
     const merged = (await query(`SELECT merged_into, title, dedup_key FROM triage.incidents WHERE merged_into = ANY($1::uuid[]) ORDER BY created_at`, [
@@ -173,9 +185,8 @@ export async function buildMissingSearchDocuments(query: QueryRows, batchSize = 
       return [r.id, [...lexemes]];
     });
     await query(
-      `INSERT INTO triage.incident_search (incident_id, search)
-       SELECT (d->>0)::uuid, array_to_tsvector(ARRAY(SELECT jsonb_array_elements_text(d->1))) FROM jsonb_array_elements($1::jsonb) AS d
-       ON CONFLICT (incident_id) DO NOTHING`,
+      `UPDATE triage.incidents i SET search = array_to_tsvector(ARRAY(SELECT jsonb_array_elements_text(d->1)))
+         FROM jsonb_array_elements($1::jsonb) AS d WHERE i.id = (d->>0)::uuid`,
       [JSON.stringify(documents)],
     );
     built += rows.length;
