@@ -311,6 +311,8 @@ describe('triage asset register (real PostgreSQL)', () => {
       dataClassification: 'internal',
       owner: 'ops',
       businessService: null,
+      hostnames: [`m-host.${tag}.example`],
+      ips: [],
     });
     expect(mostCritical(matched)).toBe('critical');
   });
