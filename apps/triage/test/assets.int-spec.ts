@@ -304,9 +304,6 @@ describe('triage asset register (real PostgreSQL)', () => {
       assetId: byHost.assetId,
       identifier: `${tag}-match-host`,
       name: `${tag} asset match-host`,
-      // Its names and addresses too: they go into the incident's search document.
-      hostnames: [`m-host.${tag}.example`],
-      ips: [],
       criticality: 'critical',
       dataClassification: 'internal',
       owner: 'ops',
