@@ -6,6 +6,7 @@ export * from './api/incident';
 export * from './api/problem';
 export * from './api/asset';
 export * from './api/triage-rules';
+export * from './api/comms';
 export * from './events/define-event';
 export * from './events/alerts';
 export * from './events/incidents';

@@ -35,6 +35,10 @@ describe('EventCatalog', () => {
       incident: Topics.incidents,
       task: Topics.tasks,
       notification: Topics.comms,
+      message: Topics.comms,
+      decision: Topics.comms,
+      obligation: Topics.comms,
+      'status-update': Topics.comms,
     };
     for (const definition of definitions) expect(definition.topic).toBe(expected[aggregateOf(definition.type)]);
   });

@@ -1,0 +1,21 @@
+import type { ChannelKind } from '@vigil/contracts';
+import type { ChannelProvider } from './channel';
+import { emailChannel } from './providers/email.channel';
+import { slackChannel } from './providers/slack.channel';
+import { teamsChannel } from './providers/teams.channel';
+import { webhookChannel } from './providers/webhook.channel';
+
+/**
+ * Every channel comms can deliver through. Adding one: write its provider, add it here (the
+ * compiler then asks for its settings in `ChannelSettings` of libs/contracts).
+ */
+export const CHANNEL_PROVIDERS: { [K in ChannelKind]: ChannelProvider<K> } = {
+  webhook: webhookChannel,
+  slack: slackChannel,
+  teams: teamsChannel,
+  email: emailChannel,
+};
+
+export function providerOf<K extends ChannelKind>(kind: K): ChannelProvider<K> {
+  return CHANNEL_PROVIDERS[kind] as ChannelProvider<K>;
+}
