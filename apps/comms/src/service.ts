@@ -4,17 +4,19 @@ import { CommsConfig } from './config';
 import { Initial1764000000000 } from './persistence/migrations/1764000000000-initial';
 import { LeanOutbox1764200000000 } from './persistence/migrations/1764200000000-lean-outbox';
 import { JsonOutbox1764600000000 } from './persistence/migrations/1764600000000-json-outbox';
+import { CommunicationProtocols1765100000000 } from './persistence/migrations/1765100000000-communication-protocols';
 import { Delivery, Notification } from './persistence/notification.entity';
 
 export const service: ServiceDefinition<CommsConfig> = {
   info: {
     name: 'comms',
     title: 'Vigil comms',
-    description: 'Notifies the incident response team and stakeholders, and records every delivery.',
-    version: '0.1.0',
+    description:
+      'Communication protocols: channels, audiences, templates, approvals of outside messages, the ledger of messages sent, status-update cadence, and regulatory notification clocks.',
+    version: '0.2.0',
   },
   config: CommsConfig,
   entities: [Notification, Delivery],
-  migrations: [Initial1764000000000, LeanOutbox1764200000000, JsonOutbox1764600000000, auditTrailMigration('comms'), incidentAccessMigration('comms')],
+  migrations: [Initial1764000000000, LeanOutbox1764200000000, JsonOutbox1764600000000, auditTrailMigration('comms'), incidentAccessMigration('comms'), CommunicationProtocols1765100000000],
   module: (platform) => CommsModule.register(platform),
 };

@@ -20,13 +20,14 @@ const MAILTO = /\b(mailto|tel|sms|javascript|data|file):/gi;
 const NAME_DOT = /([\p{L}\p{N}_-])\.(?=\p{L})/gu;
 const MENTION = /@(?=[\p{L}\p{N}_!])/gu;
 
-function clean(text: string): string {
+/** Control characters (but newlines and tabs) and bidirectional overrides removed; line breaks made \n. */
+export function stripControls(text: string): string {
   return text.replace(/\r\n?/g, '\n').replace(CONTROL, '');
 }
 
 /** Links and mentions made inert, for text that is read as plain text. */
 export function defang(text: string): string {
-  return clean(text)
+  return stripControls(text)
     .replace(SCHEME, (_m, scheme: string) => `${scheme}[:]//`)
     .replace(MAILTO, (_m, scheme: string) => `${scheme}[:]`)
     .replace(NAME_DOT, '$1[.]')

@@ -1,4 +1,5 @@
 import type { AudienceKey, IncidentSnapshot, MessagePurpose } from '@vigil/contracts';
+import { stripControls } from '../channels/escaping';
 
 /**
  * What templates may read: an allow-listed view of the incident, never the incident itself. Each
@@ -108,7 +109,11 @@ export interface TemplateView {
   };
 }
 
-/** Builds the view from the newest snapshot; every allow-listed path is present (null when unknown). */
+/**
+ * Builds the view from the newest snapshot; every allow-listed path is present (null when
+ * unknown). Free text loses control and direction-changing characters here, so that no channel,
+ * not even a webhook's structured data, carries them.
+ */
 export function buildTemplateView(
   incident: IncidentSnapshot,
   context: { organisation: Organisation; audience: AudienceKey; purpose: MessagePurpose; note?: string | null; obligation?: ObligationFacts | null },
@@ -118,7 +123,7 @@ export function buildTemplateView(
   return {
     incident: {
       id: incident.incidentId,
-      title: incident.title,
+      title: stripControls(incident.title),
       severity: incident.severity,
       category: incident.category,
       phase: incident.phase,
@@ -138,7 +143,7 @@ export function buildTemplateView(
       closedAt: t.closedAt,
     },
     organisation: { name: context.organisation.name, contact: context.organisation.contact, dpoContact: context.organisation.dpoContact },
-    message: { audience: context.audience, purpose: context.purpose, note: context.note ?? null },
+    message: { audience: context.audience, purpose: context.purpose, note: context.note ? stripControls(context.note) : null },
     obligation: {
       regulation: o?.regulation ?? null,
       title: o?.title ?? null,
