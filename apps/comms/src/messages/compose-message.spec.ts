@@ -112,6 +112,13 @@ describe(composeMessage.name, () => {
     expect(message.deliveries.find((d) => d.kind === 'slack')!.recipients).toEqual(['slack:ir-slack']);
   });
 
+  it('leaves out an e-mail channel with nobody to write to', async () => {
+    const view = buildTemplateView(snapshot, { organisation, audience: 'legal', purpose: 'initial_notice' });
+    const mail = { ...channels[3], config: { ...channels[3].config, to: [] } };
+    const message = await composeMessage({ messageId: '00000000-0000-4000-8000-0000000000ac', audience: 'legal', template: defaultTemplate('legal', 'initial_notice'), view, channels: [mail], recipients: [] });
+    expect(message.deliveries).toEqual([]);
+  });
+
   it('gives an outside audience neither the facts nor the incident\'s data', async () => {
     const view = buildTemplateView(snapshot, { organisation, audience: 'customers', purpose: 'initial_notice' });
     const message = await composeMessage({ messageId: '00000000-0000-4000-8000-0000000000ab', audience: 'customers', template: defaultTemplate('customers', 'initial_notice'), view, channels, recipients: [] });

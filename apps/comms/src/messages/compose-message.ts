@@ -73,6 +73,8 @@ export async function composeMessage(input: {
     };
     const recipients = channel.kind === 'email' ? [...input.recipients] : [`${channel.kind}:${channel.name}`];
     const outgoing = provider.format(content, { config: channel.config as ChannelConfig<never>, recipients });
+    // An e-mail channel with nobody to write to (neither the channel nor the audience names anyone) carries nothing.
+    if (outgoing.recipients.length === 0) continue;
     deliveries.push({ channelId: channel.id, channelName: channel.name, kind: channel.kind, recipients: outgoing.recipients, body: outgoing.body, bodySha256: sha256(outgoing.body) });
   }
   return { subject, text, textSha256: messageHash(subject, text), deliveries };

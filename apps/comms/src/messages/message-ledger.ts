@@ -156,7 +156,7 @@ export class MessageLedger {
   async approve(manager: EntityManager, message: MessageRow, incident: IncidentSnapshot | null, caller: Principal, comment: string | null, now: Date, afterCommit: (fn: () => void) => void): Promise<MessageRow> {
     this.assertDecidable(message, incident, caller);
     const [approved]: MessageRow[] = await manager.query(
-      `UPDATE comms.messages SET approved_by = $2, approved_at = $3, approval_comment = $4 WHERE id = $1 RETURNING *`,
+      `WITH changed AS (UPDATE comms.messages SET approved_by = $2, approved_at = $3, approval_comment = $4 WHERE id = $1 RETURNING *) SELECT * FROM changed`,
       [message.id, caller.subject, now, comment],
     );
     await emit(manager, MessageApprovedV1, message.incident_id, { ...this.ref(message), approvedBy: caller.subject, comment, at: now.toISOString() }, now);
@@ -166,7 +166,7 @@ export class MessageLedger {
   async reject(manager: EntityManager, message: MessageRow, incident: IncidentSnapshot | null, caller: Principal, reason: string, now: Date): Promise<MessageRow> {
     this.assertDecidable(message, incident, caller);
     const [rejected]: MessageRow[] = await manager.query(
-      `UPDATE comms.messages SET status = 'rejected', rejected_by = $2, rejected_at = $3, rejection_reason = $4 WHERE id = $1 RETURNING *`,
+      `WITH changed AS (UPDATE comms.messages SET status = 'rejected', rejected_by = $2, rejected_at = $3, rejection_reason = $4 WHERE id = $1 RETURNING *) SELECT * FROM changed`,
       [message.id, caller.subject, now, reason],
     );
     await emit(manager, MessageRejectedV1, message.incident_id, { ...this.ref(message), rejectedBy: caller.subject, reason, at: now.toISOString() }, now);
@@ -189,7 +189,7 @@ export class MessageLedger {
     const deliveries = message.composed;
     const status: MessageStatus = deliveries.length ? 'sending' : 'approved';
     const [released]: MessageRow[] = await manager.query(
-      `UPDATE comms.messages SET status = $2, released_at = $3, completed_at = $4 WHERE id = $1 RETURNING *`,
+      `WITH changed AS (UPDATE comms.messages SET status = $2, released_at = $3, completed_at = $4 WHERE id = $1 RETURNING *) SELECT * FROM changed`,
       [message.id, status, now, deliveries.length ? null : now],
     );
     const trace = currentTraceHeaders();

@@ -220,8 +220,8 @@ export class ObligationEngine {
     else if (row.status === 'late' && at && at <= now) status = 'late';
     const reminders = Math.max(row.reminders_sent, remindersAlreadyDue(at, now, this.leads));
     const [updated]: ObligationRow[] = await manager.query(
-      `UPDATE comms.obligations SET decision_id = $2, started_at = $3, aware_at = $4, affected_individuals = $5, base_deadline = $6, deadline = $7,
-         deadline_kind = $8, deadline_basis = $9, status = $10, reminders_sent = $11, next_check_at = $12, updated_at = $13 WHERE id = $1 RETURNING *`,
+      `WITH changed AS (UPDATE comms.obligations SET decision_id = $2, started_at = $3, aware_at = $4, affected_individuals = $5, base_deadline = $6, deadline = $7,
+         deadline_kind = $8, deadline_basis = $9, status = $10, reminders_sent = $11, next_check_at = $12, updated_at = $13 WHERE id = $1 RETURNING *) SELECT * FROM changed`,
       [
         row.id,
         base.decision_id,
@@ -263,8 +263,8 @@ export class ObligationEngine {
       throw Problem.validation([{ pointer: '/lateReason', detail: `the deadline was ${row.deadline!.toISOString()}: a late submission states the reasons for the delay` }]);
     }
     const [updated]: ObligationRow[] = await manager.query(
-      `UPDATE comms.obligations SET status = $2, submitted_at = $3, submitted_by = $4, reference = $5, message_id = $6, late_reason = $7, next_check_at = NULL,
-         paused_at = NULL, updated_at = $8 WHERE id = $1 RETURNING *`,
+      `WITH changed AS (UPDATE comms.obligations SET status = $2, submitted_at = $3, submitted_by = $4, reference = $5, message_id = $6, late_reason = $7, next_check_at = NULL,
+         paused_at = NULL, updated_at = $8 WHERE id = $1 RETURNING *) SELECT * FROM changed`,
       [row.id, late ? 'submitted_late' : 'submitted', submittedAt, caller.subject, body.reference ?? null, body.messageId ?? null, late ? body.lateReason : null, now],
     );
     await this.history(manager, row.id, now, caller.subject, late ? 'submitted_late' : 'submitted', body.lateReason ?? null, { reference: body.reference ?? null, messageId: body.messageId ?? null });
@@ -299,7 +299,7 @@ export class ObligationEngine {
     if (!rule.pause) throw new Problem(409, 'Conflict', `${rule.regulation} (${rule.citation}) allows no pause of this deadline.`);
     if (row.status !== 'open' && row.status !== 'late') throw new Problem(409, 'Conflict', `The obligation is ${row.status.replace('_', ' ')}; only a running clock can be paused.`);
     const [updated]: ObligationRow[] = await manager.query(
-      `UPDATE comms.obligations SET status = 'paused', paused_at = $2, next_check_at = NULL, updated_at = $2 WHERE id = $1 RETURNING *`,
+      `WITH changed AS (UPDATE comms.obligations SET status = 'paused', paused_at = $2, next_check_at = NULL, updated_at = $2 WHERE id = $1 RETURNING *) SELECT * FROM changed`,
       [row.id, now],
     );
     await this.history(manager, row.id, now, caller.subject, 'paused', reason, { basis: rule.pause });
@@ -313,8 +313,8 @@ export class ObligationEngine {
     const deadline = row.base_deadline ? new Date(row.base_deadline.getTime() + pausedSeconds * 1000) : null;
     const reminders = Math.max(row.reminders_sent, remindersAlreadyDue(deadline, now, this.leads));
     const [updated]: ObligationRow[] = await manager.query(
-      `UPDATE comms.obligations SET status = 'open', paused_at = NULL, paused_seconds = $2, deadline = $3, reminders_sent = $4, next_check_at = $5, updated_at = $6
-        WHERE id = $1 RETURNING *`,
+      `WITH changed AS (UPDATE comms.obligations SET status = 'open', paused_at = NULL, paused_seconds = $2, deadline = $3, reminders_sent = $4, next_check_at = $5, updated_at = $6
+        WHERE id = $1 RETURNING *) SELECT * FROM changed`,
       [row.id, pausedSeconds, deadline, reminders, nextCheck(deadline, reminders, this.leads) ?? null, now],
     );
     await this.history(manager, row.id, now, caller.subject, 'resumed', reason, { pausedSeconds, deadline: deadline?.toISOString() ?? null });
@@ -325,7 +325,7 @@ export class ObligationEngine {
   async waive(manager: EntityManager, row: ObligationRow, caller: Principal, reason: string, now: Date): Promise<ObligationRow> {
     if (!LIVE.has(row.status)) throw new Problem(409, 'Conflict', `The obligation is ${row.status.replace('_', ' ')}.`);
     const [updated]: ObligationRow[] = await manager.query(
-      `UPDATE comms.obligations SET status = 'waived', waived_reason = $2, next_check_at = NULL, paused_at = NULL, updated_at = $3 WHERE id = $1 RETURNING *`,
+      `WITH changed AS (UPDATE comms.obligations SET status = 'waived', waived_reason = $2, next_check_at = NULL, paused_at = NULL, updated_at = $3 WHERE id = $1 RETURNING *) SELECT * FROM changed`,
       [row.id, reason, now],
     );
     await this.history(manager, row.id, now, caller.subject, 'waived', reason, null);

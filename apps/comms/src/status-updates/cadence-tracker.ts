@@ -63,8 +63,8 @@ export class CadenceTracker {
   /** A message reached the audience: the next update is due one interval from now. */
   async recordUpdate(manager: EntityManager, incidentId: string, audience: AudienceKey, sentAt: Date): Promise<void> {
     await manager.query(
-      `UPDATE comms.status_cadences SET last_update_at = $3, due_at = $3 + make_interval(secs => interval_seconds),
-         next_check_at = $3 + make_interval(secs => interval_seconds), reminded_at = NULL, missed_at = NULL
+      `UPDATE comms.status_cadences SET last_update_at = $3::timestamptz, due_at = $3::timestamptz + make_interval(secs => interval_seconds),
+         next_check_at = $3::timestamptz + make_interval(secs => interval_seconds), reminded_at = NULL, missed_at = NULL
         WHERE incident_id = $1 AND audience = $2 AND active`,
       [incidentId, audience, sentAt],
     );

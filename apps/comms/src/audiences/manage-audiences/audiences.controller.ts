@@ -60,8 +60,8 @@ export class AudiencesController {
       }
       if (errors.length) throw Problem.validation(errors);
       const [updated]: AudienceRow[] = await manager.query(
-        `UPDATE comms.audiences SET channels = $2, recipients = $3, rule = $4, auto_notify = $5, requires_approval = $6, status_cadence = $7,
-           cadence_grace_seconds = $8, updated_at = now(), updated_by = $9 WHERE audience = $1 RETURNING *`,
+        `WITH changed AS (UPDATE comms.audiences SET channels = $2, recipients = $3, rule = $4, auto_notify = $5, requires_approval = $6, status_cadence = $7,
+           cadence_grace_seconds = $8, updated_at = now(), updated_by = $9 WHERE audience = $1 RETURNING *) SELECT * FROM changed`,
         [audience, [...new Set(body.channels)], [...new Set(body.recipients)], body.rule, body.autoNotify, body.requiresApproval, body.statusCadence, body.cadenceGraceSeconds, caller.subject],
       );
       return updated;

@@ -77,7 +77,7 @@ export class ChannelsController {
       const merged = Object.fromEntries(Object.entries(secrets).filter(([, v]) => v !== null));
       const checked = validateSettings(current.kind, body.config ?? current.config, merged);
       const [updated]: ChannelRow[] = await manager.query(
-        `UPDATE comms.channels SET enabled = $2, config = $3, secrets = $4, updated_at = now(), updated_by = $5 WHERE id = $1 RETURNING *`,
+        `WITH changed AS (UPDATE comms.channels SET enabled = $2, config = $3, secrets = $4, updated_at = now(), updated_by = $5 WHERE id = $1 RETURNING *) SELECT * FROM changed`,
         [channelId, body.enabled ?? current.enabled, checked.config, checked.secrets, caller.subject],
       );
       return updated;

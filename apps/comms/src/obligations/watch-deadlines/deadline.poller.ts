@@ -61,7 +61,7 @@ export class DeadlinePoller implements OnApplicationBootstrap, BeforeApplication
         }
         if (now >= row.deadline) {
           const [late]: ObligationRow[] = await manager.query(
-            `UPDATE comms.obligations SET status = 'late', missed_at = COALESCE(missed_at, $2), next_check_at = NULL, updated_at = $2 WHERE id = $1 RETURNING *`,
+            `WITH changed AS (UPDATE comms.obligations SET status = 'late', missed_at = COALESCE(missed_at, $2), next_check_at = NULL, updated_at = $2 WHERE id = $1 RETURNING *) SELECT * FROM changed`,
             [row.id, now],
           );
           if (!row.missed_at) {

@@ -16,7 +16,7 @@ const PREVIEW_CHANNELS: ComposeChannel[] = ChannelKind.options.map((kind, i) => 
   id: `00000000-0000-4000-8000-00000000000${i}`,
   name: `preview-${kind}`,
   kind,
-  config: kind === 'webhook' ? { url: 'https://receiver.invalid/' } : kind === 'email' ? { host: 'smtp.invalid', port: 25, security: 'none', from: 'vigil@localhost', to: [] } : {},
+  config: kind === 'webhook' ? { url: 'https://receiver.invalid/' } : kind === 'email' ? { host: 'smtp.invalid', port: 25, security: 'none', from: 'vigil@localhost', to: ['audience@preview.invalid'] } : {},
 }));
 
 @ApiTags('templates')
