@@ -109,11 +109,14 @@ describe('HIPAA', () => {
 
 describe(usStateRule.name, () => {
   it('adds a state in a few lines, applying only to its residents', () => {
-    const vermont = usStateRule({ state: 'VT', name: 'Vermont', citation: 'Vt. Stat. tit. 9, § 2435', sourceUrl: 'https://legislature.vermont.gov/statutes/section/09/062/02435', individualsDays: 45 });
-    expect(vermont.id).toBe('us-vt');
-    expect(vermont.appliesTo!({ jurisdictions: ['US-VT'] })).toBe(true);
-    expect(vermont.appliesTo!({ jurisdictions: ['US-TX', 'DE'] })).toBe(false);
-    expect(vermont.stages[0].deadline(ctx()).at).toEqual(at('2027-01-08T09:15:00Z'));
+    // A made-up state: the helper's shape, not any state's law.
+    const example = usStateRule({ state: 'ZZ', name: 'Example State', citation: 'Example Code § 1', sourceUrl: 'https://example.org/code/1', individualsDays: 45 });
+    expect(example.id).toBe('us-zz');
+    expect(example.appliesTo!({ jurisdictions: ['US-ZZ'] })).toBe(true);
+    expect(example.appliesTo!({ jurisdictions: ['US-TX', 'DE'] })).toBe(false);
+    expect(example.stages[0].deadline(ctx()).at).toEqual(at('2027-01-08T09:15:00Z'));
+    expect(example.stages).toHaveLength(1);
+    expect(example.pause).toBeNull();
   });
 
   it('texas: the attorney general within 30 days when 250 or more residents are affected', () => {
