@@ -22,7 +22,7 @@ import type { CommsConfig } from '../config';
 import { CadenceTracker } from '../status-updates/cadence-tracker';
 import { effectiveTemplate } from '../templates/template-store';
 import { buildTemplateView, type ObligationFacts, type Organisation } from '../templates/template-view';
-import { emit } from '../timers/emit';
+import { emit } from '../persistence/emit';
 import { composeMessage, type ComposedDelivery } from './compose-message';
 
 export interface MessageRow {

@@ -16,7 +16,8 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { reminderLeadsMs, type CommsConfig } from '../config';
 import type { ObligationFacts, Organisation } from '../templates/template-view';
-import { emit } from '../timers/emit';
+import { emit } from '../persistence/emit';
+import { nextCheck, remindersAlreadyDue } from './reminders';
 import { OBLIGATION_RULES, type DeadlineContext, type ObligationRule, type RuleFacts, type StageRule } from './rules';
 
 type Query = Pick<EntityManager, 'query'>;
@@ -77,19 +78,6 @@ export interface NewDecision {
   decidedBy: string;
   decidedByName: string | null;
   implied: boolean;
-}
-
-/** The next time a clock needs looking at: its next reminder, else its deadline. */
-export function nextCheck(deadline: Date | null, remindersSent: number, leadsMs: readonly number[]): Date | null {
-  if (!deadline) return null;
-  const lead = leadsMs[remindersSent];
-  return lead === undefined ? deadline : new Date(deadline.getTime() - lead);
-}
-
-/** Reminders whose time has already passed when a clock starts are not sent late. */
-export function remindersAlreadyDue(deadline: Date | null, now: Date, leadsMs: readonly number[]): number {
-  if (!deadline) return 0;
-  return leadsMs.filter((lead) => now.getTime() >= deadline.getTime() - lead).length;
 }
 
 /**

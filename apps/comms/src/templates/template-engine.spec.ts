@@ -59,9 +59,21 @@ describe(renderTemplate.name, () => {
     await expect(renderTemplate('{{ incident.title.constructor.name }}', view, escapePlain)).rejects.toBeInstanceOf(TemplateError);
   });
 
-  it('stops a template that runs past its limits', async () => {
-    const source = '{% for a in obligation.checklist %}{% endfor %}' + '{{ incident.title | append: incident.title | append: incident.title }}'.repeat(3000);
-    await expect(renderTemplate(source, view, escapePlain)).rejects.toBeInstanceOf(TemplateError);
+  it('refuses a template longer than the parse limit', async () => {
+    const source = '{{ incident.title | append: incident.title | append: incident.title }}'.repeat(3000);
+    expect(source.length).toBeGreaterThan(100_000);
+    await expect(renderTemplate(source, view, escapePlain)).rejects.toThrow(/parse length limit exceeded/);
+  });
+
+  it('stops a short template whose loops would render without end, within its limits', async () => {
+    const checklist = Array.from({ length: 60 }, (_, i) => ({ key: `k${i}`, label: `item ${i}`, value: 'x'.repeat(50), required: true }));
+    const big = { ...view, obligation: { ...view.obligation, checklist } };
+    const loop = (v: string, inner: string) => `{% for ${v} in obligation.checklist %}${inner}{% endfor %}`;
+    const source = loop('a', loop('b', loop('c', loop('d', '{{ a.value }}{{ incident.title }}'))));
+    expect(checkTemplate(source)).toEqual([]);
+    const started = Date.now();
+    await expect(renderTemplate(source, big, escapePlain)).rejects.toThrow(/limit exceeded/);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('renders null values as empty and lets default fill them', async () => {

@@ -5,7 +5,7 @@ import { ApiJsonBody, ApiJsonResponse, ApiProblems, assertIncidentVisible, Calle
 import { DataSource, type EntityManager } from 'typeorm';
 import { findSnapshot } from '../../incidents/incident-snapshots';
 import { CLOCK, type Clock } from '../../timers/clock';
-import { inTransaction } from '../../timers/transaction';
+import { inTransaction } from '../../persistence/transaction';
 import { MessageLedger, messageViews, type MessageRow } from '../message-ledger';
 
 /**

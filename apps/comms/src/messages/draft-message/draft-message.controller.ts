@@ -10,7 +10,7 @@ import { OBLIGATION_RULES } from '../../obligations/rules';
 import { TemplateError } from '../../templates/template-engine';
 import { assertTemplateUsable, effectiveTemplate } from '../../templates/template-store';
 import { CLOCK, type Clock } from '../../timers/clock';
-import { inTransaction } from '../../timers/transaction';
+import { inTransaction } from '../../persistence/transaction';
 import { MessageLedger, messageViews } from '../message-ledger';
 
 const DraftNotice = z

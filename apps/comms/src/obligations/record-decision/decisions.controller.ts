@@ -1,10 +1,9 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DecisionList, DecisionView, RecordDecision } from '@vigil/contracts';
 import { ApiJsonBody, ApiJsonResponse, ApiProblems, assertIncidentVisible, Caller, Permit, Problem, ZodPipe, type FieldError, type Principal } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import { requireSnapshot } from '../../incidents/incident-snapshots';
-import { Inject } from '@nestjs/common';
 import { CLOCK, type Clock } from '../../timers/clock';
 import { decisionView, ObligationEngine, type DecisionRow } from '../obligation-engine';
 

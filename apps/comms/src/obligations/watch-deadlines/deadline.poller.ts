@@ -7,9 +7,10 @@ import { DataSource } from 'typeorm';
 import { reminderLeadsMs, type CommsConfig } from '../../config';
 import { findSnapshot } from '../../incidents/incident-snapshots';
 import { CLOCK, type Clock } from '../../timers/clock';
-import { emit } from '../../timers/emit';
+import { emit } from '../../persistence/emit';
 import { PollLoop } from '../../timers/poll-loop';
-import { nextCheck, ObligationEngine, type ObligationRow } from '../obligation-engine';
+import { ObligationEngine, type ObligationRow } from '../obligation-engine';
+import { nextCheck } from '../reminders';
 
 /**
  * Acts on regulatory clocks whose next check has come: a reminder as each configured lead before

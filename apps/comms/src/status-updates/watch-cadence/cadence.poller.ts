@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { CommsConfig } from '../../config';
 import { CLOCK, type Clock } from '../../timers/clock';
-import { emit } from '../../timers/emit';
+import { emit } from '../../persistence/emit';
 import { PollLoop } from '../../timers/poll-loop';
 import { nextCheckAt, stepCadence } from '../cadence';
 import type { CadenceRow } from '../cadence-tracker';
