@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { as, createIntegration, eventually, http, incidentAction, startService, withDatabase, type ServiceProcess } from '../../../test/support/harness';
+import { as, createIntegration, eventually, http, incidentAction, startService, testEnv, withDatabase, type ServiceProcess } from '../../../test/support/harness';
 
 const { startChatReceiver, startSmtpReceiver } = require('../../../tools/stack/receivers.cjs') as {
   startChatReceiver: (options?: { secret?: string }) => Promise<ChatReceiver>;
@@ -216,6 +216,25 @@ describe('communication protocols (real Kafka and PostgreSQL, local chat and SMT
     expect(timeline.map((e) => e.type)).toEqual(expect.arrayContaining(['vigil.message.awaiting-approval.v1', 'vigil.message.approved.v1']));
   });
 
+  it('lets only legal release a restricted incident\'s message to an outside audience', async () => {
+    const incidentId = await openIncident(`Insider ${randomUUID().slice(0, 8)}`, 'high', 'insider');
+    const path = `${triage.url}/v1/incidents/${incidentId}`;
+    expect((await incidentAction(path, 'assignment', { owner: 'u-irene', responders: ['u-carol', 'u-leo'] }, await as('irene'))).status).toBe(200);
+    expect((await incidentAction(path, 'restriction', { restricted: true, reason: 'insider threat' }, await as('irene'))).status).toBe(200);
+    await eventually(async () => {
+      const rows = await withDatabase((db) => db.query(`SELECT restricted FROM comms.incident_access WHERE incident_id = $1`, [incidentId]));
+      return rows.rows[0]?.restricted ? true : undefined;
+    }, 60_000);
+    expect((await http('GET', `${comms.url}/v1/incidents/${incidentId}/messages`, undefined, await as('alice'))).status).toBe(404); // need to know
+
+    const drafted = await http('POST', `${comms.url}/v1/incidents/${incidentId}/messages`, { audience: 'partners', purpose: 'initial_notice' }, await as('carol'));
+    expect(drafted.json).toMatchObject({ status: 'awaiting_approval', restricted: true, approval: { approverRoles: ['legal'] } });
+    const byManager = await http('POST', `${comms.url}/v1/messages/${drafted.json.messageId}/approve`, {}, await as('irene'));
+    expect(byManager.status).toBe(403);
+    expect(byManager.json.detail).toMatch(/Only legal may approve this message \(the incident is restricted\)/);
+    expect((await http('POST', `${comms.url}/v1/messages/${drafted.json.messageId}/approve`, {}, await as('leo'))).json.approval.approvedBy).toBe('u-leo');
+  });
+
   it('refuses to save a template that names an unknown field or tries to call anything, and previews a good one against a live incident', async () => {
     const carol = await as('carol');
     const put = (body: string) => http('PUT', `${comms.url}/v1/templates/customers/status_update`, { subject: 'Update from {{ organisation.name }}', body }, carol);
@@ -285,6 +304,12 @@ describe('communication protocols (real Kafka and PostgreSQL, local chat and SMT
 
     const submitted = await http('POST', `${comms.url}/v1/obligations/${clock.obligationId}/submit`, { reference: 'DPA-2026-0042', messageId: notice.json.messageId }, await as('leo'));
     expect(submitted.json).toMatchObject({ status: 'submitted', reference: 'DPA-2026-0042', submittedBy: 'u-leo', timeLeftSeconds: null });
+
+    // The decision log cannot be rewritten, not even by comms' own database role.
+    await withDatabase(async (db) => {
+      await expect(db.query(`UPDATE comms.decisions SET reason = 'edited' WHERE incident_id = $1`, [incidentId])).rejects.toThrow(/append-only/);
+      await expect(db.query(`DELETE FROM comms.decisions WHERE incident_id = $1`, [incidentId])).rejects.toThrow(/append-only/);
+    }, testEnv().serviceUrls.comms);
   });
 
   it('gives a DORA initial notice min(classification + 4 h, awareness + 24 h)', async () => {
@@ -323,6 +348,11 @@ describe('communication protocols (real Kafka and PostgreSQL, local chat and SMT
     expect(late.timeLeftSeconds).toBeLessThan(0);
     const entry = await eventually(async () => (await timelineTypes(incidentId)).find((e) => e.type === 'vigil.obligation.missed.v1'), 60_000);
     expect(entry.summary).toMatch(/^Regulatory deadline missed: GDPR: Notification to the supervisory authority was due /);
+
+    // Grafana sees it: the clock among the late ones, and the miss counted.
+    const metrics = (await http('GET', `${comms.url}/metrics`)).text;
+    expect(metrics).toMatch(/^vigil_obligations_open\{[^}]*rule="gdpr-art33"[^}]*status="late"[^}]*\} [1-9]/m);
+    expect(metrics).toMatch(/^vigil_obligations_missed_total\{[^}]*rule="gdpr-art33"[^}]*\} [1-9]/m);
 
     // Submitting late needs the reasons for the delay (GDPR art. 33(1)).
     const bare = await http('POST', `${comms.url}/v1/obligations/${late.obligationId}/submit`, {}, await as('leo'));
