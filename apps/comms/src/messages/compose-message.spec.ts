@@ -1,5 +1,6 @@
 /* eslint-disable no-control-regex -- hostile titles carry control characters on purpose */
 import { escapeHtml, escapePlain, escapeSlack, escapeTeams } from '../channels/escaping';
+import { contentFromText, providerOf } from '../channels/registry';
 import type { EmailParts } from '../channels/providers/email.channel';
 import { signWebhook, verifyWebhook } from '../channels/providers/webhook.channel';
 import { defaultTemplate } from '../templates/default-templates';
@@ -126,6 +127,15 @@ describe(composeMessage.name, () => {
     expect(webhook.incident).toBeUndefined();
     expect(webhook.facts).toEqual([]);
     expect(message.text).not.toContain('Ransomware');
+  });
+});
+
+describe(contentFromText.name, () => {
+  it('escapes untrusted text for a page sent through any channel', () => {
+    const content = contentFromText('slack', { subject: 'Page: <!channel> disk full', body: 'see https://evil.example' });
+    const payload = JSON.parse(providerOf('slack').format(content, { config: {}, recipients: ['slack:oncall'] }).body);
+    expect(JSON.stringify(payload)).not.toMatch(/<!channel>|https:\/\//);
+    expect(payload.blocks[0].text.text).toBe('Page: &lt;!channel&gt; disk full');
   });
 });
 
