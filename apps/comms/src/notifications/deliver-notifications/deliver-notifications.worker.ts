@@ -88,7 +88,11 @@ export class DeliverNotificationsWorker implements OnApplicationBootstrap, Befor
       `${notification.channel} deliver`,
       { kind: SpanKind.CLIENT, parent: contextFromHeaders(notification.traceHeaders), attributes: { 'vigil.notification.id': notification.id, 'vigil.notification.attempt': notification.attempts } },
       async () => {
-    await this.loop.stop();
+        const started = Date.now();
+        const receipt = await this.send(notification).catch(
+          (e: Error): DeliveryReceipt => ({ delivered: false, statusCode: null, error: e.message, retryable: true, details: {} }),
+        );
+        await this.record(notification, receipt, Date.now() - started);
       },
     );
   }
