@@ -407,6 +407,38 @@ describe('Identity, roles and the audit trail (real tokens, five services)', () 
     await change('DELETE', `/v1/people/${person.personId}`, undefined, 'remove person');
     await change('POST', '/v1/oncall-imports/pagerduty?dryRun=true', { schedules: [], escalation_policies: [] }, 'import dry run');
     await change('POST', '/v1/oncall-imports/grafana-oncall', {}, 'import');
+    // Comms: channels, audiences, templates, messages and their approval, decisions and regulatory clocks.
+    const comms = url('comms');
+    const carol = await as('carol');
+    const leo = await as('leo');
+    const channel = await http('POST', `${comms}/v1/channels`, { kind: 'webhook', name: `audit-${tag}`, config: { url: 'http://127.0.0.1:9/nowhere' }, secrets: {} }, adam);
+    ok(channel, 'create channel');
+    ok(await http('PATCH', `${comms}/v1/channels/${channel.json.channelId}`, { enabled: false }, adam), 'update channel');
+    ok(await http('DELETE', `${comms}/v1/channels/${channel.json.channelId}`, undefined, adam), 'delete channel');
+    const { audience: _a, scope: _s, description: _d, updatedAt: _u, updatedBy: _b, ...partners } = (await http('GET', `${comms}/v1/audiences/partners`, undefined, adam)).json;
+    ok(await http('PUT', `${comms}/v1/audiences/partners`, partners, adam), 'update audience');
+    ok(await http('PUT', `${comms}/v1/templates/partners/status_update`, { subject: 'Update', body: 'Phase {{ incident.phase }}' }, carol), 'save template');
+    ok(await http('DELETE', `${comms}/v1/templates/partners/status_update`, undefined, carol), 'reset template');
+    // Comms drafts once it has read the incident.
+    const drafted = await eventually(async () => {
+      const res = await http('POST', `${comms}/v1/incidents/${b.incidentId}/messages`, { audience: 'partners', purpose: 'initial_notice' }, carol);
+      return res.status === 201 ? res.json : undefined;
+    }, 60_000);
+    ok(await http('POST', `${comms}/v1/templates/preview`, { incidentId: b.incidentId, audience: 'partners', purpose: 'initial_notice' }, carol), 'preview template');
+    ok(await http('POST', `${comms}/v1/messages/${drafted.messageId}/approve`, {}, leo), 'approve message');
+    const second = await http('POST', `${comms}/v1/incidents/${b.incidentId}/messages`, { audience: 'partners', purpose: 'status_update' }, carol);
+    ok(await http('POST', `${comms}/v1/messages/${second.json.messageId}/reject`, { reason: 'not yet' }, leo), 'reject message');
+    const decide = (kind: string) => http('POST', `${comms}/v1/incidents/${b.incidentId}/decisions`, { kind, effectiveAt: new Date().toISOString(), reason: 'test' }, leo);
+    ok(await decide('material_cybersecurity_incident'), 'record decision');
+    ok(await decide('personal_data_breach'), 'record decision');
+    const clocks: Array<{ obligationId: string; rule: string }> = (await http('GET', `${comms}/v1/incidents/${b.incidentId}/obligations`, undefined, leo)).json.items;
+    const sec = clocks.find((o) => o.rule === 'sec-8k-1.05')!.obligationId;
+    const gdpr = clocks.find((o) => o.rule === 'gdpr-art33')!.obligationId;
+    ok(await http('POST', `${comms}/v1/obligations/${sec}/notice`, {}, carol), 'draft notice');
+    ok(await http('POST', `${comms}/v1/obligations/${sec}/pause`, { reason: 'Attorney General delay' }, leo), 'pause clock');
+    ok(await http('POST', `${comms}/v1/obligations/${sec}/resume`, { reason: 'delay ended' }, leo), 'resume clock');
+    ok(await http('POST', `${comms}/v1/obligations/${sec}/submit`, { reference: 'EDGAR-1' }, leo), 'submit');
+    ok(await http('POST', `${comms}/v1/obligations/${gdpr}/waive`, { reason: 'unlikely to result in a risk' }, leo), 'waive');
   }
 
   async function auditRecords(service: ServiceName) {

@@ -6,14 +6,16 @@ import { Initial1764000000000 } from './persistence/migrations/1764000000000-ini
 import { LeanOutbox1764200000000 } from './persistence/migrations/1764200000000-lean-outbox';
 import { JsonOutbox1764600000000 } from './persistence/migrations/1764600000000-json-outbox';
 import { Pages1765100000000 } from './persistence/migrations/1765100000000-pages';
+import { CommunicationProtocols1765200000000 } from './persistence/migrations/1765200000000-communication-protocols';
 import { Delivery, Notification } from './persistence/notification.entity';
 
 export const service: ServiceDefinition<CommsConfig> = {
   info: {
     name: 'comms',
     title: 'Vigil comms',
-    description: 'Notifies the incident response team and stakeholders, pages people for escalations, and records every delivery.',
-    version: '0.1.0',
+    description:
+      'Communication protocols: channels, audiences, templates, approvals of outside messages, the ledger of messages sent, status-update cadence, regulatory notification clocks, and pages for on-call escalations.',
+    version: '0.2.0',
   },
   config: CommsConfig,
   entities: [Notification, Delivery],
@@ -24,7 +26,9 @@ export const service: ServiceDefinition<CommsConfig> = {
     auditTrailMigration('comms'),
     incidentAccessMigration('comms'),
     inboxPruningMigration('comms'),
+    // Pages first: communication protocols replace the uniqueness that pages made partial.
     Pages1765100000000,
+    CommunicationProtocols1765200000000,
   ],
   module: (platform) => CommsModule.register(platform),
 };

@@ -1,6 +1,22 @@
 import { AlertAcknowledgedV1, AlertReceivedV1, AlertRepeatedV1, AlertResolvedV1 } from './events/alerts';
 import { EventCatalog, type EventType } from './events/catalog';
-import { NotificationDeliveredV1, NotificationFailedV1 } from './events/comms';
+import {
+  DecisionRecordedV1,
+  MessageApprovedV1,
+  MessageAwaitingApprovalV1,
+  MessageRejectedV1,
+  MessageSentV1,
+  NotificationDeliveredV1,
+  NotificationFailedV1,
+  ObligationApproachingV1,
+  ObligationChangedV1,
+  ObligationMissedV1,
+  ObligationOpenedV1,
+  ObligationSubmittedV1,
+  StatusUpdateDueV1,
+  StatusUpdateMissedV1,
+  type ObligationSnapshot,
+} from './events/comms';
 import type { EventData } from './events/define-event';
 import {
   IncidentAcknowledgedV1,
@@ -74,6 +90,31 @@ const notification = {
   at: '2026-11-24T06:42:00Z',
   lastError: null,
 };
+
+const message = {
+  messageId: 'd3e4f5a6-b7c8-4d9e-8f0a-1b2c3d4e5f6a',
+  incidentId,
+  audience: 'customers' as const,
+  purpose: 'initial_notice' as const,
+  textSha256: 'a'.repeat(64),
+};
+
+const obligation: ObligationSnapshot = {
+  obligationId: 'e4f5a6b7-c8d9-4e0f-9a1b-2c3d4e5f6a7b',
+  incidentId,
+  rule: 'gdpr-art33',
+  stage: 'notification',
+  regulation: 'GDPR',
+  title: 'Notify the supervisory authority of a personal data breach',
+  citation: 'Regulation (EU) 2016/679, Art. 33(1)',
+  audience: 'regulators',
+  status: 'open',
+  startedAt: '2026-11-24T09:00:00Z',
+  deadline: '2026-11-27T09:00:00Z',
+  deadlineKind: 'statutory',
+};
+
+const cadence = { incidentId, audience: 'management' as const, severity: 'SEV1' as const, intervalSeconds: 1800, lastUpdateAt: null, dueAt: '2026-11-24T07:11:05Z' };
 
 /** One valid data sample per event type of the catalog. */
 const samples: { [T in EventType]: EventData<(typeof EventCatalog)[T]> } = {
@@ -186,6 +227,36 @@ const samples: { [T in EventType]: EventData<(typeof EventCatalog)[T]> } = {
   [EscalationExhaustedV1.type]: { escalationId, incidentId, policyId, policyName: 'SEV1/SEV2', stepsExecuted: 3, at: '2026-11-24T07:30:00Z' },
   [PageDeliveredV1.type]: { pageId, escalationId, incidentId, personId, notificationId: notification.notificationId, channel: 'email', attempts: 1, at: '2026-11-24T06:41:09Z', lastError: null },
   [PageFailedV1.type]: { pageId, escalationId, incidentId, personId, notificationId: null, channel: null, attempts: 0, at: '2026-11-24T06:41:09Z', lastError: 'no contact method comms can deliver to' },
+  [MessageAwaitingApprovalV1.type]: { ...message, draftedBy: 'u-carol', approverRoles: ['legal', 'ir_manager'], at: '2026-11-24T08:00:00Z' },
+  [MessageApprovedV1.type]: { ...message, approvedBy: 'u-leo', comment: null, at: '2026-11-24T08:10:00Z' },
+  [MessageRejectedV1.type]: { ...message, rejectedBy: 'u-leo', reason: 'not yet', at: '2026-11-24T08:10:00Z' },
+  [MessageSentV1.type]: {
+    ...message,
+    outcome: 'sent',
+    draftedBy: 'u-carol',
+    approvedBy: 'u-leo',
+    channels: [{ name: 'customer-mail', kind: 'email', recipients: ['all-customers@example.com'], delivered: true }],
+    automatic: false,
+    at: '2026-11-24T08:11:00Z',
+  },
+  [DecisionRecordedV1.type]: {
+    decisionId: 'f5a6b7c8-d9e0-4f1a-8b2c-3d4e5f6a7b8c',
+    incidentId,
+    kind: 'personal_data_breach',
+    effectiveAt: '2026-11-24T09:00:00Z',
+    awareAt: '2026-11-24T09:00:00Z',
+    decidedBy: 'u-leo',
+    reason: 'CRM export held customer e-mail addresses',
+    implied: false,
+    recordedAt: '2026-11-24T09:05:00Z',
+  },
+  [ObligationOpenedV1.type]: { obligation, decisionId: 'f5a6b7c8-d9e0-4f1a-8b2c-3d4e5f6a7b8c' },
+  [ObligationApproachingV1.type]: { obligation, timeLeftSeconds: 3600, at: '2026-11-27T08:00:00Z' },
+  [ObligationMissedV1.type]: { obligation: { ...obligation, status: 'late' }, at: '2026-11-27T09:00:01Z', severity: 'SEV1' },
+  [ObligationSubmittedV1.type]: { obligation: { ...obligation, status: 'submitted' }, submittedAt: '2026-11-26T10:00:00Z', submittedBy: 'u-leo', reference: 'CNIL-1', lateReason: null },
+  [ObligationChangedV1.type]: { obligation: { ...obligation, status: 'paused' }, change: 'paused', actor: 'u-leo', reason: 'law-enforcement request', at: '2026-11-25T10:00:00Z' },
+  [StatusUpdateDueV1.type]: { ...cadence, at: '2026-11-24T07:11:05Z' },
+  [StatusUpdateMissedV1.type]: { ...cadence, graceSeconds: 600, at: '2026-11-24T07:21:05Z' },
 };
 
 const catalogTypes = Object.keys(EventCatalog) as EventType[];

@@ -9,6 +9,7 @@ export * from './api/asset';
 export * from './api/triage-rules';
 export * from './api/oncall';
 export * from './api/oncall-import';
+export * from './api/comms';
 export * from './events/define-event';
 export * from './events/alerts';
 export * from './events/incidents';

@@ -36,6 +36,10 @@ describe('EventCatalog', () => {
       task: Topics.tasks,
       notification: Topics.comms,
       escalation: Topics.escalations,
+      message: Topics.comms,
+      decision: Topics.comms,
+      obligation: Topics.comms,
+      'status-update': Topics.comms,
     };
     for (const definition of definitions.filter((d) => aggregateOf(d.type) !== 'page')) expect(definition.topic).toBe(expected[aggregateOf(definition.type)]);
   });

@@ -1,6 +1,21 @@
 import { z } from 'zod';
 import { AlertAcknowledgedV1, AlertReceivedV1, AlertRepeatedV1, AlertResolvedV1 } from './alerts';
-import { NotificationDeliveredV1, NotificationFailedV1 } from './comms';
+import {
+  DecisionRecordedV1,
+  MessageApprovedV1,
+  MessageAwaitingApprovalV1,
+  MessageRejectedV1,
+  MessageSentV1,
+  NotificationDeliveredV1,
+  NotificationFailedV1,
+  ObligationApproachingV1,
+  ObligationChangedV1,
+  ObligationMissedV1,
+  ObligationOpenedV1,
+  ObligationSubmittedV1,
+  StatusUpdateDueV1,
+  StatusUpdateMissedV1,
+} from './comms';
 import type { EventDefinition } from './define-event';
 import {
   EscalationExhaustedV1,
@@ -56,6 +71,18 @@ export const EventCatalog = {
   [EscalationExhaustedV1.type]: EscalationExhaustedV1,
   [PageDeliveredV1.type]: PageDeliveredV1,
   [PageFailedV1.type]: PageFailedV1,
+  [MessageAwaitingApprovalV1.type]: MessageAwaitingApprovalV1,
+  [MessageApprovedV1.type]: MessageApprovedV1,
+  [MessageRejectedV1.type]: MessageRejectedV1,
+  [MessageSentV1.type]: MessageSentV1,
+  [DecisionRecordedV1.type]: DecisionRecordedV1,
+  [ObligationOpenedV1.type]: ObligationOpenedV1,
+  [ObligationApproachingV1.type]: ObligationApproachingV1,
+  [ObligationMissedV1.type]: ObligationMissedV1,
+  [ObligationSubmittedV1.type]: ObligationSubmittedV1,
+  [ObligationChangedV1.type]: ObligationChangedV1,
+  [StatusUpdateDueV1.type]: StatusUpdateDueV1,
+  [StatusUpdateMissedV1.type]: StatusUpdateMissedV1,
 } as const satisfies Record<string, EventDefinition>;
 
 export type EventType = keyof typeof EventCatalog;

@@ -23,7 +23,7 @@ const READ_CONFIGURATION: VigilRole[] = ['ir_manager', 'security_analyst', 'mana
 
 export const PERMISSIONS = {
   // Incidents and what hangs off them (alerts, tasks, notifications, timeline).
-  'incidents.read': { roles: READ_INCIDENTS, what: 'read incidents, their alerts, history, notes, links, tasks, escalations, notifications and timeline' },
+  'incidents.read': { roles: READ_INCIDENTS, what: 'read incidents, their alerts, history, notes, links, tasks, escalations, notifications, messages, regulatory clocks and timeline' },
   'incidents.acknowledge': { roles: RESPONDERS, what: 'acknowledge an incident (which stops its escalations) or a page' },
   'incidents.transition': { roles: RESPONDERS, what: 'move an incident through its lifecycle' },
   'incidents.classify': { roles: ANALYSTS, what: 'classify an incident (NIST SP 800-61) and override its severity' },
@@ -51,6 +51,16 @@ export const PERMISSIONS = {
     roles: ['ir_manager', 'admin'] as VigilRole[],
     what: 'change the roster, teams, schedules, overrides, escalation policies and their rules; import them from PagerDuty or Grafana OnCall',
   },
+  // Communications: channels, audiences, templates, messages to audiences, regulatory clocks.
+  'channels.read': { roles: ['ir_manager', 'communications', 'auditor', 'admin'] as VigilRole[], what: 'list notification channels (never their secrets)' },
+  'channels.write': { roles: ['admin'] as VigilRole[], what: 'create, change and remove notification channels and their secrets' },
+  'audiences.read': { roles: [...READ_INCIDENTS, 'admin'] as VigilRole[], what: 'read audiences: their channels, recipients, rules and status-update cadence' },
+  'audiences.write': { roles: ['admin'] as VigilRole[], what: 'change audiences: channels, recipients, rules, approval and cadence' },
+  'templates.read': { roles: ['ir_manager', 'communications', 'legal', 'auditor', 'admin'] as VigilRole[], what: 'read message templates and preview them against an incident' },
+  'templates.write': { roles: ['communications', 'admin'] as VigilRole[], what: 'save and reset message templates' },
+  'messages.draft': { roles: ['ir_manager', 'communications'] as VigilRole[], what: 'draft messages to audiences and regulatory notices (inside audiences are sent at once)' },
+  'messages.approve': { roles: ['ir_manager', 'legal'] as VigilRole[], what: 'approve or reject messages to audiences that need approval (restricted incidents: legal only)' },
+  'obligations.decide': { roles: ['ir_manager', 'legal'] as VigilRole[], what: 'record decisions that start regulatory clocks; submit, pause, resume and waive them' },
   // Figures and the record.
   'metrics.read': { roles: READ_INCIDENTS, what: 'read MTTx figures and KPIs' },
   'audit.read': { roles: ['auditor'] as VigilRole[], what: 'read, verify and export the audit trail' },

@@ -1,3 +1,4 @@
+import { escapePlain, escapeSlack } from '../../channels/escaping';
 import { pageMessage } from './page-message';
 
 const page = {
@@ -14,12 +15,23 @@ const page = {
 
 describe(pageMessage.name, () => {
   it('says what, how bad, why, where to read it and how to acknowledge it, marked as an exercise', () => {
-    const { subject, text } = pageMessage(page);
+    const { subject, text } = pageMessage(page, escapePlain);
     expect(subject).toBe('[EXERCISE] [Vigil] SEV1 ransomware: Ransomware on fs-02');
     expect(text).toContain('Bob, you are paged');
     expect(text).toContain('escalation step 2, repeat 1');
     expect(text).toContain(`Incident: ${page.incident.link}`);
     expect(text).toContain(`Acknowledge: POST ${page.acknowledge.url}`);
     expect(text).toContain(page.acknowledge.escalationUrl);
+  });
+
+  it("escapes the alert's text for the channel but keeps Vigil's own links usable", () => {
+    const hostile = { ...page, incident: { ...page.incident, exercise: false, title: '<!channel> see https://evil.example/x @here' } };
+    const plain = pageMessage(hostile, escapePlain);
+    expect(plain.subject).toBe('[Vigil] SEV1 ransomware: <!channel> see https[:]//evil[.]example/x ＠here');
+    expect(plain.text).not.toContain('https://evil.example');
+    expect(plain.text).toContain(`Acknowledge: POST ${page.acknowledge.url}`);
+    const slack = pageMessage(hostile, escapeSlack);
+    expect(slack.subject).not.toContain('<!channel>');
+    expect(slack.text).toContain('&lt;!channel&gt;');
   });
 });

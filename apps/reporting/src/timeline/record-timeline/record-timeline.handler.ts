@@ -4,6 +4,7 @@ import {
   AlertReceivedV1,
   AlertRepeatedV1,
   AlertResolvedV1,
+  DecisionRecordedV1,
   EscalationExhaustedV1,
   EscalationStartedV1,
   EscalationStepExecutedV1,
@@ -19,11 +20,22 @@ import {
   IncidentNoteAddedV1,
   IncidentOpenedV1,
   IncidentPhaseChangedV1,
+  MessageApprovedV1,
+  MessageAwaitingApprovalV1,
+  MessageRejectedV1,
+  MessageSentV1,
   NotificationDeliveredV1,
   NotificationFailedV1,
+  ObligationApproachingV1,
+  ObligationChangedV1,
+  ObligationMissedV1,
+  ObligationOpenedV1,
+  ObligationSubmittedV1,
   PageDeliveredV1,
   PageFailedV1,
   PageRequestedV1,
+  StatusUpdateDueV1,
+  StatusUpdateMissedV1,
   TaskCancelledV1,
   TaskCreatedV1,
   type CloudEvent,
@@ -153,9 +165,67 @@ export function describe(event: CloudEvent): Line | undefined {
       const d = event.data as EventData<typeof EscalationExhaustedV1>;
       return { at: d.at, incidentId: d.incidentId, summary: `Escalation ran out: ${d.policyName} ran ${d.stepsExecuted} step(s) and nobody acknowledged` };
     }
+    case MessageAwaitingApprovalV1.type: {
+      const d = event.data as EventData<typeof MessageAwaitingApprovalV1>;
+      return { at: d.at, incidentId: d.incidentId, summary: `Message to ${words(d.audience)} (${words(d.purpose)}) drafted by ${d.draftedBy}, awaiting approval by ${d.approverRoles.map(words).join(' or ')}` };
+    }
+    case MessageApprovedV1.type: {
+      const d = event.data as EventData<typeof MessageApprovedV1>;
+      return { at: d.at, incidentId: d.incidentId, summary: `Message to ${words(d.audience)} (${words(d.purpose)}) approved by ${d.approvedBy}${d.comment ? ` (${d.comment})` : ''}` };
+    }
+    case MessageRejectedV1.type: {
+      const d = event.data as EventData<typeof MessageRejectedV1>;
+      return { at: d.at, incidentId: d.incidentId, summary: `Message to ${words(d.audience)} (${words(d.purpose)}) rejected by ${d.rejectedBy} (${d.reason})` };
+    }
+    case MessageSentV1.type: {
+      const d = event.data as EventData<typeof MessageSentV1>;
+      const via = d.channels.map((c) => `${c.name}${c.delivered ? '' : ' (failed)'}`).join(', ');
+      return { at: d.at, incidentId: d.incidentId, summary: `Message to ${words(d.audience)} (${words(d.purpose)}) ${words(d.outcome)} via ${via}; text SHA-256 ${d.textSha256.slice(0, 12)}…` };
+    }
+    case DecisionRecordedV1.type: {
+      const d = event.data as EventData<typeof DecisionRecordedV1>;
+      return { at: d.recordedAt, incidentId: d.incidentId, summary: `Decision: ${words(d.kind)}, effective ${d.effectiveAt}, by ${d.decidedBy} (${d.reason})` };
+    }
+    case ObligationOpenedV1.type: {
+      const d = event.data as EventData<typeof ObligationOpenedV1>;
+      return { at: event.time, incidentId: d.obligation.incidentId, summary: `Regulatory clock started: ${d.obligation.title}, due ${d.obligation.deadline ?? 'after the earlier stage'}` };
+    }
+    case ObligationApproachingV1.type: {
+      const d = event.data as EventData<typeof ObligationApproachingV1>;
+      return { at: d.at, incidentId: d.obligation.incidentId, summary: `Regulatory deadline approaching: ${d.obligation.title}, ${Math.max(0, Math.round(d.timeLeftSeconds / 60))} min left (due ${d.obligation.deadline})` };
+    }
+    case ObligationMissedV1.type: {
+      const d = event.data as EventData<typeof ObligationMissedV1>;
+      return { at: d.at, incidentId: d.obligation.incidentId, summary: `Regulatory deadline missed: ${d.obligation.title} was due ${d.obligation.deadline}` };
+    }
+    case ObligationSubmittedV1.type: {
+      const d = event.data as EventData<typeof ObligationSubmittedV1>;
+      return {
+        at: d.submittedAt,
+        incidentId: d.obligation.incidentId,
+        summary: `Regulatory notice submitted: ${d.obligation.title} by ${d.submittedBy}${d.reference ? ` (${d.reference})` : ''}${d.lateReason ? `, late: ${d.lateReason}` : ''}`,
+      };
+    }
+    case ObligationChangedV1.type: {
+      const d = event.data as EventData<typeof ObligationChangedV1>;
+      return { at: d.at, incidentId: d.obligation.incidentId, summary: `Regulatory clock ${words(d.change)}: ${d.obligation.title} by ${d.actor} (${d.reason})${d.obligation.deadline ? `; due ${d.obligation.deadline}` : ''}` };
+    }
+    case StatusUpdateDueV1.type: {
+      const d = event.data as EventData<typeof StatusUpdateDueV1>;
+      return { at: d.at, incidentId: d.incidentId, summary: `Status update to ${words(d.audience)} due (every ${Math.round(d.intervalSeconds / 60)} min for ${d.severity})` };
+    }
+    case StatusUpdateMissedV1.type: {
+      const d = event.data as EventData<typeof StatusUpdateMissedV1>;
+      return { at: d.at, incidentId: d.incidentId, summary: `Status update to ${words(d.audience)} missed: due ${d.dueAt}, none sent within ${Math.round(d.graceSeconds / 60)} min` };
+    }
     default:
       return undefined;
   }
+}
+
+/** snake_case vocabulary read as words (`law_enforcement` → law enforcement). */
+function words(value: string): string {
+  return value.replace(/_/g, ' ');
 }
 
 @Injectable()
