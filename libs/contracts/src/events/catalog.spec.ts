@@ -35,6 +35,7 @@ describe('EventCatalog', () => {
       incident: Topics.incidents,
       task: Topics.tasks,
       notification: Topics.comms,
+      review: Topics.reviews,
     };
     for (const definition of definitions) expect(definition.topic).toBe(expected[aggregateOf(definition.type)]);
   });
