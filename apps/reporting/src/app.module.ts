@@ -5,6 +5,12 @@ import { eventConsumerProvider, withIncidentAccess } from '@vigil/platform';
 import { IncidentClockProjector } from './metrics/incident-clock/incident-clock.projector';
 import { OpenIncidentsGauges } from './metrics/open-incidents/open-incidents.gauges';
 import { MetricsSummaryController } from './metrics/summary/metrics-summary.controller';
+import { RecordIncidentRecordsHandler } from './records/record-incident-records/record-incident-records.handler';
+import { ActionItemsController } from './reviews/action-items/action-items.controller';
+import { ReviewController } from './reviews/get-review/review.controller';
+import { MoveReviewController } from './reviews/move-review/move-review.controller';
+import { OpenReviewHandler } from './reviews/open-review/open-review.handler';
+import { WriteReviewController } from './reviews/write-review/write-review.controller';
 import { TimelineController } from './timeline/get-timeline/timeline.controller';
 import { RecordTimelineHandler } from './timeline/record-timeline/record-timeline.handler';
 
@@ -17,18 +23,23 @@ export class ReportingModule {
     return {
       module: ReportingModule,
       imports: [platform],
-      controllers: [TimelineController, MetricsSummaryController],
+      controllers: [TimelineController, MetricsSummaryController, ReviewController, WriteReviewController, MoveReviewController, ActionItemsController],
       providers: [
         RecordTimelineHandler,
         IncidentClockProjector,
+        RecordIncidentRecordsHandler,
+        OpenReviewHandler,
         OpenIncidentsGauges,
         eventConsumerProvider({
-          topics: [Topics.alerts, Topics.incidents, Topics.tasks, Topics.comms],
-          inject: [RecordTimelineHandler, IncidentClockProjector],
-          handlers: (timeline: RecordTimelineHandler, clock: IncidentClockProjector) => {
+          // Its own review events too: they belong on the incident's timeline like everyone else's.
+          topics: [Topics.alerts, Topics.incidents, Topics.tasks, Topics.comms, Topics.reviews],
+          inject: [RecordTimelineHandler, IncidentClockProjector, RecordIncidentRecordsHandler, OpenReviewHandler],
+          handlers: (timeline: RecordTimelineHandler, clock: IncidentClockProjector, records: RecordIncidentRecordsHandler, reviews: OpenReviewHandler) => {
             const handler: EventHandler = async (event, manager, ctx) => {
               await timeline.handle(event, manager);
               if (INCIDENT_EVENTS.has(event.type)) await clock.project(event, manager, ctx.afterCommit);
+              await records.handle(event, manager);
+              await reviews.handle(event, manager);
             };
             return withIncidentAccess('reporting', Object.fromEntries(Object.keys(EventCatalog).map((type) => [type, handler])));
           },

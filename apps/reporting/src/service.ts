@@ -4,6 +4,7 @@ import { IncidentClock, TimelineEntry } from './persistence/entities';
 import { Initial1764000000000 } from './persistence/migrations/1764000000000-initial';
 import { LeanOutbox1764200000000 } from './persistence/migrations/1764200000000-lean-outbox';
 import { JsonOutbox1764600000000 } from './persistence/migrations/1764600000000-json-outbox';
+import { PostIncident1765000000000 } from './persistence/migrations/1765000000000-post-incident';
 
 export const service: ServiceDefinition<BaseConfig> = {
   info: {
@@ -14,6 +15,6 @@ export const service: ServiceDefinition<BaseConfig> = {
   },
   config: BaseConfig,
   entities: [TimelineEntry, IncidentClock],
-  migrations: [Initial1764000000000, LeanOutbox1764200000000, JsonOutbox1764600000000, auditTrailMigration('reporting'), incidentAccessMigration('reporting')],
+  migrations: [Initial1764000000000, LeanOutbox1764200000000, JsonOutbox1764600000000, auditTrailMigration('reporting'), incidentAccessMigration('reporting'), PostIncident1765000000000],
   module: (platform) => ReportingModule.register(platform),
 };

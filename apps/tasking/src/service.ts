@@ -4,6 +4,7 @@ import { Initial1764000000000 } from './persistence/migrations/1764000000000-ini
 import { LeanOutbox1764200000000 } from './persistence/migrations/1764200000000-lean-outbox';
 import { MergedIncidents1764500000000 } from './persistence/migrations/1764500000000-merged-incidents';
 import { JsonOutbox1764600000000 } from './persistence/migrations/1764600000000-json-outbox';
+import { ActionItemTasks1765000000000 } from './persistence/migrations/1765000000000-action-item-tasks';
 import { Task } from './persistence/task.entity';
 
 export const service: ServiceDefinition<BaseConfig> = {
@@ -15,6 +16,6 @@ export const service: ServiceDefinition<BaseConfig> = {
   },
   config: BaseConfig,
   entities: [Task],
-  migrations: [Initial1764000000000, LeanOutbox1764200000000, MergedIncidents1764500000000, JsonOutbox1764600000000, auditTrailMigration('tasking'), incidentAccessMigration('tasking')],
+  migrations: [Initial1764000000000, LeanOutbox1764200000000, MergedIncidents1764500000000, JsonOutbox1764600000000, auditTrailMigration('tasking'), incidentAccessMigration('tasking'), ActionItemTasks1765000000000],
   module: (platform) => TaskingModule.register(platform),
 };

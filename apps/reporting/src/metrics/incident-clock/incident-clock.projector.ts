@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { metrics, type Histogram } from '@opentelemetry/api';
-import type { CloudEvent, IncidentSnapshot } from '@vigil/contracts';
+import { IncidentPhaseChangedV1, type CloudEvent, type EventData, type IncidentSnapshot } from '@vigil/contracts';
 import type { EntityManager } from 'typeorm';
 import { IncidentClock } from '../../persistence/entities';
 import { MTTX_DEFINITIONS, newlyKnown, type MttxName } from './mttx';
@@ -36,7 +36,12 @@ export class IncidentClockProjector {
     const snapshot = (event.data as { incident: IncidentSnapshot }).incident;
     const repo = manager.getRepository(IncidentClock);
     const existing = await repo.findOne({ where: { incidentId: snapshot.incidentId }, lock: { mode: 'pessimistic_write' } });
-    if (existing && existing.version >= snapshot.version) return; // stale or replayed snapshot
+    const phaseChange = event.type === IncidentPhaseChangedV1.type;
+    if (existing && existing.version >= snapshot.version) {
+      // A stale or replayed snapshot changes nothing, but the phase it entered still counts (first time wins).
+      if (phaseChange) await this.notePhaseEntered(event, manager);
+      return;
+    }
     const t = snapshot.timestamps;
     const toDate = (v: string | null) => (v ? new Date(v) : null);
     await repo.save({
@@ -54,6 +59,13 @@ export class IncidentClockProjector {
       eradicatedAt: toDate(t.eradicatedAt),
       recoveredAt: toDate(t.recoveredAt),
       closedAt: toDate(t.closedAt),
+      title: snapshot.title,
+      alertCount: snapshot.alertCount,
+      classification: snapshot.classification ?? existing?.classification ?? null,
+      owner: snapshot.owner ?? null,
+      responders: snapshot.responders ?? [],
+      mergedInto: snapshot.mergedInto ?? null,
+      phasesEntered: existing?.phasesEntered ?? { detected: t.declaredAt },
     });
     const before = existing
       ? {
@@ -68,5 +80,16 @@ export class IncidentClockProjector {
     for (const { name, seconds } of newlyKnown(before, t)) {
       afterCommit(() => this.histograms[name].record(Math.max(0, seconds), attributes));
     }
+    if (phaseChange) await this.notePhaseEntered(event, manager);
+  }
+
+  /** The first time the incident entered a phase (what an exercise's "triaged by T+15" measures). */
+  private async notePhaseEntered(event: CloudEvent, manager: EntityManager): Promise<void> {
+    const d = event.data as EventData<typeof IncidentPhaseChangedV1>;
+    await manager.query(
+      `UPDATE reporting.incident_clocks SET phases_entered = phases_entered || jsonb_build_object($2::text, $3::text)
+        WHERE incident_id = $1 AND NOT phases_entered ? $2`,
+      [d.incident.incidentId, d.to, event.time],
+    );
   }
 }
