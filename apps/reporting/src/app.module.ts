@@ -4,7 +4,11 @@ import type { EventHandler } from '@vigil/messaging';
 import { eventConsumerProvider, withIncidentAccess } from '@vigil/platform';
 import { IncidentClockProjector } from './metrics/incident-clock/incident-clock.projector';
 import { OpenIncidentsGauges } from './metrics/open-incidents/open-incidents.gauges';
+import { KpisController } from './metrics/kpis/kpis.controller';
+import { PostIncidentGauges } from './metrics/post-incident-gauges/post-incident.gauges';
 import { MetricsSummaryController } from './metrics/summary/metrics-summary.controller';
+import { IncidentReportController } from './reports/incident-report/incident-report.controller';
+import { PeriodicReportController } from './reports/periodic-report/periodic-report.controller';
 import { RecordIncidentRecordsHandler } from './records/record-incident-records/record-incident-records.handler';
 import { ActionItemsController } from './reviews/action-items/action-items.controller';
 import { ReviewController } from './reviews/get-review/review.controller';
@@ -23,13 +27,24 @@ export class ReportingModule {
     return {
       module: ReportingModule,
       imports: [platform],
-      controllers: [TimelineController, MetricsSummaryController, ReviewController, WriteReviewController, MoveReviewController, ActionItemsController],
+      controllers: [
+        TimelineController,
+        MetricsSummaryController,
+        KpisController,
+        ReviewController,
+        WriteReviewController,
+        MoveReviewController,
+        ActionItemsController,
+        IncidentReportController,
+        PeriodicReportController,
+      ],
       providers: [
         RecordTimelineHandler,
         IncidentClockProjector,
         RecordIncidentRecordsHandler,
         OpenReviewHandler,
         OpenIncidentsGauges,
+        PostIncidentGauges,
         eventConsumerProvider({
           // Its own review events too: they belong on the incident's timeline like everyone else's.
           topics: [Topics.alerts, Topics.incidents, Topics.tasks, Topics.comms, Topics.reviews],

@@ -106,7 +106,7 @@ describe('post-incident review (real Kafka and PostgreSQL)', () => {
       { title: 'Block macros from the internet', type: 'control', owner: 'u-sam', dueAt: due },
       { title: 'Add a step: check mail gateway quarantine', type: 'playbook_change', owner: 'u-irene', dueAt: due },
     ];
-    const added = [];
+    const added: Array<{ actionItemId: string }> = [];
     for (const item of items) {
       const res = await http('POST', `${reporting.url}/v1/incidents/${incidentId}/review/action-items`, item, alice);
       expect(res.status).toBe(201);

@@ -1,9 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { metrics, type Histogram } from '@opentelemetry/api';
-import { IncidentPhaseChangedV1, type CloudEvent, type EventData, type IncidentSnapshot } from '@vigil/contracts';
+import { metrics, type Counter, type Histogram } from '@opentelemetry/api';
+import { IncidentAlertAttachedV1, IncidentOpenedV1, IncidentPhaseChangedV1, type CloudEvent, type EventData, type IncidentSnapshot } from '@vigil/contracts';
 import type { EntityManager } from 'typeorm';
 import { IncidentClock } from '../../persistence/entities';
 import { MTTX_DEFINITIONS, newlyKnown, type MttxName } from './mttx';
+
+/** An alert that opened an incident or joined one by correlation (not moved or merged in: counted already). */
+function joinsAnAlert(event: CloudEvent): boolean {
+  if (event.type === IncidentOpenedV1.type) return true;
+  if (event.type !== IncidentAlertAttachedV1.type) return false;
+  const d = event.data as EventData<typeof IncidentAlertAttachedV1>;
+  return !d.movedFrom && d.correlatedBy !== 'moved' && d.correlatedBy !== 'merged';
+}
 
 /** Seconds, from a minute to a month: detection and response times span that range. */
 const BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800, 604800, 2592000];
@@ -17,6 +25,10 @@ const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 @Injectable()
 export class IncidentClockProjector {
   private readonly histograms: Record<MttxName, Histogram>;
+  /** Counters for the KPI panels: incidents declared and declared false positive, alerts that joined incidents. */
+  private readonly declared: Counter;
+  private readonly falsePositives: Counter;
+  private readonly alerts: Counter;
 
   constructor() {
     const meter = metrics.getMeter('vigil');
@@ -30,6 +42,9 @@ export class IncidentClockProjector {
         }),
       ]),
     ) as Record<MttxName, Histogram>;
+    this.declared = meter.createCounter('vigil.incidents.declared', { description: 'incidents declared (opened), by severity and category when first seen' });
+    this.falsePositives = meter.createCounter('vigil.incidents.false_positives', { description: 'incidents declared a false positive' });
+    this.alerts = meter.createCounter('vigil.incident.alerts', { description: 'alerts that opened or joined an incident (moves and merges are not counted again)' });
   }
 
   async project(event: CloudEvent, manager: EntityManager, afterCommit: (fn: () => void) => void): Promise<void> {
@@ -80,6 +95,10 @@ export class IncidentClockProjector {
     for (const { name, seconds } of newlyKnown(before, t)) {
       afterCommit(() => this.histograms[name].record(Math.max(0, seconds), attributes));
     }
+    // Past the stale-snapshot check, so a replayed event counts nothing twice.
+    if (!existing) afterCommit(() => this.declared.add(1, attributes));
+    if (snapshot.phase === 'false_positive' && existing?.phase !== 'false_positive') afterCommit(() => this.falsePositives.add(1, attributes));
+    if (joinsAnAlert(event)) afterCommit(() => this.alerts.add(1, attributes));
     if (phaseChange) await this.notePhaseEntered(event, manager);
   }
 
