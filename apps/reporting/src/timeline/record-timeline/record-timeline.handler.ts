@@ -127,7 +127,7 @@ export function describe(event: CloudEvent): Line | undefined {
       const d = event.data as EventData<typeof ReviewActionItemAddedV1>;
       const a = d.actionItem;
       const from = a.origin === 'exercise' ? 'Improvement plan item' : 'Action item';
-      return { at: event.time, incidentId: a.incidentId, summary: `${from} (${a.type.replace('_', ' ')}) for ${a.owner}, due ${a.dueAt}: ${a.title}` };
+      return { at: event.time, incidentId: a.incidentId, summary: `${from} (${a.type.replace('_', ' ')}) for ${a.owner}, due ${a.dueAt.slice(0, 16).replace('T', ' ')} UTC: ${a.title}` };
     }
     case TaskCancelledV1.type: {
       const d = event.data as EventData<typeof TaskCancelledV1>;
