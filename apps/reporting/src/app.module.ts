@@ -2,6 +2,16 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { EventCatalog, Topics } from '@vigil/contracts';
 import type { EventHandler } from '@vigil/messaging';
 import { eventConsumerProvider, withIncidentAccess } from '@vigil/platform';
+import { AfterActionReportController } from './exercises/after-action-report/after-action-report.controller';
+import { EndExerciseController } from './exercises/end-exercise/end-exercise.controller';
+import { EvaluateExerciseController } from './exercises/evaluate/evaluate.controller';
+import { EXERCISE_CLOCK, systemClock } from './exercises/exercise-clock';
+import { ExercisesController } from './exercises/get-exercise/exercises.controller';
+import { InjectWorker } from './exercises/release-injects/inject-worker';
+import { ReleaseInjectController } from './exercises/release-injects/release-inject.controller';
+import { ScenarioLibrary } from './exercises/scenarios/scenario-library.provider';
+import { ScenariosController } from './exercises/scenarios/scenarios.controller';
+import { StartExerciseController } from './exercises/start-exercise/start-exercise.controller';
 import { IncidentClockProjector } from './metrics/incident-clock/incident-clock.projector';
 import { OpenIncidentsGauges } from './metrics/open-incidents/open-incidents.gauges';
 import { KpisController } from './metrics/kpis/kpis.controller';
@@ -37,6 +47,13 @@ export class ReportingModule {
         ActionItemsController,
         IncidentReportController,
         PeriodicReportController,
+        ScenariosController,
+        StartExerciseController,
+        ExercisesController,
+        ReleaseInjectController,
+        EvaluateExerciseController,
+        EndExerciseController,
+        AfterActionReportController,
       ],
       providers: [
         RecordTimelineHandler,
@@ -45,6 +62,9 @@ export class ReportingModule {
         OpenReviewHandler,
         OpenIncidentsGauges,
         PostIncidentGauges,
+        ScenarioLibrary,
+        { provide: EXERCISE_CLOCK, useValue: systemClock },
+        InjectWorker,
         eventConsumerProvider({
           // Its own review events too: they belong on the incident's timeline like everyone else's.
           topics: [Topics.alerts, Topics.incidents, Topics.tasks, Topics.comms, Topics.reviews],

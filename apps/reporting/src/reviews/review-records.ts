@@ -47,6 +47,7 @@ export interface ActionItemRow {
   owner: string;
   due_at: Date;
   playbook_version_id: string | null;
+  capability: string | null;
   exercise: boolean;
   status: ActionItemView['status'];
   task_id: string | null;
@@ -83,6 +84,7 @@ export function toActionItemView(a: ActionItemRow, now: Date): ActionItemView {
     createdBy: a.created_by,
     completedAt: iso(a.completed_at),
     completedBy: a.completed_by,
+    capability: a.capability,
   };
 }
 

@@ -84,6 +84,7 @@ export const ActionItemView = ActionItem.extend({
   createdBy: z.string(),
   completedAt: Timestamp.nullable(),
   completedBy: z.string().nullable(),
+  capability: z.string().nullable().optional().describe('for an exercise\'s improvement plan item: the capability it improves'),
 }).meta({ id: 'ActionItem' });
 export type ActionItemView = z.infer<typeof ActionItemView>;
 

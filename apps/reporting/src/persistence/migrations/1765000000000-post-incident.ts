@@ -138,6 +138,7 @@ export class PostIncident1765000000000 implements MigrationInterface {
       owner text NOT NULL,
       due_at timestamptz NOT NULL,
       playbook_version_id text,
+      capability text,
       exercise boolean NOT NULL,
       status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'cancelled')),
       task_id uuid,

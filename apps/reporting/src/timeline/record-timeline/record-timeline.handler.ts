@@ -15,6 +15,7 @@ import {
   IncidentNoteAddedV1,
   IncidentOpenedV1,
   IncidentPhaseChangedV1,
+  IncidentRestrictionChangedV1,
   NotificationDeliveredV1,
   NotificationFailedV1,
   ReviewActionItemAddedV1,
@@ -105,6 +106,10 @@ export function describe(event: CloudEvent): Line | undefined {
     case IncidentPhaseChangedV1.type: {
       const d = event.data as EventData<typeof IncidentPhaseChangedV1>;
       return { at: event.time, incidentId: d.incident.incidentId, summary: `Phase ${d.from} → ${d.to} by ${d.actor}${d.reason ? ` (${d.reason})` : ''}` };
+    }
+    case IncidentRestrictionChangedV1.type: {
+      const d = event.data as EventData<typeof IncidentRestrictionChangedV1>;
+      return { at: event.time, incidentId: d.incident.incidentId, summary: `${d.restricted ? 'Restricted to need to know' : 'Restriction lifted'} by ${d.actor} (${d.reason})` };
     }
     case TaskCreatedV1.type: {
       const d = event.data as EventData<typeof TaskCreatedV1>;
