@@ -99,7 +99,7 @@ export async function exerciseFacts(manager: Query, exercise: ExerciseRow, now: 
 export async function exerciseView(manager: Query, exercise: ExerciseRow, now: Date): Promise<ExerciseView> {
   const facts = await exerciseFacts(manager, exercise, now);
   const evaluation = evaluateExercise(exercise.scenario, facts);
-  const injects = (await manager.query(`SELECT * FROM reporting.exercise_injects WHERE exercise_id = $1 ORDER BY due_at, ordinal`, [exercise.exercise_id])) as InjectRow[];
+  const injects = (await manager.query(`SELECT * FROM reporting.exercise_injects WHERE exercise_id = $1 ORDER BY ordinal`, [exercise.exercise_id])) as InjectRow[];
   const minutesOf = new Map(exercise.scenario.modules.flatMap((m) => m.injects.map((i) => [i.key, i.atMinutes] as const)));
   const items = await actionItemsWhere(manager, 'exercise_id', exercise.exercise_id);
   return {
