@@ -159,4 +159,21 @@ describe('a ransomware exercise (real Kafka and PostgreSQL)', () => {
     const metrics = (await http('GET', `${reporting.url}/metrics`)).text;
     expect(metrics).toMatch(/vigil_exercise_score\{[^}]*scenario="ransomware"[^}]*\} 0\.428571/);
   });
+
+  it('sends a report inject in intake\'s report format, and a later alert joins its incident', async () => {
+    const irene = await as('irene');
+    const started = await http('POST', `${reporting.url}/v1/exercises`, { scenario: 'phishing-credential-theft' }, irene);
+    expect(started.status).toBe(201);
+    const exerciseId = started.json.exerciseId;
+    const opened = await eventually(async () => {
+      const e = (await http('GET', `${reporting.url}/v1/exercises/${exerciseId}`, undefined, irene)).json;
+      return e.incidentId ? e : undefined;
+    }, 60_000);
+    expect(opened.injects[0]).toMatchObject({ key: 'user-report', kind: 'report', status: 'sent' });
+    const raw = (await http('GET', `${intake.url}/v1/alerts/${opened.injects[0].alertId}`, undefined, irene)).json;
+    expect(raw).toMatchObject({ format: 'report', alert: { exercise: true, category: 'phishing' } });
+    expect((await http('POST', `${reporting.url}/v1/exercises/${exerciseId}/injects/impossible-travel/release`, {}, irene)).status).toBe(200);
+    await eventually(async () => ((await http('GET', `${triage.url}/v1/incidents/${opened.incidentId}`, undefined, irene)).json.alertCount === 2 ? true : undefined), 60_000);
+    expect((await http('POST', `${reporting.url}/v1/exercises/${exerciseId}/end`, {}, irene)).json.score).toBe(0);
+  });
 });

@@ -119,8 +119,10 @@ export class InjectWorker implements OnApplicationBootstrap, BeforeApplicationSh
         body: JSON.stringify(request.body),
         signal: AbortSignal.timeout(10_000),
       });
-      const body = (await res.json().catch(() => ({}))) as { alertId?: string; detail?: string };
-      if (res.status === 202 && body.alertId) return this.finish(row, 'sent', body.alertId, null);
+      // /v1/alerts answers the alert; the source-format endpoints (reports) answer a summary of alerts.
+      const body = (await res.json().catch(() => ({}))) as { alertId?: string; alerts?: Array<{ alertId: string | null }>; detail?: string };
+      const alertId = body.alertId ?? body.alerts?.[0]?.alertId;
+      if (res.status === 202 && alertId) return this.finish(row, 'sent', alertId, null);
       error = `intake answered ${res.status}${body.detail ? `: ${body.detail}` : ''}`;
     } catch (e) {
       error = `intake unreachable: ${(e as Error).message}`;
