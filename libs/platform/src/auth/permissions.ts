@@ -23,7 +23,7 @@ const READ_CONFIGURATION: VigilRole[] = ['ir_manager', 'security_analyst', 'mana
 
 export const PERMISSIONS = {
   // Incidents and what hangs off them (alerts, tasks, notifications, timeline).
-  'incidents.read': { roles: READ_INCIDENTS, what: 'read incidents, their alerts, history, notes, links, tasks, notifications and timeline' },
+  'incidents.read': { roles: READ_INCIDENTS, what: 'read incidents, their alerts, history, notes, links, tasks, notifications, timeline and post-incident review' },
   'incidents.acknowledge': { roles: RESPONDERS, what: 'acknowledge an incident' },
   'incidents.transition': { roles: RESPONDERS, what: 'move an incident through its lifecycle' },
   'incidents.classify': { roles: ANALYSTS, what: 'classify an incident (NIST SP 800-61) and override its severity' },
