@@ -36,6 +36,7 @@ describe('EventCatalog', () => {
       task: Topics.tasks,
       notification: Topics.comms,
       escalation: Topics.escalations,
+      review: Topics.reviews,
     };
     for (const definition of definitions.filter((d) => aggregateOf(d.type) !== 'page')) expect(definition.topic).toBe(expected[aggregateOf(definition.type)]);
   });
