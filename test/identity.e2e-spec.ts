@@ -74,7 +74,7 @@ describe('Identity, roles and the audit trail (real tokens, five services)', () 
     // Intake first: reporting sends exercise injects to it with an integration key of its own.
     services.intake = await startService('intake');
     ({ apiKey } = await createIntegration(url('intake'), 'canonical'));
-    const exerciseKey = (await createIntegration(url('intake'), 'canonical')).apiKey;
+    const exerciseKey = (await createIntegration(url('intake'), 'canonical', { allowIncidentReference: true })).apiKey;
     const started = await Promise.all(
       SERVICES.filter((name) => name !== 'intake').map((name) =>
         startService(name, name === 'reporting' ? { REPORTING_EXERCISE_INTAKE_URL: url('intake'), REPORTING_EXERCISE_ALERT_KEY: exerciseKey } : {}),

@@ -140,7 +140,7 @@ describe('Prometheus rules and Grafana dashboards', () => {
       // Intake first: reporting sends exercise injects to it with integration keys of its own.
       services.intake = await startService('intake', chartEnv('intake'));
       ({ apiKey } = await createIntegration(url('intake'), 'canonical'));
-      const [exerciseAlerts, exerciseReports] = [await createIntegration(url('intake'), 'canonical'), await createIntegration(url('intake'), 'report')];
+      const [exerciseAlerts, exerciseReports] = [await createIntegration(url('intake'), 'canonical', { allowIncidentReference: true }), await createIntegration(url('intake'), 'report')];
       const started = await Promise.all(
         SERVICES.filter((s) => s !== 'intake').map((s) =>
           startService(s, {

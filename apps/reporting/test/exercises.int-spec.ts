@@ -18,7 +18,8 @@ describe('a ransomware exercise (real Kafka and PostgreSQL)', () => {
 
   beforeAll(async () => {
     intake = await startService('intake');
-    const [alerts, reports] = [await createIntegration(intake.url, 'canonical'), await createIntegration(intake.url, 'report')];
+    // Later alerts name the exercise incident (vigil_incident): intake keeps that label only from a trusted integration.
+    const [alerts, reports] = [await createIntegration(intake.url, 'canonical', { allowIncidentReference: true }), await createIntegration(intake.url, 'report')];
     [triage, tasking, reporting] = await Promise.all([
       startService('triage'),
       startService('tasking'),
