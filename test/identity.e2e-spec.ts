@@ -71,9 +71,16 @@ describe('Identity, roles and the audit trail (real tokens, five services)', () 
   let apiKey: string;
 
   beforeAll(async () => {
-    const started = await Promise.all(SERVICES.map((name) => startService(name)));
-    started.forEach((s) => (services[s.name as ServiceName] = s));
+    // Intake first: reporting sends exercise injects to it with an integration key of its own.
+    services.intake = await startService('intake');
     ({ apiKey } = await createIntegration(url('intake'), 'canonical'));
+    const exerciseKey = (await createIntegration(url('intake'), 'canonical', { allowIncidentReference: true })).apiKey;
+    const started = await Promise.all(
+      SERVICES.filter((name) => name !== 'intake').map((name) =>
+        startService(name, name === 'reporting' ? { REPORTING_EXERCISE_INTAKE_URL: url('intake'), REPORTING_EXERCISE_ALERT_KEY: exerciseKey } : {}),
+      ),
+    );
+    started.forEach((s) => (services[s.name as ServiceName] = s));
     for (const service of SERVICES) {
       const doc = (await http('GET', `${url(service)}/openapi.json`, undefined, { authorization: '' })).json;
       for (const [path, item] of Object.entries<Record<string, any>>(doc.paths)) {
@@ -208,6 +215,7 @@ describe('Identity, roles and the audit trail (real tokens, five services)', () 
         tasking: `${url('tasking')}/v1/incidents/${id}/tasks`,
         comms: `${url('comms')}/v1/incidents/${id}/notifications`,
         reporting: `${url('reporting')}/v1/incidents/${id}/timeline`,
+        report: `${url('reporting')}/v1/incidents/${id}/report`,
       };
       const alice = await as('alice');
       // The restriction reaches each service through the incident's events.
@@ -240,6 +248,8 @@ describe('Identity, roles and the audit trail (real tokens, five services)', () 
       // A change by someone who may not see it is a 404, not a 403: nothing leaks its existence.
       const hiddenChange = await http('POST', `${triage}/notes`, { body: 'hello?' }, alice);
       expect(hiddenChange.status).toBe(404);
+      const hiddenActionItem = await http('POST', `${url('reporting')}/v1/incidents/${id}/review/action-items`, { title: 'x', type: 'control', owner: 'u-alice', dueAt: new Date().toISOString() }, alice);
+      expect(hiddenActionItem.status).toBe(404);
     }, 180_000);
   });
 
@@ -439,6 +449,43 @@ describe('Identity, roles and the audit trail (real tokens, five services)', () 
     ok(await http('POST', `${comms}/v1/obligations/${sec}/resume`, { reason: 'delay ended' }, leo), 'resume clock');
     ok(await http('POST', `${comms}/v1/obligations/${sec}/submit`, { reference: 'EDGAR-1' }, leo), 'submit');
     ok(await http('POST', `${comms}/v1/obligations/${gdpr}/waive`, { reason: 'unlikely to result in a risk' }, leo), 'waive');
+    await exerciseThePostIncidentHalf(irene);
+  }
+
+  /** Reviews, their action items and tasks, and an exercise: every change reporting and tasking take. */
+  async function exerciseThePostIncidentHalf(irene: Record<string, string>) {
+    const ok = (res: { status: number; text: string }, what: string) => {
+      if (res.status >= 300) throw new Error(`${what}: ${res.status} ${res.text}`);
+    };
+    const d = await openIncident(`Every change E ${randomUUID()}`);
+    const pathE = `${url('triage')}/v1/incidents/${d.incidentId}`;
+    for (const to of ['triaged', 'contained', 'eradicated', 'recovered', 'post_incident']) ok(await incidentAction(pathE, 'transition', { to }, irene), `transition ${to}`);
+    const review = `${url('reporting')}/v1/incidents/${d.incidentId}/review`;
+    const etag = async () =>
+      (
+        await eventually(async () => {
+          const r = await http('GET', review, undefined, irene);
+          return r.status === 200 ? r : undefined;
+        }, 60_000)
+      ).headers.get('etag')!;
+    ok(await http('PATCH', review, { summary: 's', impact: 'i', rootCause: 'r' }, { ...irene, 'if-match': await etag() }), 'write review');
+    const item = await http('POST', `${review}/action-items`, { title: 'Change the playbook', type: 'playbook_change', owner: 'u-irene', dueAt: new Date(Date.now() + 86_400_000).toISOString() }, irene);
+    ok(item, 'action item');
+    ok(await http('PATCH', `${review}/action-items/${item.json.actionItemId}`, { playbookVersionId: 'default@2' }, irene), 'link playbook version');
+    ok(await http('POST', `${review}/transition`, { to: 'in_review' }, { ...irene, 'if-match': await etag() }), 'review transition');
+    ok(await http('POST', `${review}/completion`, {}, { ...irene, 'if-match': await etag() }), 'review completion');
+    const task = await eventually(async () => (await http('GET', `${url('tasking')}/v1/incidents/${d.incidentId}/tasks`, undefined, irene)).json.items.find((t: { actionItemId?: string }) => t.actionItemId), 60_000);
+    ok(await http('POST', `${url('tasking')}/v1/incidents/${d.incidentId}/tasks/${task.taskId}/completion`, {}, irene), 'complete task');
+
+    const exercise = await http('POST', `${url('reporting')}/v1/exercises`, { scenario: 'ransomware' }, irene);
+    ok(exercise, 'start exercise');
+    const x = `${url('reporting')}/v1/exercises/${exercise.json.exerciseId}`;
+    ok(await http('POST', `${x}/injects/service-desk-calls/release`, {}, irene), 'release inject');
+    ok(await http('POST', `${x}/observations`, { expectedAction: 'regulator-clock', at: new Date().toISOString() }, irene), 'observation');
+    ok(await http('PUT', `${x}/ratings/detection`, { rating: 'S' }, irene), 'rating');
+    await eventually(async () => ((await http('GET', x, undefined, irene)).json.incidentId ? true : undefined), 60_000);
+    ok(await http('POST', `${x}/improvement-items`, { title: 'Drill isolation', type: 'training', owner: 'u-sam', dueAt: new Date(Date.now() + 86_400_000).toISOString() }, irene), 'improvement item');
+    ok(await http('POST', `${x}/end`, {}, irene), 'end exercise');
   }
 
   async function auditRecords(service: ServiceName) {

@@ -137,16 +137,22 @@ describe('Prometheus rules and Grafana dashboards', () => {
         for (const k of Object.keys(env)) if (k.startsWith('AUTH_') || k === 'METRICS_BEARER_TOKEN') delete env[k];
         return env;
       };
+      // Intake first: reporting sends exercise injects to it with integration keys of its own.
+      services.intake = await startService('intake', chartEnv('intake'));
+      ({ apiKey } = await createIntegration(url('intake'), 'canonical'));
+      const [exerciseAlerts, exerciseReports] = [await createIntegration(url('intake'), 'canonical', { allowIncidentReference: true }), await createIntegration(url('intake'), 'report')];
       const started = await Promise.all(
-        SERVICES.map((s) =>
+        SERVICES.filter((s) => s !== 'intake').map((s) =>
           startService(s, {
             ...chartEnv(s),
             ...(s === 'comms' ? { COMMS_WEBHOOK_URL: `${webhook.url}/ir-team`, COMMS_DELIVERY_MAX_ATTEMPTS: '2', COMMS_RETRY_BASE_MS: '50' } : {}),
+            ...(s === 'reporting'
+              ? { REPORTING_EXERCISE_INTAKE_URL: url('intake'), REPORTING_EXERCISE_ALERT_KEY: exerciseAlerts.apiKey, REPORTING_EXERCISE_REPORT_KEY: exerciseReports.apiKey }
+              : {}),
           }),
         ),
       );
       started.forEach((s) => (services[s.name as ServiceName] = s));
-      ({ apiKey } = await createIntegration(url('intake'), 'canonical'));
       // On call: SEV1 incidents page a person and wait for an acknowledgement; anything else pages
       // them once and runs out at once, so that every escalation panel has something to show.
       const irene = await as('irene');
@@ -280,7 +286,11 @@ describe('Prometheus rules and Grafana dashboards', () => {
     }
 
     it('answers every query of every dashboard panel with data; pending panels are the documented ones', async () => {
+      // An exercise, run and ended, for the exercise scores (insider: not the category the rounds count).
+      const exercise = await http('POST', `${url('reporting')}/v1/exercises`, { scenario: 'insider-exfiltration' }, await as('irene'));
+      expect(exercise.status).toBe(201);
       const first = await round(1, { recovered: 0, failed: 0, deadLettered: 0 });
+      expect((await http('POST', `${url('reporting')}/v1/exercises/${exercise.json.exerciseId}/end`, {}, await as('irene'))).status).toBe(200);
       await round(2, first);
       await new Promise((r) => setTimeout(r, 2500)); // a couple more scrapes and rule evaluations
 

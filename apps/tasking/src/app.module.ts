@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { IncidentMergedV1, IncidentOpenedV1, Topics } from '@vigil/contracts';
+import { IncidentMergedV1, IncidentOpenedV1, ReviewActionItemAddedV1, Topics } from '@vigil/contracts';
 import type { EventHandler } from '@vigil/messaging';
 import { eventConsumerProvider, withIncidentAccess } from '@vigil/platform';
 import { EscalationEventsHandler } from './escalation/escalation-events.handler';
@@ -11,6 +11,7 @@ import { EscalationRoutingController } from './escalation/routing/escalation-rou
 import { OnCallImportController } from './oncall-import/oncall-import.controller';
 import { DEFAULT_PLAYBOOK } from './playbooks/default-playbook';
 import { CreateTasksFromPlaybookHandler } from './playbooks/create-tasks-from-playbook/create-tasks-from-playbook.handler';
+import { CreateTasksFromActionItemsHandler } from './review-actions/create-tasks-from-action-items/create-tasks-from-action-items.handler';
 import { PeopleController } from './roster/people/people.controller';
 import { TeamsController } from './roster/teams/teams.controller';
 import { CalendarFeedsController } from './schedules/calendar-feeds/calendar-feeds.controller';
@@ -18,6 +19,7 @@ import { SchedulesController } from './schedules/manage-schedules/schedules.cont
 import { OverridesController } from './schedules/overrides/overrides.controller';
 import { OnCallController } from './schedules/who-is-on-call/on-call.controller';
 import { CancelTasksOfMergedIncidentsHandler } from './tasks/cancel-tasks-of-merged-incidents/cancel-tasks-of-merged-incidents.handler';
+import { CompleteTaskController } from './tasks/complete-task/complete-task.controller';
 import { IncidentTasksController } from './tasks/incident-tasks.controller';
 
 /** Runs each event type's handlers one after the other, in the one transaction of the event. */
@@ -45,6 +47,7 @@ export class TaskingModule {
       imports: [platform],
       controllers: [
         IncidentTasksController,
+        CompleteTaskController,
         PeopleController,
         TeamsController,
         SchedulesController,
@@ -59,17 +62,24 @@ export class TaskingModule {
       providers: [
         { provide: CreateTasksFromPlaybookHandler, useValue: new CreateTasksFromPlaybookHandler(DEFAULT_PLAYBOOK) },
         CancelTasksOfMergedIncidentsHandler,
+        CreateTasksFromActionItemsHandler,
         ...escalationProviders(TRIGGERS),
         eventConsumerProvider({
-          topics: [...new Set<string>([Topics.incidents, ...TRIGGERS.topics()])],
-          inject: [CreateTasksFromPlaybookHandler, CancelTasksOfMergedIncidentsHandler, EscalationEventsHandler],
-          handlers: (createTasks: CreateTasksFromPlaybookHandler, cancelTasks: CancelTasksOfMergedIncidentsHandler, escalation: EscalationEventsHandler) =>
+          topics: [...new Set<string>([Topics.incidents, Topics.reviews, ...TRIGGERS.topics()])],
+          inject: [CreateTasksFromPlaybookHandler, CancelTasksOfMergedIncidentsHandler, CreateTasksFromActionItemsHandler, EscalationEventsHandler],
+          handlers: (
+            createTasks: CreateTasksFromPlaybookHandler,
+            cancelTasks: CancelTasksOfMergedIncidentsHandler,
+            actionItemTasks: CreateTasksFromActionItemsHandler,
+            escalation: EscalationEventsHandler,
+          ) =>
             withIncidentAccess(
               'tasking',
               combine(
                 {
                   [IncidentOpenedV1.type]: (event, manager) => createTasks.handle(event, manager),
                   [IncidentMergedV1.type]: (event, manager) => cancelTasks.handle(event, manager),
+                  [ReviewActionItemAddedV1.type]: (event, manager) => actionItemTasks.handle(event, manager),
                 },
                 escalation.handlers(),
               ),

@@ -6,6 +6,7 @@ import { Initial1764000000000 } from './persistence/migrations/1764000000000-ini
 import { LeanOutbox1764200000000 } from './persistence/migrations/1764200000000-lean-outbox';
 import { MergedIncidents1764500000000 } from './persistence/migrations/1764500000000-merged-incidents';
 import { JsonOutbox1764600000000 } from './persistence/migrations/1764600000000-json-outbox';
+import { ActionItemTasks1765000000000 } from './persistence/migrations/1765000000000-action-item-tasks';
 import { OnCall1765100000000 } from './persistence/migrations/1765100000000-oncall';
 import { Task } from './persistence/task.entity';
 
@@ -26,6 +27,7 @@ export const service: ServiceDefinition<TaskingConfig> = {
     auditTrailMigration('tasking'),
     incidentAccessMigration('tasking'),
     inboxPruningMigration('tasking'),
+    ActionItemTasks1765000000000,
     OnCall1765100000000,
   ],
   module: (platform) => TaskingModule.register(platform),

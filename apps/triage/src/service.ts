@@ -13,6 +13,7 @@ import { Identity1764800000000 } from './persistence/migrations/1764800000000-id
 import { JsonOutbox1764600000000 } from './persistence/migrations/1764600000000-json-outbox';
 import { BoundedCorrelationKeys1765000000000 } from './persistence/migrations/1765000000000-bounded-correlation-keys';
 import { IncidentSearch1765100000000 } from './persistence/migrations/1765100000000-incident-search';
+import { IncidentReviews1765200000000 } from './persistence/migrations/1765200000000-incident-reviews';
 
 export const service: ServiceDefinition<TriageConfig> = {
   info: {
@@ -35,6 +36,7 @@ export const service: ServiceDefinition<TriageConfig> = {
     inboxPruningMigration('triage'),
     BoundedCorrelationKeys1765000000000,
     IncidentSearch1765100000000,
+    IncidentReviews1765200000000,
   ],
   module: (platform) => TriageModule.register(platform),
   // The asset register imports CSV; every other route takes JSON only.

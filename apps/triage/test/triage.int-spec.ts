@@ -361,9 +361,25 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
       const illegal = await incidentAction(path, 'transition', { to: 'recovered' });
       expect(illegal.status).toBe(409);
       expect(illegal.json.allowedTransitions).toEqual(['triaged', 'false_positive']);
-      for (const to of ['triaged', 'contained', 'eradicated', 'recovered', 'post_incident', 'closed']) {
+      for (const to of ['triaged', 'contained', 'eradicated', 'recovered', 'post_incident']) {
         expect([to, (await incidentAction(path, 'transition', { to })).status]).toEqual([to, 200]);
       }
+      // Closing waits for the post-incident review, which reporting opened and must see completed.
+      const early = await incidentAction(path, 'transition', { to: 'closed' });
+      expect(early.status).toBe(409);
+      expect(early.json.detail).toContain('cannot be closed');
+      const review = `${reporting.url}/v1/incidents/${opened.incidentId}/review`;
+      const reviewAction = async (method: string, suffix: string, body: unknown) => {
+        const current = await eventually(async () => {
+          const r = await http('GET', review);
+          return r.status === 200 ? r : undefined;
+        });
+        return http(method, `${review}${suffix}`, body, { 'if-match': current.headers.get('etag')! });
+      };
+      expect((await reviewAction('PATCH', '', { summary: 's', impact: 'i', rootCause: 'r' })).status).toBe(200);
+      expect((await reviewAction('POST', '/transition', { to: 'in_review' })).status).toBe(200);
+      expect((await reviewAction('POST', '/completion', {})).status).toBe(200);
+      await eventually(async () => ((await incidentAction(path, 'transition', { to: 'closed' })).status === 200 ? true : undefined));
       const closed = await incidentAction(path, 'transition', { to: 'triaged' });
       expect(closed.status).toBe(409);
       expect(closed.json.detail).toContain('closed is a final phase');

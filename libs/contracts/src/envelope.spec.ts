@@ -42,7 +42,8 @@ import {
   PageFailedV1,
   PageRequestedV1,
 } from './events/escalations';
-import { TaskCancelledV1, TaskCreatedV1 } from './events/tasks';
+import { ReviewActionItemAddedV1, ReviewOpenedV1, ReviewStateChangedV1 } from './events/reviews';
+import { TaskCancelledV1, TaskCompletedV1, TaskCreatedV1 } from './events/tasks';
 import { CloudEventHeaders, ContractViolation, createEvent, decodeEvent, isEvent, toKafkaHeaders, UnknownEventType, type CloudEvent } from './envelope';
 
 const incidentId = '3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b';
@@ -188,6 +189,39 @@ const samples: { [T in EventType]: EventData<(typeof EventCatalog)[T]> } = {
     reason: `incident merged into ${alertId} by alice: same intrusion`,
     actor: 'alice',
     mergedInto: alertId,
+  },
+  [TaskCompletedV1.type]: {
+    taskId: 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b',
+    incidentId,
+    title: 'Detection: alert on lsass reads by unsigned binaries',
+    completedAt: '2026-12-01T10:00:00Z',
+    actor: 'u-alice',
+    note: 'rule deployed to every EDR policy',
+    actionItemId: '0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e',
+  },
+  [ReviewOpenedV1.type]: { review: { reviewId: 'f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0', incidentId, state: 'draft', exercise: false, version: 1 }, openedAt: '2026-11-26T09:00:00Z' },
+  [ReviewStateChangedV1.type]: {
+    review: { reviewId: 'f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0', incidentId, state: 'completed', exercise: false, version: 5 },
+    from: 'in_review',
+    to: 'completed',
+    actor: 'u-irene',
+    reason: null,
+  },
+  [ReviewActionItemAddedV1.type]: {
+    actionItem: {
+      actionItemId: '0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e',
+      incidentId,
+      origin: 'review',
+      reviewId: 'f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0',
+      exerciseId: null,
+      title: 'Alert on lsass reads by unsigned binaries',
+      type: 'detection',
+      owner: 'u-alice',
+      dueAt: '2026-12-10T17:00:00Z',
+      playbookVersionId: null,
+      exercise: false,
+    },
+    actor: 'u-irene',
   },
   [NotificationDeliveredV1.type]: notification,
   [NotificationFailedV1.type]: { ...notification, attempts: 8, lastError: 'HTTP 502' },

@@ -40,6 +40,7 @@ describe('EventCatalog', () => {
       decision: Topics.comms,
       obligation: Topics.comms,
       'status-update': Topics.comms,
+      review: Topics.reviews,
     };
     for (const definition of definitions.filter((d) => aggregateOf(d.type) !== 'page')) expect(definition.topic).toBe(expected[aggregateOf(definition.type)]);
   });

@@ -40,7 +40,8 @@ import {
   IncidentPhaseChangedV1,
   IncidentRestrictionChangedV1,
 } from './incidents';
-import { TaskCancelledV1, TaskCreatedV1 } from './tasks';
+import { ReviewActionItemAddedV1, ReviewOpenedV1, ReviewStateChangedV1 } from './reviews';
+import { TaskCancelledV1, TaskCompletedV1, TaskCreatedV1 } from './tasks';
 
 /** Every event Vigil publishes, by CloudEvents type. */
 export const EventCatalog = {
@@ -62,6 +63,7 @@ export const EventCatalog = {
   [IncidentRestrictionChangedV1.type]: IncidentRestrictionChangedV1,
   [TaskCreatedV1.type]: TaskCreatedV1,
   [TaskCancelledV1.type]: TaskCancelledV1,
+  [TaskCompletedV1.type]: TaskCompletedV1,
   [NotificationDeliveredV1.type]: NotificationDeliveredV1,
   [NotificationFailedV1.type]: NotificationFailedV1,
   [EscalationStartedV1.type]: EscalationStartedV1,
@@ -83,6 +85,9 @@ export const EventCatalog = {
   [ObligationChangedV1.type]: ObligationChangedV1,
   [StatusUpdateDueV1.type]: StatusUpdateDueV1,
   [StatusUpdateMissedV1.type]: StatusUpdateMissedV1,
+  [ReviewOpenedV1.type]: ReviewOpenedV1,
+  [ReviewStateChangedV1.type]: ReviewStateChangedV1,
+  [ReviewActionItemAddedV1.type]: ReviewActionItemAddedV1,
 } as const satisfies Record<string, EventDefinition>;
 
 export type EventType = keyof typeof EventCatalog;

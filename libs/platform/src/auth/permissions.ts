@@ -23,7 +23,7 @@ const READ_CONFIGURATION: VigilRole[] = ['ir_manager', 'security_analyst', 'mana
 
 export const PERMISSIONS = {
   // Incidents and what hangs off them (alerts, tasks, notifications, timeline).
-  'incidents.read': { roles: READ_INCIDENTS, what: 'read incidents, their alerts, history, notes, links, tasks, escalations, notifications, messages, regulatory clocks and timeline' },
+  'incidents.read': { roles: READ_INCIDENTS, what: 'read incidents, their alerts, history, notes, links, tasks, escalations, notifications, messages, regulatory clocks, timeline and post-incident review' },
   'incidents.acknowledge': { roles: RESPONDERS, what: 'acknowledge an incident (which stops its escalations) or a page' },
   'incidents.transition': { roles: RESPONDERS, what: 'move an incident through its lifecycle' },
   'incidents.classify': { roles: ANALYSTS, what: 'classify an incident (NIST SP 800-61) and override its severity' },
@@ -35,6 +35,17 @@ export const PERMISSIONS = {
   'incidents.correct-clock': { roles: ANALYSTS, what: 'correct an incident\'s clock (with a reason)' },
   'incidents.merge': { roles: ANALYSTS, what: 'merge incidents and move alerts between them' },
   'incidents.restrict': { roles: ['ir_manager'] as VigilRole[], what: 'mark an incident restricted (need to know) or lift it' },
+  'tasks.complete': {
+    roles: ['ir_manager', 'security_analyst', 'system_administrator', 'communications', 'legal'] as VigilRole[],
+    what: 'mark a task of an incident done (a review action item\'s task closes the action item)',
+  },
+  // Lessons learned: post-incident reviews and their action items.
+  'reviews.write': { roles: ANALYSTS, what: 'write a post-incident review, mark key moments, add action items, put it in review or send it back' },
+  'reviews.complete': { roles: ['ir_manager'] as VigilRole[], what: 'complete a post-incident review (the incident may then be closed)' },
+  // Exercises.
+  'exercises.read': { roles: READ_INCIDENTS, what: 'read the scenario library, exercises and their after-action reports' },
+  'exercises.run': { roles: ['ir_manager'] as VigilRole[], what: 'start an exercise from a scenario, release injects early, end it' },
+  'exercises.evaluate': { roles: ['ir_manager'] as VigilRole[], what: 'record observations, rate capabilities (HSEEP P/S/M/U) and add improvement plan items' },
   'alerts.read': { roles: READ_INCIDENTS, what: 'read alerts and where triage placed them' },
   'alerts.read-raw': { roles: ['ir_manager', 'auditor'] as VigilRole[], what: "read an alert's raw payload as intake received it (intake cannot tell its incident, so only roles that see every incident)" },
   'alerts.promote': { roles: ANALYSTS, what: 'promote a held alert to an incident' },
@@ -63,6 +74,7 @@ export const PERMISSIONS = {
   'obligations.decide': { roles: ['ir_manager', 'legal'] as VigilRole[], what: 'record decisions that start regulatory clocks; submit, pause, resume and waive them' },
   // Figures and the record.
   'metrics.read': { roles: READ_INCIDENTS, what: 'read MTTx figures and KPIs' },
+  'reports.read': { roles: READ_INCIDENTS, what: 'download incident reports and periodic reports (Markdown, PDF)' },
   'audit.read': { roles: ['auditor'] as VigilRole[], what: 'read, verify and export the audit trail' },
 } as const satisfies Record<string, { roles: readonly VigilRole[]; what: string }>;
 

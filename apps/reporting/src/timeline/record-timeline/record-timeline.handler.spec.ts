@@ -14,6 +14,7 @@ import {
   IncidentOpenedV1,
   IncidentPhaseChangedV1,
   MessageSentV1,
+  IncidentRestrictionChangedV1,
   NotificationDeliveredV1,
   NotificationFailedV1,
   ObligationMissedV1,
@@ -21,7 +22,11 @@ import {
   PageFailedV1,
   PageRequestedV1,
   StatusUpdateMissedV1,
+  ReviewActionItemAddedV1,
+  ReviewOpenedV1,
+  ReviewStateChangedV1,
   TaskCancelledV1,
+  TaskCompletedV1,
   TaskCreatedV1,
   createEvent,
   type CloudEvent,
@@ -357,5 +362,35 @@ describe(RecordTimelineHandler.name, () => {
     await new RecordTimelineHandler().handle({ ...eventOf(NotificationDeliveredV1, notification), type: 'vigil.review.scheduled.v1' }, manager);
     expect(values).toEqual([]);
     expect(queries).toEqual([]);
+  });
+});
+
+describe('describe (the post-incident half)', () => {
+  const review = { reviewId: 'f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0', incidentId, state: 'completed' as const, exercise: false, version: 4 };
+
+  it.each<[string, CloudEvent, string, RegExp]>([
+    ['a review opened, at its opening', eventOf(ReviewOpenedV1, { review: { ...review, state: 'draft', version: 1 }, openedAt: '2026-11-26T09:00:00.000Z' }), '2026-11-26T09:00:00.000Z', /^Post-incident review opened \(draft\)$/],
+    ['a review completed', eventOf(ReviewStateChangedV1, { review, from: 'in_review', to: 'completed', actor: 'u-irene', reason: null }), eventTime.toISOString(), /^Post-incident review completed by u-irene$/],
+    ['a review sent back, with why', eventOf(ReviewStateChangedV1, { review: { ...review, state: 'draft' }, from: 'in_review', to: 'draft', actor: 'u-irene', reason: 'impact missing' }), eventTime.toISOString(), /sent back to draft by u-irene \(impact missing\)$/],
+    [
+      'an action item, with its owner and due time',
+      eventOf(ReviewActionItemAddedV1, {
+        actionItem: { actionItemId: 'b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e', incidentId, origin: 'review', reviewId: review.reviewId, exerciseId: null, title: 'Close RDP', type: 'playbook_change', owner: 'u-sam', dueAt: '2026-12-01T17:00:00.000Z', playbookVersionId: null, exercise: false },
+        actor: 'u-alice',
+      }),
+      eventTime.toISOString(),
+      /^Action item \(playbook change\) for u-sam, due 2026-12-01 17:00 UTC: Close RDP$/,
+    ],
+    [
+      'a task done, by whom, at its completion',
+      eventOf(TaskCompletedV1, { taskId: 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b', incidentId, title: 'Isolate web-01', completedAt: '2026-11-24T07:10:00.000Z', actor: 'u-sam', note: null, actionItemId: null }),
+      '2026-11-24T07:10:00.000Z',
+      /^Task done by u-sam: Isolate web-01$/,
+    ],
+    ['a restriction, with why', eventOf(IncidentRestrictionChangedV1, { incident: { ...incident, restricted: true }, restricted: true, actor: 'u-irene', reason: 'insider threat' }), eventTime.toISOString(), /^Restricted to need to know by u-irene \(insider threat\)$/],
+  ])('describes %s', (_, event, at, summary) => {
+    const line = describeEvent(event)!;
+    expect(line).toMatchObject({ at, incidentId });
+    expect(line.summary).toMatch(summary);
   });
 });

@@ -24,6 +24,7 @@ import {
   MessageAwaitingApprovalV1,
   MessageRejectedV1,
   MessageSentV1,
+  IncidentRestrictionChangedV1,
   NotificationDeliveredV1,
   NotificationFailedV1,
   ObligationApproachingV1,
@@ -36,7 +37,11 @@ import {
   PageRequestedV1,
   StatusUpdateDueV1,
   StatusUpdateMissedV1,
+  ReviewActionItemAddedV1,
+  ReviewOpenedV1,
+  ReviewStateChangedV1,
   TaskCancelledV1,
+  TaskCompletedV1,
   TaskCreatedV1,
   type CloudEvent,
   type EventData,
@@ -121,9 +126,32 @@ export function describe(event: CloudEvent): Line | undefined {
       const d = event.data as EventData<typeof IncidentPhaseChangedV1>;
       return { at: event.time, incidentId: d.incident.incidentId, summary: `Phase ${d.from} → ${d.to} by ${d.actor}${d.reason ? ` (${d.reason})` : ''}` };
     }
+    case IncidentRestrictionChangedV1.type: {
+      const d = event.data as EventData<typeof IncidentRestrictionChangedV1>;
+      return { at: event.time, incidentId: d.incident.incidentId, summary: `${d.restricted ? 'Restricted to need to know' : 'Restriction lifted'} by ${d.actor} (${d.reason})` };
+    }
     case TaskCreatedV1.type: {
       const d = event.data as EventData<typeof TaskCreatedV1>;
       return { at: d.createdAt, incidentId: d.incidentId, summary: `Task for ${d.role} (${d.phase}): ${d.title}` };
+    }
+    case TaskCompletedV1.type: {
+      const d = event.data as EventData<typeof TaskCompletedV1>;
+      return { at: d.completedAt, incidentId: d.incidentId, summary: `Task done by ${d.actor}: ${d.title}${d.note ? ` (${d.note})` : ''}` };
+    }
+    case ReviewOpenedV1.type: {
+      const d = event.data as EventData<typeof ReviewOpenedV1>;
+      return { at: d.openedAt, incidentId: d.review.incidentId, summary: 'Post-incident review opened (draft)' };
+    }
+    case ReviewStateChangedV1.type: {
+      const d = event.data as EventData<typeof ReviewStateChangedV1>;
+      const what = d.to === 'completed' ? 'completed' : d.to === 'in_review' ? 'put in review' : 'sent back to draft';
+      return { at: event.time, incidentId: d.review.incidentId, summary: `Post-incident review ${what} by ${d.actor}${d.reason ? ` (${d.reason})` : ''}` };
+    }
+    case ReviewActionItemAddedV1.type: {
+      const d = event.data as EventData<typeof ReviewActionItemAddedV1>;
+      const a = d.actionItem;
+      const from = a.origin === 'exercise' ? 'Improvement plan item' : 'Action item';
+      return { at: event.time, incidentId: a.incidentId, summary: `${from} (${a.type.replace('_', ' ')}) for ${a.owner}, due ${a.dueAt.slice(0, 16).replace('T', ' ')} UTC: ${a.title}` };
     }
     case TaskCancelledV1.type: {
       const d = event.data as EventData<typeof TaskCancelledV1>;
