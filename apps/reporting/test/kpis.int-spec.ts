@@ -69,8 +69,10 @@ describe('KPIs (a hand-computed fixture over real Kafka)', () => {
     severity: 'SEV1', category: 'ransomware', phase: 'merged', alertCount: 1,
     clock: { occurredAt: '2025-03-03T10:01:00Z', detectedAt: '2025-03-03T10:06:00Z' },
   }); // merged into another: counted there
+  // SEV2, not SEV1: an unacknowledged SEV1 from 2025 would fire VigilSev1NotAcknowledged for every
+  // later suite that shares this test database (its gauge reads reporting's whole table).
   const G = snapshot(ids.G, {
-    severity: 'SEV1', category: 'malware', phase: 'detected', alertCount: 1,
+    severity: 'SEV2', category: 'malware', phase: 'detected', alertCount: 1,
     clock: { occurredAt: '2025-03-09T23:00:00Z', detectedAt: '2025-03-10T00:00:00Z' },
   }); // detected at the window's end, which is excluded
 

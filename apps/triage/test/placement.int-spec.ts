@@ -195,9 +195,20 @@ describe('placing alerts (intake → Kafka → triage)', () => {
       expect(placed).toMatchObject({ phase: 'detected', correlated_by: 'opened' });
     });
 
+    /** Closing needs a completed review; reporting, which would say so, does not run here. */
+    const reviewCompleted = (incidentId: string) =>
+      withDatabase((db) =>
+        db.query(
+          `INSERT INTO triage.incident_reviews (incident_id, review_id, state, version, updated_at) VALUES ($1, $2, 'completed', 3, now())
+           ON CONFLICT (incident_id) DO UPDATE SET state = 'completed'`,
+          [incidentId, randomUUID()],
+        ),
+      );
+
     it('opens a new incident for an alert whose incident is being closed', async () => {
       const host = `held-${uid()}`;
       const incidentId = await openOne(host);
+      await reviewCompleted(incidentId);
       for (const to of ['triaged', 'contained', 'eradicated', 'recovered', 'post_incident']) expect((await change(incidentId, 'transition', { to })()).status).toBe(200);
       const placed = await whileHeld(change(incidentId, 'transition', { to: 'closed' }), incidentId, follower(host));
       expect(placed.incident_id).not.toBe(incidentId);
@@ -239,6 +250,7 @@ describe('placing alerts (intake → Kafka → triage)', () => {
         const closedWith = new Map<string, number>(); // incident → its alert count when it became final
         const close = async (id: string, to: 'closed' | 'false_positive') => {
           const path = to === 'closed' ? ['triaged', 'contained', 'eradicated', 'recovered', 'post_incident', 'closed'] : ['false_positive'];
+          if (to === 'closed') await reviewCompleted(id);
           let last = { alertCount: 0, phase: '' };
           for (const phase of path) last = await act(id, 'transition', { to: phase });
           closedWith.set(id, last.alertCount);
