@@ -160,7 +160,11 @@ describe('a ransomware exercise (real Kafka and PostgreSQL)', () => {
     const real = (await http('GET', `${reporting.url}/v1/kpis?${window}&category=ransomware`)).json;
     expect(real.incidents.count).toBe(0);
     expect(real.mtta.count).toBe(0);
-    const withExercises = (await http('GET', `${reporting.url}/v1/metrics/summary?includeExercises=true&${window}&category=ransomware`)).json;
+    // (reporting's clock of the exercise incident follows its events: wait for the acknowledgement)
+    const withExercises = await eventually(async () => {
+      const summary = (await http('GET', `${reporting.url}/v1/metrics/summary?includeExercises=true&${window}&category=ransomware`)).json;
+      return summary.mtta.count >= 1 ? summary : undefined;
+    }, 30_000);
     expect(withExercises.mtta.count).toBeGreaterThanOrEqual(1);
     // …and its score is on /metrics for Grafana.
     const metrics = (await http('GET', `${reporting.url}/metrics`)).text;
