@@ -160,9 +160,13 @@ describe('a ransomware exercise (real Kafka and PostgreSQL)', () => {
     const real = (await http('GET', `${reporting.url}/v1/kpis?${window}&category=ransomware`)).json;
     expect(real.incidents.count).toBe(0);
     expect(real.mtta.count).toBe(0);
-    // (reporting's clock of the exercise incident follows its events: wait for the acknowledgement)
+    // (reporting's clock of the exercise incident follows its events: wait for the acknowledgement.
+    // The injects may join an exercise incident an earlier suite's ransomware exercise opened, so the
+    // window starts at that incident's detection.)
+    const detected = (await http('GET', incidentPath, undefined, alice)).json.timestamps.detectedAt as string;
+    const since = `from=${new Date(Date.parse(detected) - 1000).toISOString()}&to=${new Date(Date.now() + 60_000).toISOString()}`;
     const withExercises = await eventually(async () => {
-      const summary = (await http('GET', `${reporting.url}/v1/metrics/summary?includeExercises=true&${window}&category=ransomware`)).json;
+      const summary = (await http('GET', `${reporting.url}/v1/metrics/summary?includeExercises=true&${since}&category=ransomware`)).json;
       return summary.mtta.count >= 1 ? summary : undefined;
     }, 30_000);
     expect(withExercises.mtta.count).toBeGreaterThanOrEqual(1);
