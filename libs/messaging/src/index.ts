@@ -4,3 +4,4 @@ export * from './kafka';
 export * from './outbox';
 export * from './consumer';
 export * from './dead-letters';
+export * from './poll-loop';

@@ -14,7 +14,7 @@ import { providerOf } from '../../channels/registry';
 import type { CommsConfig } from '../../config';
 import { MessageLedger } from '../../messages/message-ledger';
 import { Delivery, Notification } from '../../persistence/notification.entity';
-import { PollLoop } from '../../timers/poll-loop';
+import { PollLoop } from '@vigil/messaging';
 
 /** How long a claimed notification is reserved for the worker that claimed it. */
 const LEASE_SECONDS = 60;

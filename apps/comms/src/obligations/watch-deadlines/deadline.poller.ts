@@ -8,7 +8,7 @@ import { reminderLeadsMs, type CommsConfig } from '../../config';
 import { findSnapshot } from '../../incidents/incident-snapshots';
 import { CLOCK, type Clock } from '../../timers/clock';
 import { emit } from '../../persistence/emit';
-import { PollLoop } from '../../timers/poll-loop';
+import { PollLoop } from '@vigil/messaging';
 import { ObligationEngine, type ObligationRow } from '../obligation-engine';
 import { nextCheck } from '../reminders';
 

@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import type { CommsConfig } from '../../config';
 import { CLOCK, type Clock } from '../../timers/clock';
 import { emit } from '../../persistence/emit';
-import { PollLoop } from '../../timers/poll-loop';
+import { PollLoop } from '@vigil/messaging';
 import { nextCheckAt, stepCadence } from '../cadence';
 import type { CadenceRow } from '../cadence-tracker';
 

@@ -1,5 +1,5 @@
 import { createEvent, EscalationExhaustedV1, EscalationStepExecutedV1, PageRequestedV1, type EventData } from '@vigil/contracts';
-import { enqueueEvents, isTransientInfrastructureError, type OutboxItem } from '@vigil/messaging';
+import { enqueueEvents, PollLoop, type OutboxItem } from '@vigil/messaging';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -34,9 +34,7 @@ type Outcome = { kind: 'step'; pages: number; number: number; facts: IncidentFac
  * no further step runs.
  */
 export class EscalationRunner {
-  private running = false;
-  private loop?: Promise<void>;
-  private wakeUp?: () => void;
+  private readonly loop: PollLoop;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -44,43 +42,21 @@ export class EscalationRunner {
     private readonly options: RunnerOptions,
     private readonly logger: Logger,
     private readonly metrics?: EscalationMetrics,
-  ) {}
+  ) {
+    this.loop = new PollLoop('escalation runner', options.pollMs, () => this.runDue(), logger);
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake();
-    await this.loop;
+    await this.loop.stop();
   }
 
   /** Look now (e.g. an escalation just started), rather than at the next poll. */
   wake(): void {
-    this.wakeUp?.();
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let done = 0;
-      try {
-        done = await this.runDue();
-      } catch (error) {
-        this.logger[isTransientInfrastructureError(error) ? 'warn' : 'error']({ err: error }, 'escalation round failed; retrying');
-      }
-      if (done === 0 && this.running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.options.pollMs);
-          this.wakeUp = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-    }
+    this.loop.wake();
   }
 
   /** Runs every step due now (per the clock); returns how many escalations moved. */

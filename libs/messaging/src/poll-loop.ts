@@ -1,4 +1,4 @@
-import { isTransientInfrastructureError } from '@vigil/messaging';
+import { isTransientInfrastructureError } from './errors';
 import type { Logger } from 'pino';
 
 /**
