@@ -28,7 +28,7 @@ export class BreakGlassController {
   }
 
   @Get('break-glass-actions')
-  @Permit('actions.review')
+  @Permit('incidents.read')
   @ApiOperation({ summary: 'Break-glass actions to review (or all with pending=false), oldest first, of incidents the caller may see', operationId: 'listBreakGlassActions' })
   @ApiQuery({ name: 'pending', required: false, enum: ['true', 'false'] })
   @ApiJsonResponse(200, BreakGlassList, 'The actions')
