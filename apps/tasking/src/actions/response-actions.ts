@@ -289,7 +289,8 @@ export class ResponseActions {
           : event(ActionFailedV1, row.incident_id, now, { ...ref, outcome: result.outcome === 'refused' ? 'refused' : 'failed', error: result.error ?? 'failed', attempts: result.attempts.length, at: now.toISOString() }),
       ];
       if (succeeded && row.undo_of) {
-        const [original]: ActionRow[] = await m.query(`UPDATE tasking.response_actions SET undone_by = $2 WHERE id = $1 RETURNING *`, [row.undo_of, actionId]);
+        await m.query(`UPDATE tasking.response_actions SET undone_by = $2 WHERE id = $1`, [row.undo_of, actionId]);
+        const [original]: ActionRow[] = await m.query(`SELECT * FROM tasking.response_actions WHERE id = $1`, [row.undo_of]);
         events.push(event(ActionUndoneV1, row.incident_id, now, { actionId: original.id, incidentId: row.incident_id, kind: original.kind, target: original.target, undoActionId: actionId, undoKind: row.kind, actor: row.requested_by, undoneAt: now.toISOString() }));
       }
       await enqueueEvents(m, 'tasking', events);
