@@ -226,6 +226,31 @@ describe('response actions (real PostgreSQL, local connector receiver, injected 
     expect((await events(incidentId)).at(-1)).toMatchObject({ type: 'vigil.action.failed.v1', data: { outcome: 'refused' } });
   });
 
+  it('connects to the address it checked, keeping the name in Host, and resolves once per call (no second answer to rebind)', async () => {
+    const port = new URL(receiver.url).port;
+    const lookups: string[] = [];
+    // A name only this resolver knows: were the connection to look it up again, it would fail.
+    const named = new ResponseActions(db, clock, logger, {
+      sleep: async () => undefined,
+      resolve: async (host) => {
+        lookups.push(host);
+        return [{ address: '127.0.0.1', family: 4 }];
+      },
+    });
+    const incidentId = await incident('low');
+    const viaName = await connector('edr', { baseUrl: `http://edr.vigil.test:${port}/named` });
+    const action = await named.breakGlass(irene, incidentId, { ...isolate(viaName, 'ws-200'), breakGlassReason: 'pinning check through a name' });
+    expect(action).toMatchObject({ status: 'succeeded', attempts: [expect.objectContaining({ address: '127.0.0.1', url: `http://edr.vigil.test:${port}/named/hosts/isolate` })] });
+    expect(received('/named/hosts/isolate')[0].headers.host).toBe(`edr.vigil.test:${port}`);
+    expect(lookups).toEqual(['edr.vigil.test']);
+
+    // The same name on a connector not allowed on the private network: refused, naming the name.
+    const strictByName = await connector('edr', { baseUrl: `http://edr.vigil.test:${port}/strict`, allowPrivateNetwork: false });
+    const refused = await named.breakGlass(irene, incidentId, { ...isolate(strictByName, 'ws-201'), breakGlassReason: 'a name resolving to loopback' });
+    expect(refused).toMatchObject({ status: 'failed', error: expect.stringMatching(/127\.0\.0\.1 \(edr\.vigil\.test\) is loopback/) });
+    expect(received('/strict/hosts/isolate')).toHaveLength(0);
+  });
+
   it('retries a 5xx, records every attempt, and stops at a 4xx', async () => {
     const incidentId = await incident('low');
     answers.push(503);

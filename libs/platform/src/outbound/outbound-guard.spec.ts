@@ -128,6 +128,28 @@ describe('SSRF guard', () => {
   });
 });
 
+describe('signing', () => {
+  it('signs a request without a body over the empty body, and not a hop to another origin', async () => {
+    const seen: Array<{ url: string; signature: string | undefined }> = [];
+    const transport: Transport = async (req) => {
+      seen.push({ url: req.url, signature: req.headers['vigil-signature'] });
+      return req.url.endsWith('/moved') ? { status: 200, headers: {}, body: '' } : { status: 307, headers: { location: '/moved' }, body: '' };
+    };
+    const other: Resolver = async (host) => (host === 'other.example.com' ? [{ address: '93.184.215.15', family: 4 }] : resolver(host));
+    const result = await sendOutbound({ method: 'DELETE', url: 'https://edr.example.com/blocks/1', headers: {}, body: null }, { ...strict, secret: 'k', timeoutMs: 1000, retries: 0, resolve: other, transport });
+    expect(result.outcome).toBe('succeeded');
+    expect(verifySignature({ header: seen[0].signature, body: '', secret: 'k' })).toMatchObject({ valid: true });
+    expect(seen[1].signature).toBeDefined(); // same origin
+    const elsewhere: Transport = async (req) => {
+      seen.push({ url: req.url, signature: req.headers['vigil-signature'] });
+      return req.url.startsWith('https://other.') ? { status: 200, headers: {}, body: '' } : { status: 307, headers: { location: 'https://other.example.com/x' }, body: '' };
+    };
+    const cross = await sendOutbound({ method: 'DELETE', url: 'https://edr.example.com/blocks/2', headers: {}, body: null }, { ...strict, secret: 'k', timeoutMs: 1000, retries: 0, resolve: other, transport: elsewhere });
+    expect(cross.outcome).toBe('succeeded');
+    expect(seen.at(-1)).toEqual({ url: 'https://other.example.com/x', signature: undefined });
+  });
+});
+
 describe('signature check (the receiver side)', () => {
   const at = new Date('2026-03-02T10:00:00Z');
   const body = '{"action":"isolate_host"}';

@@ -176,7 +176,8 @@ export async function sendOutbound(request: OutboundRequest, options: OutboundOp
         return { outcome: 'refused', response: null, error: reason, attempts };
       }
       const headers = { ...current.headers };
-      if (options.secret && current.body !== null && sameOrigin(current.url, request.url)) headers[SIGNATURE_HEADER] = signRequest(options.secret, current.body, now());
+      // A request without a body is signed over the empty body; a hop to another origin is not signed.
+      if (options.secret && sameOrigin(current.url, request.url)) headers[SIGNATURE_HEADER] = signRequest(options.secret, current.body ?? '', now());
       const t0 = Date.now();
       let response: OutboundResponse;
       try {
