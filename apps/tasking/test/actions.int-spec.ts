@@ -1,11 +1,13 @@
 // @nestjs/common 12 ships only as ES modules, which Jest does not load: ResponseActions needs only
 // the platform's problems, incident access and outbound guard, none of which uses Nest but the
-// problem filter's decorator. (The service itself is exercised over HTTP in test/actions.e2e-spec.ts.)
+// problem filter's decorator, nor the audit helpers. (The service itself is exercised over HTTP in test/actions.e2e-spec.ts.)
 jest.mock('@nestjs/common', () => ({ Catch: () => () => undefined, HttpException: class extends Error {} }));
 jest.mock('@vigil/platform', () => ({
   ...jest.requireActual('../../../libs/platform/src/http/problem'),
   ...jest.requireActual('../../../libs/platform/src/auth/incident-access'),
   ...jest.requireActual('../../../libs/platform/src/outbound'),
+  ...jest.requireActual('../../../libs/platform/src/auth/request-context'),
+  ...jest.requireActual('../../../libs/platform/src/audit/audit-trail'),
 }));
 
 import type { ActionView, AssetCriticality, ConnectorKind } from '@vigil/contracts';
@@ -159,7 +161,9 @@ describe('response actions (real PostgreSQL, local connector receiver, injected 
     expect(await actions.dryRun(alice, critical, isolate(edr, 'srv-db-01', { assetCriticality: 'low' }))).toMatchObject({ criticality: 'critical', criticalitySource: 'incident', policy: { approvals: 2 } });
   });
 
-  it('undoes an isolation by un-isolating the host, once', async () => {
+  it('undoes an isolation by un-isolating the host, once, even after the incident has closed', async () => {
+    await db.query(`UPDATE tasking.incident_facts SET phase = 'closed' WHERE incident_id = $1`, [workstationIncident]);
+    expect((await refusal(actions.request(alice, workstationIncident, isolate(edr, 'ws-043')))).status).toBe(409);
     const undo = await actions.undo(alice, workstationIncident, workstationAction.actionId, 'host cleaned and re-imaged');
     expect(undo).toMatchObject({ kind: 'unisolate_host', status: 'succeeded', undoOf: workstationAction.actionId });
     const [call] = received('/api/hosts/unisolate');

@@ -18,7 +18,7 @@ import {
   type VigilRole,
 } from '@vigil/contracts';
 import { enqueueEvents } from '@vigil/messaging';
-import { assertIncidentVisible, Problem, sendOutbound, visibleIncidentCondition, type OutboundResult, type Principal, type Resolver, type Transport } from '@vigil/platform';
+import { assertIncidentVisible, auditTouch, digest, Problem, sendOutbound, visibleIncidentCondition, type OutboundResult, type Principal, type Resolver, type Transport } from '@vigil/platform';
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
@@ -80,11 +80,12 @@ export class ResponseActions {
   ) {}
 
   /** Checks a request and builds the exact HTTP request it would send. */
-  private async prepare(m: Db, caller: Principal, incidentId: string, input: RequestAction, actionId: string, kind: ActionKind = input.kind): Promise<Prepared> {
+  private async prepare(m: Db, caller: Principal, incidentId: string, input: RequestAction, actionId: string, kind: ActionKind = input.kind, allow: { ended?: boolean } = {}): Promise<Prepared> {
     await assertIncidentVisible(m, 'tasking', incidentId, caller);
     const facts = await readFacts(m, incidentId);
     if (!facts) throw Problem.notFound(`Incident ${incidentId}`);
-    if (TERMINAL_PHASES.includes(facts.phase)) throw new Problem(409, 'Incident ended', `Incident ${incidentId} is ${facts.phase.replace('_', ' ')}: no action can be requested on it.`);
+    // An undo restores what was changed: still allowed once the incident has ended (un-isolate after recovery).
+    if (TERMINAL_PHASES.includes(facts.phase) && !allow.ended) throw new Problem(409, 'Incident ended', `Incident ${incidentId} is ${facts.phase.replace('_', ' ')}: no action can be requested on it.`);
     const errors: Array<{ pointer: string; detail: string }> = [];
     const connector = await loadConnector(m, input.connectorId);
     if (!connector) throw Problem.validation([{ pointer: '/connectorId', detail: `no connector ${input.connectorId}` }]);
@@ -170,6 +171,7 @@ export class ResponseActions {
     const id = randomUUID();
     await this.dataSource.transaction(async (m) => {
       const p = await this.prepare(m, caller, incidentId, input, id);
+      auditTouch({ ids: { incidentId, actionId: id }, after: { ...input, request: p.request, policy: p.policy } }, digest);
       await this.insert(m, p, { id, incidentId, input, kind: input.kind, caller, now: this.clock.now(), status: 'awaiting_approval', breakGlass: null, undoOf: null });
     });
     return this.get(caller, incidentId, id);
@@ -180,6 +182,7 @@ export class ResponseActions {
     const id = randomUUID();
     await this.dataSource.transaction(async (m) => {
       const p = await this.prepare(m, caller, incidentId, input, id);
+      auditTouch({ ids: { incidentId, actionId: id }, after: { ...input, request: p.request } }, digest);
       await this.insert(m, p, { id, incidentId, input, kind: input.kind, caller, now: this.clock.now(), status: 'executing', breakGlass: input.breakGlassReason, undoOf: null });
     });
     this.logger.warn({ incidentId, actionId: id, kind: input.kind, actor: caller.subject }, 'break-glass response action');
@@ -211,6 +214,7 @@ export class ResponseActions {
         [actionId, caller.subject, roles, note ?? null, now],
       );
       if (!inserted.length) throw new Problem(409, 'Already approved', `You approved action ${actionId} already; it needs another approver.`);
+      auditTouch({ ids: { incidentId, actionId }, after: { approver: caller.subject, roles, note: note ?? null } }, digest);
       const [{ n }]: Array<{ n: number }> = await m.query(`SELECT count(*)::int AS n FROM tasking.response_action_approvals WHERE action_id = $1`, [actionId]);
       await enqueueEvents(m as EntityManager, 'tasking', [
         event(ActionApprovedV1, incidentId, now, { actionId, incidentId, kind: row.kind, target: row.target, approver: caller.subject, roles: roles as VigilRole[], approvals: n, approvalsRequired: row.policy.approvals, approvedAt: now.toISOString() }),
@@ -244,7 +248,8 @@ export class ResponseActions {
       const pending: unknown[] = await m.query(`SELECT 1 FROM tasking.response_actions WHERE undo_of = $1 AND status IN ('executing', 'succeeded')`, [actionId]);
       if (row.undone_by || pending.length) throw new Problem(409, 'Already undone', `Action ${actionId} is undone, or being undone.`);
       const input: RequestAction = { connectorId: row.connector_id, kind: undoKind, target: row.target, parameters: row.parameters, reason, taskId: row.task_id ?? undefined };
-      const p = await this.prepare(m, caller, incidentId, input, undoId, undoKind);
+      const p = await this.prepare(m, caller, incidentId, input, undoId, undoKind, { ended: true });
+      auditTouch({ ids: { incidentId, actionId, undoActionId: undoId }, after: { kind: undoKind, reason, request: p.request } }, digest);
       await this.insert(m, { ...p, criticality: { criticality: row.criticality, source: row.criticality_source } }, { id: undoId, incidentId, input, kind: undoKind, caller, now: this.clock.now(), status: 'executing', breakGlass: null, undoOf: actionId });
     });
     await this.execute(undoId);
@@ -308,6 +313,7 @@ export class ResponseActions {
       if (row.reviewed_at) throw new Problem(409, 'Already reviewed', `Action ${actionId} was reviewed by ${row.reviewed_by}.`);
       if (row.requested_by === caller.subject) throw new Problem(403, 'Self-review refused', 'Someone other than the person who broke the glass reviews it.');
       const now = this.clock.now();
+      auditTouch({ ids: { incidentId: row.incident_id, actionId }, after: { reviewedBy: caller.subject, note } }, digest);
       await m.query(`UPDATE tasking.response_actions SET reviewed_at = $2, reviewed_by = $3, review_note = $4 WHERE id = $1`, [actionId, now, caller.subject, note]);
       await enqueueEvents(m as EntityManager, 'tasking', [
         event(ActionReviewedV1, row.incident_id, now, { actionId, incidentId: row.incident_id, kind: row.kind, target: row.target, reviewer: caller.subject, note, reviewedAt: now.toISOString() }),

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApprovalPolicyInput, ApprovalPolicyList, ApprovalPolicyView } from '@vigil/contracts';
-import { ApiJsonBody, ApiJsonResponse, ApiProblems, Caller, Permit, Problem, ZodPipe, type Principal } from '@vigil/platform';
+import { ApiJsonBody, ApiJsonResponse, ApiProblems, auditTouch, Caller, digest, Permit, Problem, ZodPipe, type Principal } from '@vigil/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { loadApprovalPolicies } from '../approval-policy-store';
@@ -24,6 +24,7 @@ export class ApprovalPoliciesController {
   }
 
   private async write(m: EntityManager, id: string, body: ApprovalPolicyInput, actor: string, insert: boolean) {
+    auditTouch({ ids: { policyId: id }, after: body }, digest);
     const values = [id, body.name, body.criticalities, body.actionKinds, body.approverRoles, body.approvals, body.expiresAfterMinutes, actor];
     await m.query(
       insert
@@ -73,7 +74,7 @@ export class ApprovalPoliciesController {
   @ApiProblems(400, 404, 503)
   async update(@Param('policyId', new ParseUUIDPipe()) policyId: string, @Body(new ZodPipe(ApprovalPolicyInput)) body: ApprovalPolicyInput, @Caller() caller: Principal) {
     return this.dataSource.transaction(async (m) => {
-      await this.one(m, policyId);
+      auditTouch({ before: await this.one(m, policyId) }, digest);
       await this.write(m, policyId, body, caller.subject, false);
       return this.one(m, policyId);
     });
@@ -86,7 +87,7 @@ export class ApprovalPoliciesController {
   @ApiProblems(400, 404, 503)
   async remove(@Param('policyId', new ParseUUIDPipe()) policyId: string) {
     await this.dataSource.transaction(async (m) => {
-      await this.one(m, policyId);
+      auditTouch({ ids: { policyId }, before: await this.one(m, policyId) }, digest);
       await m.query(`DELETE FROM tasking.action_approval_policies WHERE id = $1`, [policyId]);
     });
   }

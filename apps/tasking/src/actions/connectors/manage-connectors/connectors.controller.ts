@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ConnectorInput, ConnectorList, ConnectorUpdate, ConnectorView } from '@vigil/contracts';
-import { ApiJsonBody, ApiJsonResponse, ApiProblems, Caller, Permit, Problem, ZodPipe, type Principal } from '@vigil/platform';
+import { ApiJsonBody, ApiJsonResponse, ApiProblems, auditTouch, Caller, digest, Permit, Problem, ZodPipe, type Principal } from '@vigil/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { connectorErrors, loadConnector, toConnectorView, type ConnectorRow } from '../connector-store';
@@ -37,7 +37,9 @@ export class ConnectorsController {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now(), now(), $11)`,
         [id, body.name, body.kind, body.baseUrl, body.secret, body.timeoutMs, body.retries, body.allowPrivateNetwork, body.allowHttp, JSON.stringify(body.templates), caller.subject],
       );
-      return (await loadConnector(m, id)) as ConnectorRow;
+      const created = (await loadConnector(m, id)) as ConnectorRow;
+      auditTouch({ ids: { connectorId: id }, after: toConnectorView(created) }, digest);
+      return created;
     });
     return toConnectorView(row);
   }
@@ -74,13 +76,18 @@ export class ConnectorsController {
     if (errors.length) throw Problem.validation(errors);
     await this.conflictOnName(body.name, connectorId);
     const row = await this.dataSource.transaction(async (m) => {
-      if (!(await loadConnector(m, connectorId, true))) throw Problem.notFound(`Connector ${connectorId}`);
+      const before = await loadConnector(m, connectorId, true);
+      if (!before) throw Problem.notFound(`Connector ${connectorId}`);
+      auditTouch({ ids: { connectorId }, before: toConnectorView(before) }, digest);
       await m.query(
         `UPDATE tasking.action_connectors SET name = $2, kind = $3, base_url = $4, secret = COALESCE($5, secret), timeout_ms = $6, retries = $7,
            allow_private_network = $8, allow_http = $9, templates = $10, updated_at = now(), updated_by = $11 WHERE id = $1`,
         [connectorId, body.name, body.kind, body.baseUrl, body.secret ?? null, body.timeoutMs, body.retries, body.allowPrivateNetwork, body.allowHttp, JSON.stringify(body.templates), caller.subject],
       );
-      return (await loadConnector(m, connectorId)) as ConnectorRow;
+      const after = (await loadConnector(m, connectorId)) as ConnectorRow;
+      // The key itself never goes into the audit record: only whether it was rotated.
+      auditTouch({ after: { ...toConnectorView(after), secretRotated: body.secret !== undefined } }, digest);
+      return after;
     });
     return toConnectorView(row);
   }
@@ -92,7 +99,9 @@ export class ConnectorsController {
   @ApiProblems(400, 404, 503)
   async archive(@Param('connectorId', new ParseUUIDPipe()) connectorId: string) {
     await this.dataSource.transaction(async (m) => {
-      if (!(await loadConnector(m, connectorId, true))) throw Problem.notFound(`Connector ${connectorId}`);
+      const before = await loadConnector(m, connectorId, true);
+      if (!before) throw Problem.notFound(`Connector ${connectorId}`);
+      auditTouch({ ids: { connectorId }, before: toConnectorView(before) }, digest);
       await m.query(`UPDATE tasking.action_connectors SET archived_at = now() WHERE id = $1`, [connectorId]);
     });
   }
