@@ -14,7 +14,7 @@ export class UndoActionController {
   @ApiOperation({
     summary: 'Undo a succeeded action by its inverse (un-isolate, unblock, enable the account), sent at once',
     description:
-      'The undo is an action of its own (undoOf names the original) through the same connector and guard; it needs no approval because it restores what an approved action changed. ' +
+      'The undo is an action of its own (undoOf names the original) through the same connector and guard; it needs no approval because it restores what an approved action changed, and runs on an ended incident too. ' +
       'On success the original shows undoneBy and vigil.action.undone.v1 is published. 409 when the kind has no undo (credential reset, custom call), the action did not succeed, or it is undone already.',
     operationId: 'undoIncidentAction',
   })
