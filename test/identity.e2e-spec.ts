@@ -14,6 +14,7 @@ import {
   http,
   incidentAction,
   SERVICES,
+  startReceiver,
   startService,
   testEnv,
   withDatabase,
@@ -419,6 +420,33 @@ describe('Identity, roles and the audit trail (real tokens, five services)', () 
     await change('DELETE', `/v1/people/${person.personId}`, undefined, 'remove person');
     await change('POST', '/v1/oncall-imports/pagerduty?dryRun=true', { schedules: [], escalation_policies: [] }, 'import dry run');
     await change('POST', '/v1/oncall-imports/grafana-oncall', {}, 'import');
+    // Response actions (tasking): a connector to a local receiver, a policy, and an action through each path.
+    const edr = await startReceiver();
+    try {
+      const connectorBody = { name: `Audited EDR ${tag}`, kind: 'edr', baseUrl: edr.url, secret: 'audited-signing-key-0123456789', allowPrivateNetwork: true, allowHttp: true, retries: 0 };
+      const connector = await http('POST', `${tasking}/v1/action-connectors`, connectorBody, adam);
+      ok(connector, 'add connector');
+      ok(await http('PUT', `${tasking}/v1/action-connectors/${connector.json.connectorId}`, { ...connectorBody, timeoutMs: 3000 }, adam), 'edit connector');
+      const rule = { name: `Audited ${tag}`, criticalities: ['high'], actionKinds: ['isolate_host'], approverRoles: ['security_analyst'], approvals: 1, expiresAfterMinutes: 30 };
+      const actionPolicy = await change('POST', '/v1/action-approval-policies', rule, 'add approval policy');
+      try {
+        await change('PUT', `/v1/action-approval-policies/${actionPolicy.policyId}`, { ...rule, expiresAfterMinutes: 20 }, 'edit approval policy');
+        const actions = `/v1/incidents/${b.incidentId}/actions`;
+        const isolate = { connectorId: connector.json.connectorId, kind: 'isolate_host', target: { type: 'host', value: `ws-${tag}` }, reason: 'audit' };
+        // Tasking knows the incident once it has read its events.
+        await eventually(async () => ((await http('POST', `${tasking}${actions}/dry-run`, isolate, irene)).status === 200 ? true : undefined), 60_000);
+        const action = await change('POST', actions, isolate, 'request action');
+        ok(await http('POST', `${tasking}${actions}/${action.actionId}/approvals`, {}, await as('alice')), 'approve action');
+        await change('POST', `${actions}/${action.actionId}/undo`, { reason: 'audit' }, 'undo action');
+        const broken = await change('POST', `${actions}/break-glass`, { ...isolate, breakGlassReason: 'audit of break-glass' }, 'break glass');
+        ok(await http('POST', `${tasking}/v1/break-glass-actions/${broken.actionId}/review`, { note: 'audited' }), 'review break-glass');
+      } finally {
+        await change('DELETE', `/v1/action-approval-policies/${actionPolicy.policyId}`, undefined, 'remove approval policy');
+        ok(await http('DELETE', `${tasking}/v1/action-connectors/${connector.json.connectorId}`, undefined, adam), 'remove connector');
+      }
+    } finally {
+      await edr.close();
+    }
     // Comms: channels, audiences, templates, messages and their approval, decisions and regulatory clocks.
     const comms = url('comms');
     const carol = await as('carol');

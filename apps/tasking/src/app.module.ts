@@ -2,6 +2,13 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { IncidentMergedV1, IncidentOpenedV1, ReviewActionItemAddedV1, Topics } from '@vigil/contracts';
 import type { EventHandler } from '@vigil/messaging';
 import { eventConsumerProvider, withIncidentAccess } from '@vigil/platform';
+import { actionProviders } from './actions/actions.providers';
+import { ApprovalPoliciesController } from './actions/approval-policies/manage-approval-policies/approval-policies.controller';
+import { ApproveActionController } from './actions/approve-action/approve-action.controller';
+import { BreakGlassController } from './actions/break-glass/break-glass.controller';
+import { ConnectorsController } from './actions/connectors/manage-connectors/connectors.controller';
+import { ActionsController } from './actions/request-action/actions.controller';
+import { UndoActionController } from './actions/undo-action/undo-action.controller';
 import { EscalationEventsHandler } from './escalation/escalation-events.handler';
 import { escalationProviders } from './escalation/escalation.providers';
 import { defaultTriggers } from './escalation/triggers/trigger-registry';
@@ -58,12 +65,19 @@ export class TaskingModule {
         EscalationRoutingController,
         EscalationsController,
         OnCallImportController,
+        ConnectorsController,
+        ApprovalPoliciesController,
+        ActionsController,
+        ApproveActionController,
+        BreakGlassController,
+        UndoActionController,
       ],
       providers: [
         { provide: CreateTasksFromPlaybookHandler, useValue: new CreateTasksFromPlaybookHandler(DEFAULT_PLAYBOOK) },
         CancelTasksOfMergedIncidentsHandler,
         CreateTasksFromActionItemsHandler,
         ...escalationProviders(TRIGGERS),
+        ...actionProviders,
         eventConsumerProvider({
           topics: [...new Set<string>([Topics.incidents, Topics.reviews, ...TRIGGERS.topics()])],
           inject: [CreateTasksFromPlaybookHandler, CancelTasksOfMergedIncidentsHandler, CreateTasksFromActionItemsHandler, EscalationEventsHandler],

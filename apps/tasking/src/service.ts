@@ -8,13 +8,14 @@ import { MergedIncidents1764500000000 } from './persistence/migrations/176450000
 import { JsonOutbox1764600000000 } from './persistence/migrations/1764600000000-json-outbox';
 import { ActionItemTasks1765000000000 } from './persistence/migrations/1765000000000-action-item-tasks';
 import { OnCall1765100000000 } from './persistence/migrations/1765100000000-oncall';
+import { ResponseActions1765300000000 } from './persistence/migrations/1765300000000-response-actions';
 import { Task } from './persistence/task.entity';
 
 export const service: ServiceDefinition<TaskingConfig> = {
   info: {
     name: 'tasking',
     title: 'Vigil tasking',
-    description: 'Creates response tasks from playbooks for each incident; keeps the response team, its on-call schedules and escalation policies, and escalates until someone acknowledges.',
+    description: 'Creates response tasks from playbooks for each incident; keeps the response team, its on-call schedules and escalation policies, and escalates until someone acknowledges; runs response actions through connectors behind approvals.',
     version: '0.1.0',
   },
   config: TaskingConfig,
@@ -29,6 +30,7 @@ export const service: ServiceDefinition<TaskingConfig> = {
     inboxPruningMigration('tasking'),
     ActionItemTasks1765000000000,
     OnCall1765100000000,
+    ResponseActions1765300000000,
   ],
   module: (platform) => TaskingModule.register(platform),
 };

@@ -1,3 +1,4 @@
+import { ActionApprovedV1, ActionExecutedV1, ActionFailedV1, ActionRequestedV1, ActionReviewedV1, ActionUndoneV1 } from './events/actions';
 import { AlertAcknowledgedV1, AlertReceivedV1, AlertRepeatedV1, AlertResolvedV1 } from './events/alerts';
 import { EventCatalog, type EventType } from './events/catalog';
 import {
@@ -117,6 +118,8 @@ const obligation: ObligationSnapshot = {
 
 const cadence = { incidentId, audience: 'management' as const, severity: 'SEV1' as const, intervalSeconds: 1800, lastUpdateAt: null, dueAt: '2026-11-24T07:11:05Z' };
 
+const actionRef = { actionId: 'c9d0e1f2-a3b4-4c5d-8e6f-7a8b9c0d1e2f', incidentId, kind: 'isolate_host' as const, target: { type: 'host' as const, value: 'dc-01' } };
+
 /** One valid data sample per event type of the catalog. */
 const samples: { [T in EventType]: EventData<(typeof EventCatalog)[T]> } = {
   [IncidentRestrictionChangedV1.type]: { incident: { ...incident, restricted: true }, restricted: true, actor: 'u-irene', reason: 'insider threat' },
@@ -223,6 +226,25 @@ const samples: { [T in EventType]: EventData<(typeof EventCatalog)[T]> } = {
     },
     actor: 'u-irene',
   },
+  [ActionRequestedV1.type]: {
+    ...actionRef,
+    taskId: null,
+    connector: { connectorId: 'a7b8c9d0-e1f2-4a3b-8c4d-5e6f7a8b9c0d', name: 'EDR' },
+    reason: 'beaconing to a known C2',
+    criticality: 'critical',
+    approvalsRequired: 2,
+    approverRoles: ['ir_manager', 'security_analyst'],
+    expiresAt: '2026-11-24T08:00:00Z',
+    requestedBy: 'u-alice',
+    requestedAt: '2026-11-24T07:00:00Z',
+    breakGlass: null,
+    undoOf: null,
+  },
+  [ActionApprovedV1.type]: { ...actionRef, approver: 'u-irene', roles: ['ir_manager'], approvals: 1, approvalsRequired: 2, approvedAt: '2026-11-24T07:05:00Z' },
+  [ActionExecutedV1.type]: { ...actionRef, statusCode: 200, attempts: 1, breakGlass: false, undoOf: null, executedAt: '2026-11-24T07:06:00Z' },
+  [ActionFailedV1.type]: { ...actionRef, outcome: 'expired', error: 'not approved within 60 minutes', attempts: 0, at: '2026-11-24T08:01:00Z' },
+  [ActionUndoneV1.type]: { ...actionRef, undoActionId: 'b8c9d0e1-f2a3-4b4c-9d5e-6f7a8b9c0d1e', undoKind: 'unisolate_host', actor: 'u-alice', undoneAt: '2026-11-24T09:00:00Z' },
+  [ActionReviewedV1.type]: { ...actionRef, reviewer: 'u-auditor', note: 'justified: active encryption', reviewedAt: '2026-11-25T09:00:00Z' },
   [NotificationDeliveredV1.type]: notification,
   [NotificationFailedV1.type]: { ...notification, attempts: 8, lastError: 'HTTP 502' },
   [EscalationStartedV1.type]: {

@@ -19,3 +19,4 @@ export * from './audit/audit-trail';
 export * from './auth/incident-access';
 export * from './http/json-body';
 export * from './dependencies';
+export * from './outbound';

@@ -41,6 +41,7 @@ describe('EventCatalog', () => {
       obligation: Topics.comms,
       'status-update': Topics.comms,
       review: Topics.reviews,
+      action: Topics.tasks,
     };
     for (const definition of definitions.filter((d) => aggregateOf(d.type) !== 'page')) expect(definition.topic).toBe(expected[aggregateOf(definition.type)]);
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ActionApprovedV1, ActionExecutedV1, ActionFailedV1, ActionRequestedV1, ActionReviewedV1, ActionUndoneV1 } from './actions';
 import { AlertAcknowledgedV1, AlertReceivedV1, AlertRepeatedV1, AlertResolvedV1 } from './alerts';
 import {
   DecisionRecordedV1,
@@ -88,6 +89,12 @@ export const EventCatalog = {
   [ReviewOpenedV1.type]: ReviewOpenedV1,
   [ReviewStateChangedV1.type]: ReviewStateChangedV1,
   [ReviewActionItemAddedV1.type]: ReviewActionItemAddedV1,
+  [ActionRequestedV1.type]: ActionRequestedV1,
+  [ActionApprovedV1.type]: ActionApprovedV1,
+  [ActionExecutedV1.type]: ActionExecutedV1,
+  [ActionFailedV1.type]: ActionFailedV1,
+  [ActionUndoneV1.type]: ActionUndoneV1,
+  [ActionReviewedV1.type]: ActionReviewedV1,
 } as const satisfies Record<string, EventDefinition>;
 
 export type EventType = keyof typeof EventCatalog;

@@ -23,7 +23,7 @@ const READ_CONFIGURATION: VigilRole[] = ['ir_manager', 'security_analyst', 'mana
 
 export const PERMISSIONS = {
   // Incidents and what hangs off them (alerts, tasks, notifications, timeline).
-  'incidents.read': { roles: READ_INCIDENTS, what: 'read incidents, their alerts, history, notes, links, tasks, escalations, notifications, messages, regulatory clocks, timeline and post-incident review' },
+  'incidents.read': { roles: READ_INCIDENTS, what: 'read incidents, their alerts, history, notes, links, tasks, response actions, escalations, notifications, messages, regulatory clocks, timeline and post-incident review' },
   'incidents.acknowledge': { roles: RESPONDERS, what: 'acknowledge an incident (which stops its escalations) or a page' },
   'incidents.transition': { roles: RESPONDERS, what: 'move an incident through its lifecycle' },
   'incidents.classify': { roles: ANALYSTS, what: 'classify an incident (NIST SP 800-61) and override its severity' },
@@ -62,6 +62,15 @@ export const PERMISSIONS = {
     roles: ['ir_manager', 'admin'] as VigilRole[],
     what: 'change the roster, teams, schedules, overrides, escalation policies and their rules; import them from PagerDuty or Grafana OnCall',
   },
+  // Response actions (tasking): connectors, approval policies, actions on incidents.
+  'connectors.read': { roles: ['ir_manager', 'auditor', 'admin'] as VigilRole[], what: 'list response-action connectors and their request templates (never their signing keys)' },
+  'connectors.write': { roles: ['admin'] as VigilRole[], what: 'create, change and remove response-action connectors and their signing keys' },
+  'action-policies.read': { roles: [...READ_CONFIGURATION, 'system_administrator'] as VigilRole[], what: 'read approval policies of response actions' },
+  'action-policies.write': { roles: ['ir_manager', 'admin'] as VigilRole[], what: 'change approval policies of response actions (who approves, how many, for how long)' },
+  'actions.request': { roles: RESPONDERS, what: 'request a response action on an incident (isolate, block, disable, reset, custom), see its dry run, and undo one' },
+  'actions.approve': { roles: RESPONDERS, what: 'approve a response action someone else requested (the approval policy names the roles that count)' },
+  'actions.break-glass': { roles: ['ir_manager'] as VigilRole[], what: 'run a response action at once without approvals, with a reason (reviewed afterwards)' },
+  'actions.review': { roles: ['ir_manager'] as VigilRole[], what: 'record the review of a break-glass action (someone other than who broke the glass)' },
   // Communications: channels, audiences, templates, messages to audiences, regulatory clocks.
   'channels.read': { roles: ['ir_manager', 'communications', 'auditor', 'admin'] as VigilRole[], what: 'list notification channels (never their secrets)' },
   'channels.write': { roles: ['admin'] as VigilRole[], what: 'create, change and remove notification channels and their secrets' },

@@ -2,6 +2,7 @@
 // handler only needs @Injectable from it.
 jest.mock('@nestjs/common', () => ({ Injectable: () => () => undefined }));
 
+import { ActionApprovedV1, ActionExecutedV1, ActionFailedV1, ActionRequestedV1, ActionReviewedV1, ActionUndoneV1 } from '@vigil/contracts';
 import {
   AlertReceivedV1,
   DecisionRecordedV1,
@@ -75,6 +76,8 @@ const notification = {
   at: '2026-11-24T06:42:00.000Z',
   lastError: null,
 };
+
+const actionRef = { actionId: 'c9d0e1f2-a3b4-4c5d-8e6f-7a8b9c0d1e2f', incidentId, kind: 'isolate_host' as const, target: { type: 'host' as const, value: 'dc-01' } };
 
 const eventOf = <E extends EventDefinition>(definition: E, data: unknown): CloudEvent =>
   createEvent(definition, { source: '/vigil/test', subject: incidentId, data: data as never, time: eventTime, id: `evt-${definition.type}` });
@@ -300,6 +303,55 @@ describe('describe (timeline line of an event)', () => {
       }),
       { at: '2026-11-24T07:21:05.000Z', incidentId },
       /^Status update to management missed: due 2026-11-24T07:11:05.000Z, none sent within 10 min$/,
+    ],
+    [
+      'a response action requested, with the approvals it needs',
+      eventOf(ActionRequestedV1, {
+        ...actionRef,
+        taskId: null,
+        connector: { connectorId: 'a7b8c9d0-e1f2-4a3b-8c4d-5e6f7a8b9c0d', name: 'EDR' },
+        reason: 'beaconing',
+        criticality: 'critical',
+        approvalsRequired: 2,
+        approverRoles: ['ir_manager'],
+        expiresAt: '2026-11-24T08:00:00.000Z',
+        requestedBy: 'u-alice',
+        requestedAt: '2026-11-24T07:00:00.000Z',
+        breakGlass: null,
+        undoOf: null,
+      }),
+      { at: '2026-11-24T07:00:00.000Z', incidentId },
+      /^Action isolate host on dc-01 via EDR: requested by u-alice, 2 approval\(s\) needed$/,
+    ],
+    [
+      'a response action approved',
+      eventOf(ActionApprovedV1, { ...actionRef, approver: 'u-irene', roles: ['ir_manager'], approvals: 1, approvalsRequired: 2, approvedAt: '2026-11-24T07:05:00.000Z' }),
+      { at: '2026-11-24T07:05:00.000Z', incidentId },
+      /approved by u-irene \(1 of 2\)/,
+    ],
+    [
+      'a response action carried out',
+      eventOf(ActionExecutedV1, { ...actionRef, statusCode: 200, attempts: 1, breakGlass: true, undoOf: null, executedAt: '2026-11-24T07:06:00.000Z' }),
+      { at: '2026-11-24T07:06:00.000Z', incidentId },
+      /carried out \(HTTP 200, 1 attempt\(s\)\), break-glass$/,
+    ],
+    [
+      'a response action expired',
+      eventOf(ActionFailedV1, { ...actionRef, outcome: 'expired', error: 'not approved within 60 minutes', attempts: 0, at: '2026-11-24T08:01:00.000Z' }),
+      { at: '2026-11-24T08:01:00.000Z', incidentId },
+      /expired: not approved within 60 minutes/,
+    ],
+    [
+      'a response action undone',
+      eventOf(ActionUndoneV1, { ...actionRef, undoActionId: 'b8c9d0e1-f2a3-4b4c-9d5e-6f7a8b9c0d1e', undoKind: 'unisolate_host', actor: 'u-alice', undoneAt: '2026-11-24T09:00:00.000Z' }),
+      { at: '2026-11-24T09:00:00.000Z', incidentId },
+      /undone \(unisolate host\) by u-alice/,
+    ],
+    [
+      'a break-glass action reviewed',
+      eventOf(ActionReviewedV1, { ...actionRef, reviewer: 'u-audrey', note: 'justified', reviewedAt: '2026-11-25T09:00:00.000Z' }),
+      { at: '2026-11-25T09:00:00.000Z', incidentId },
+      /reviewed by u-audrey: justified/,
     ],
   ])('describes %s', (_, event, expected, summary) => {
     const line = describeEvent(event);

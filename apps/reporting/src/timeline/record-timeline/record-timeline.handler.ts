@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import {
+  ActionApprovedV1,
+  ActionExecutedV1,
+  ActionFailedV1,
+  ActionRequestedV1,
+  ActionReviewedV1,
+  ActionUndoneV1,
   AlertAcknowledgedV1,
   AlertReceivedV1,
   AlertRepeatedV1,
@@ -245,6 +251,32 @@ export function describe(event: CloudEvent): Line | undefined {
     case StatusUpdateMissedV1.type: {
       const d = event.data as EventData<typeof StatusUpdateMissedV1>;
       return { at: d.at, incidentId: d.incidentId, summary: `Status update to ${words(d.audience)} missed: due ${d.dueAt}, none sent within ${Math.round(d.graceSeconds / 60)} min` };
+    }
+    // Response actions (tasking): the record of what was done to systems, and who allowed it.
+    case ActionRequestedV1.type: {
+      const d = event.data as EventData<typeof ActionRequestedV1>;
+      const how = d.breakGlass ? `break-glass by ${d.requestedBy} (${d.breakGlass.reason})` : d.undoOf ? `undo by ${d.requestedBy}` : `requested by ${d.requestedBy}, ${d.approvalsRequired} approval(s) needed`;
+      return { at: d.requestedAt, incidentId: d.incidentId, summary: `Action ${words(d.kind)} on ${d.target.value} via ${d.connector.name}: ${how}` };
+    }
+    case ActionApprovedV1.type: {
+      const d = event.data as EventData<typeof ActionApprovedV1>;
+      return { at: d.approvedAt, incidentId: d.incidentId, summary: `Action ${words(d.kind)} on ${d.target.value} approved by ${d.approver} (${d.approvals} of ${d.approvalsRequired})` };
+    }
+    case ActionExecutedV1.type: {
+      const d = event.data as EventData<typeof ActionExecutedV1>;
+      return { at: d.executedAt, incidentId: d.incidentId, summary: `Action ${words(d.kind)} on ${d.target.value} carried out (HTTP ${d.statusCode}, ${d.attempts} attempt(s))${d.breakGlass ? ', break-glass' : ''}` };
+    }
+    case ActionFailedV1.type: {
+      const d = event.data as EventData<typeof ActionFailedV1>;
+      return { at: d.at, incidentId: d.incidentId, summary: `Action ${words(d.kind)} on ${d.target.value} ${d.outcome}: ${d.error}` };
+    }
+    case ActionUndoneV1.type: {
+      const d = event.data as EventData<typeof ActionUndoneV1>;
+      return { at: d.undoneAt, incidentId: d.incidentId, summary: `Action ${words(d.kind)} on ${d.target.value} undone (${words(d.undoKind)}) by ${d.actor}` };
+    }
+    case ActionReviewedV1.type: {
+      const d = event.data as EventData<typeof ActionReviewedV1>;
+      return { at: d.reviewedAt, incidentId: d.incidentId, summary: `Break-glass action ${words(d.kind)} on ${d.target.value} reviewed by ${d.reviewer}: ${d.note}` };
     }
     default:
       return undefined;

@@ -1,0 +1,3 @@
+export * from './address-policy';
+export * from './signature';
+export * from './outbound-guard';
