@@ -1,5 +1,5 @@
-import { EventCatalog, Topics, type IncidentSnapshot } from '@vigil/contracts';
-import type { EventHandler } from '@vigil/messaging';
+import { IncidentEvents, type IncidentSnapshot } from '@vigil/contracts';
+import { on, toRegistrations, type ConsumerHandlers, type HandlerRegistration } from '@vigil/messaging';
 import type { EntityManager, QueryRunner } from 'typeorm';
 import { Problem } from '../http/problem';
 import { canSeeIncident, visibilityCondition, type Principal } from './principal';
@@ -10,10 +10,6 @@ import { canSeeIncident, visibilityCondition, type Principal } from './principal
  * timelines. Triage is the source; the snapshot in each incident event carries the result.
  */
 export const INCIDENT_ACCESS_TABLE = 'incident_access';
-
-const INCIDENT_EVENT_TYPES = Object.values(EventCatalog)
-  .filter((d) => d.topic === Topics.incidents)
-  .map((d) => d.type);
 
 export function incidentAccessMigration(schema: string) {
   return class IncidentAccess1764800000001 {
@@ -44,20 +40,12 @@ export async function recordIncidentAccess(manager: Pick<EntityManager, 'query'>
 }
 
 /**
- * The service's handlers, with every incident event (handled or not) first recording the
- * incident's access in the same transaction.
+ * The service's handlers (registrations, or the older record by type), with every incident event
+ * (handled or not) first recording the incident's access in the same transaction: a registration
+ * of each incident event placed before the service's own, so the consumer applies it first.
  */
-export function withIncidentAccess(schema: string, handlers: Record<string, EventHandler>): Record<string, EventHandler> {
-  const wrapped: Record<string, EventHandler> = { ...handlers };
-  for (const type of INCIDENT_EVENT_TYPES) {
-    const inner = handlers[type];
-    wrapped[type] = async (event, manager, context) => {
-      const snapshot = (event.data as { incident?: IncidentSnapshot }).incident;
-      if (snapshot) await recordIncidentAccess(manager, schema, snapshot);
-      if (inner) await inner(event, manager, context);
-    };
-  }
-  return wrapped;
+export function withIncidentAccess(schema: string, handlers: ConsumerHandlers): HandlerRegistration[] {
+  return [...IncidentEvents.map((def) => on(def, (data, tx) => recordIncidentAccess(tx, schema, data.incident))), ...toRegistrations(handlers)];
 }
 
 /** 404 unless the caller may see the incident (an unknown incident counts as unrestricted). */
