@@ -54,8 +54,9 @@ export interface ConsumedEvent {
 /**
  * What a consumer does with the events of one type: `on` (one event at a time) or `onRun` (a run
  * of consecutive events of the type at once). Several registrations of one type are applied in
- * the order given: with `on` registrations only, every registration for one event before the next
- * event; with an `onRun` among them, each registration for the whole run before the next one.
+ * the order given, to a stretch of consecutive events of the type: an `onRun` one to the whole
+ * stretch, and a group of consecutive `on` ones event by event (all of the group for one event
+ * before the next event). With `on` registrations only, that is simply one event after another.
  */
 export type HandlerRegistration =
   | { readonly type: string; readonly kind: 'event'; readonly handle: (event: CloudEvent, tx: EntityManager, meta: EventMeta) => Promise<void> }
@@ -494,14 +495,22 @@ export class EventConsumer {
         let end = i + 1;
         while (end < todo.length && todo[end].event.type === type) end += 1;
         const stretch = todo.slice(i, end);
-        for (const r of registrations) {
-          if (r.kind === 'run') {
-            await r.handle(stretch, tx).catch((error: unknown) => {
+        // A run registration takes the stretch at once; consecutive single-event ones take it
+        // event by event, all of them for one event before the next.
+        for (let r = 0; r < registrations.length; ) {
+          const registration = registrations[r];
+          if (registration.kind === 'run') {
+            await registration.handle(stretch, tx).catch((error: unknown) => {
               throw new RunFailure(stretch.length === 1 ? stretch[0].item : undefined, error);
             });
-          } else {
-            for (const one of stretch) await handleOne(r, one, tx);
+            r += 1;
+            continue;
           }
+          let blockEnd = r + 1;
+          while (blockEnd < registrations.length && registrations[blockEnd].kind === 'event') blockEnd += 1;
+          const block = registrations.slice(r, blockEnd) as Array<HandlerRegistration & { kind: 'event' }>;
+          for (const one of stretch) for (const each of block) await handleOne(each, one, tx);
+          r = blockEnd;
         }
         i = end;
       }
