@@ -324,18 +324,22 @@ export class EventConsumer {
       resolve?.();
     };
     const slots = fastq.promise(async (partition: string) => {
-      // Once failed or stopping, what was read ahead is left unapplied (and uncommitted): it is read again.
-      if (failure || this.stopping) return;
-      // Let the rest of the fetch in hand join the queue first: a backlog becomes one run, not a
-      // run of one and then the rest.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (failure || this.stopping) return;
-      const run = (queues.get(partition) ?? []).splice(0, this.maxRunSize);
-      if (run.length === 0) return;
       try {
-        await this.handleRun(run);
+        // Once failed or stopping, what was read ahead is left unapplied (and uncommitted): it is read again.
+        if (failure || this.stopping) return;
+        // Let the rest of the fetch in hand join the queue first: a backlog becomes one run, not a
+        // run of one and then the rest.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (failure || this.stopping) return;
+        const run = (queues.get(partition) ?? []).splice(0, this.maxRunSize);
+        if (run.length === 0) return;
+        try {
+          await this.handleRun(run);
+        } finally {
+          buffered -= run.length;
+        }
       } finally {
-        buffered -= run.length;
+        // The read loop may be waiting for room, or for a reason to stop.
         signal();
       }
     }, this.concurrency);
