@@ -119,7 +119,10 @@ export interface EventConsumerOptions {
   lagIntervalMs?: number;
   /** Partitions applied at once (each still strictly in order); default 4. */
   concurrency?: number;
-  /** Messages read ahead of the ones being applied, across partitions; default 512. */
+  /**
+   * Messages read ahead of the ones being applied, across partitions; default 2048, so that several
+   * busy partitions each have a full run waiting.
+   */
   maxBuffered?: number;
   /** The most messages of one partition applied in one transaction; default 500. */
   maxRunSize?: number;
@@ -197,7 +200,7 @@ export class EventConsumer {
   constructor(private readonly options: EventConsumerOptions) {
     this.maxAttempts = options.maxAttempts ?? 5;
     this.concurrency = options.concurrency ?? 4;
-    this.maxBuffered = options.maxBuffered ?? 512;
+    this.maxBuffered = options.maxBuffered ?? 2048;
     this.maxRunSize = Math.max(1, options.maxRunSize ?? 500);
     this.commitIntervalMs = options.commitIntervalMs ?? 100;
     this.inboxConsumer = options.inboxConsumer ?? options.groupId;
