@@ -9,7 +9,10 @@ import {
   type IncidentSnapshot,
 } from '@vigil/contracts';
 import { randomUUID } from 'node:crypto';
-import { eventually, http, kafkaProducer, startService, withDatabase, type ServiceProcess } from '../../../test/support/harness';
+import { DataSource } from 'typeorm';
+import { eventually, http, kafkaProducer, startService, testEnv, withDatabase, type ServiceProcess } from '../../../test/support/harness';
+import { Initial1764000000000 } from '../src/persistence/migrations/1764000000000-initial';
+import { TimelineRepeats1765300000000 } from '../src/persistence/migrations/1765300000000-timeline-repeats';
 
 /**
  * Reporting reads every alert. A storm of repeats of one alert — each a repeated event from intake
@@ -109,5 +112,50 @@ describe('reporting timeline under repeats (real Kafka and PostgreSQL)', () => {
     });
     const clock = await withDatabase((db) => db.query<{ version: number; alert_count: number }>(`SELECT version, alert_count FROM reporting.incident_clocks WHERE incident_id = $1`, [incidentId]));
     expect(clock.rows[0]).toEqual({ version: repeats + 1, alert_count: repeats + 1 });
+  });
+
+  it('folds the per-repeat rows written before into one entry per alert when migrating', async () => {
+    // A database of its own: the migration works on the reporting schema, which the service owns here.
+    const database = `timeline_migration_${randomUUID().slice(0, 8)}`;
+    await withDatabase((db) => db.query(`CREATE DATABASE ${database}`));
+    const url = new URL(testEnv().adminUrl);
+    url.pathname = `/${database}`;
+    const dataSource = new DataSource({ type: 'postgres', url: url.toString(), extra: { max: 1 } });
+    await dataSource.initialize();
+    try {
+      const q = dataSource.createQueryRunner();
+      await q.query(`CREATE SCHEMA reporting`);
+      await new Initial1764000000000().up(q);
+      const [a, b] = [randomUUID(), randomUUID()];
+      const row = (eventId: string, alertId: string | null, at: string, type: string, summary: string, incidentId: string | null = null) =>
+        q.query(`INSERT INTO reporting.timeline_entries (event_id, incident_id, alert_id, at, type, source, summary) VALUES ($1, $2, $3, $4, $5, '/vigil/intake', $6)`, [
+          eventId,
+          incidentId,
+          alertId,
+          at,
+          type,
+          summary,
+        ]);
+      await row('a-received', a, '2026-11-29T06:00:00Z', AlertReceivedV1.type, 'Alert received');
+      await row('a-2', a, '2026-11-29T06:02:00Z', AlertRepeatedV1.type, 'Alert seen again (3 occurrences)');
+      await row('a-1', a, '2026-11-29T06:01:00Z', AlertRepeatedV1.type, 'Alert seen again (2 occurrences)');
+      await row('a-3', a, '2026-11-29T06:03:00Z', AlertRepeatedV1.type, 'Alert seen again (4 occurrences)');
+      await row('b-1', b, '2026-11-29T07:00:00Z', AlertRepeatedV1.type, 'Alert seen again (2 occurrences)');
+      await row('incident-line', null, '2026-11-29T06:00:30Z', IncidentOpenedV1.type, 'Incident opened', randomUUID());
+
+      await new TimelineRepeats1765300000000().up(q);
+      await q.release();
+
+      const rows = await dataSource.query(`SELECT event_id, at, last_at, count, summary, collapse_key FROM reporting.timeline_entries ORDER BY event_id`);
+      expect(rows).toEqual([
+        { event_id: 'a-1', at: new Date('2026-11-29T06:01:00Z'), last_at: new Date('2026-11-29T06:03:00Z'), count: 3, summary: 'Alert seen again (4 occurrences)', collapse_key: `repeated:${a}` },
+        { event_id: 'a-received', at: new Date('2026-11-29T06:00:00Z'), last_at: null, count: 1, summary: 'Alert received', collapse_key: null },
+        { event_id: 'b-1', at: new Date('2026-11-29T07:00:00Z'), last_at: null, count: 1, summary: 'Alert seen again (2 occurrences)', collapse_key: `repeated:${b}` },
+        { event_id: 'incident-line', at: new Date('2026-11-29T06:00:30Z'), last_at: null, count: 1, summary: 'Incident opened', collapse_key: null },
+      ]);
+    } finally {
+      await dataSource.destroy();
+      await withDatabase((db) => db.query(`DROP DATABASE ${database}`)).catch(() => undefined);
+    }
   });
 });
