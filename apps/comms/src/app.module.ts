@@ -1,8 +1,15 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { EventCatalog, IncidentClassifiedV1, IncidentOpenedV1, PageRequestedV1, Topics, type CloudEvent } from '@vigil/contracts';
-import type { EventHandler } from '@vigil/messaging';
+import {
+  IncidentClassifiedV1,
+  IncidentEvents,
+  IncidentOpenedV1,
+  IncidentPhaseChangedV1,
+  IncidentRestrictionChangedV1,
+  PageRequestedV1,
+  Topics,
+} from '@vigil/contracts';
+import { on } from '@vigil/messaging';
 import { eventConsumerProvider } from '@vigil/platform';
-import type { EntityManager } from 'typeorm';
 import { AudiencesController } from './audiences/manage-audiences/audiences.controller';
 import { ConfiguredChannels } from './channels/channel-store';
 import { ChannelsController } from './channels/manage-channels/channels.controller';
@@ -11,7 +18,7 @@ import { ApproveMessageController } from './messages/approve-message/approve-mes
 import { DraftMessageController } from './messages/draft-message/draft-message.controller';
 import { MessagesController } from './messages/list-messages/messages.controller';
 import { MessageLedger } from './messages/message-ledger';
-import { NotifyAudiencesHandler } from './messages/notify-audiences/notify-audiences.handler';
+import { NotifyAudiencesHandler, RESOLVED_PHASES } from './messages/notify-audiences/notify-audiences.handler';
 import { DeliverNotificationsWorker } from './notifications/deliver-notifications/deliver-notifications.worker';
 import { IncidentNotificationsController } from './notifications/list-notifications/incident-notifications.controller';
 import { ObligationRulesController } from './obligations/list-rules/obligation-rules.controller';
@@ -29,11 +36,8 @@ import { TemplatesController } from './templates/manage-templates/templates.cont
 import { PreviewTemplateController } from './templates/preview-template/preview-template.controller';
 import { CLOCK, systemClock } from './timers/clock';
 
-const INCIDENT_EVENTS = Object.values(EventCatalog)
-  .filter((d) => d.topic === Topics.incidents)
-  .map((d) => d.type);
-/** Events whose classification may imply a decision that starts a regulatory clock. */
-const CLASSIFYING_EVENTS = new Set<string>([IncidentOpenedV1.type, IncidentClassifiedV1.type]);
+/** Events that may bring an incident into an audience's rule: its initial notice may be due. */
+const OPENING_EVENTS = new Set<string>([IncidentOpenedV1.type, IncidentClassifiedV1.type, IncidentRestrictionChangedV1.type]);
 
 @Module({})
 export class CommsModule {
@@ -73,15 +77,17 @@ export class CommsModule {
           inject: [NotifyAudiencesHandler, ImpliedDecisionsHandler, PageRequestedHandler],
           handlers: (notify: NotifyAudiencesHandler, implied: ImpliedDecisionsHandler, pages: PageRequestedHandler) => {
             // Every incident event: its snapshot and access first, then audiences, cadences and clocks.
-            const onIncident: EventHandler = async (event: CloudEvent, manager: EntityManager, ctx) => {
-              await notify.handle(event, manager, ctx.afterCommit);
-              if (CLASSIFYING_EVENTS.has(event.type)) await implied.handle(event, manager);
-            };
-            return withIncidentSnapshots({
-              ...Object.fromEntries(INCIDENT_EVENTS.map((type) => [type, onIncident])),
+            return withIncidentSnapshots([
+              ...IncidentEvents.filter((def) => def !== IncidentPhaseChangedV1).map((def) =>
+                on(def, (data, tx, meta) => notify.handle(data.incident, { opening: OPENING_EVENTS.has(def.type), resolved: false }, tx, meta.afterCommit)),
+              ),
+              on(IncidentPhaseChangedV1, (data, tx, meta) => notify.handle(data.incident, { opening: false, resolved: RESOLVED_PHASES.has(data.to) }, tx, meta.afterCommit)),
+              // Where the classification implies a decision, a regulatory clock starts.
+              on(IncidentOpenedV1, (data, tx, meta) => implied.handle(data.incident.incidentId, null, meta.time, tx)),
+              on(IncidentClassifiedV1, (data, tx, meta) => implied.handle(data.incident.incidentId, data, meta.time, tx)),
               // Tasking's escalations: a page request is delivered to the person's contact methods.
-              [PageRequestedV1.type]: (event, manager, ctx) => pages.handle(event, manager, ctx.afterCommit),
-            });
+              on(PageRequestedV1, (data, tx, meta) => pages.handle(data, tx, meta.afterCommit)),
+            ]);
           },
         }),
       ],

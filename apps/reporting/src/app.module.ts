@@ -1,6 +1,19 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { EventCatalog, Topics } from '@vigil/contracts';
-import type { EventHandler } from '@vigil/messaging';
+import {
+  AlertReceivedV1,
+  IncidentAlertAttachedV1,
+  IncidentEvents,
+  IncidentMergedV1,
+  IncidentOpenedV1,
+  IncidentPhaseChangedV1,
+  TaskCancelledV1,
+  TaskCompletedV1,
+  TaskCreatedV1,
+  Topics,
+  type EventData,
+  type IncidentEventDefinition,
+} from '@vigil/contracts';
+import { on, onRun, type EventMeta, type HandlerRegistration } from '@vigil/messaging';
 import { eventConsumerProvider, withIncidentAccess } from '@vigil/platform';
 import { AfterActionReportController } from './exercises/after-action-report/after-action-report.controller';
 import { EndExerciseController } from './exercises/end-exercise/end-exercise.controller';
@@ -12,7 +25,7 @@ import { ReleaseInjectController } from './exercises/release-injects/release-inj
 import { ScenarioLibrary } from './exercises/scenarios/scenario-library.provider';
 import { ScenariosController } from './exercises/scenarios/scenarios.controller';
 import { StartExerciseController } from './exercises/start-exercise/start-exercise.controller';
-import { IncidentClockProjector } from './metrics/incident-clock/incident-clock.projector';
+import { IncidentClockProjector, joinsByCorrelation, type ClockChange } from './metrics/incident-clock/incident-clock.projector';
 import { OpenIncidentsGauges } from './metrics/open-incidents/open-incidents.gauges';
 import { KpisController } from './metrics/kpis/kpis.controller';
 import { PostIncidentGauges } from './metrics/post-incident-gauges/post-incident.gauges';
@@ -28,8 +41,20 @@ import { WriteReviewController } from './reviews/write-review/write-review.contr
 import { TimelineController } from './timeline/get-timeline/timeline.controller';
 import { RecordTimelineHandler } from './timeline/record-timeline/record-timeline.handler';
 
-/** Every incident event carries the incident's snapshot, so each one can move its clock. */
-const INCIDENT_EVENTS = new Set<string>(Object.values(EventCatalog).filter((d) => d.topic === Topics.incidents).map((d) => d.type));
+
+/** Incident events whose clock change says more than the snapshot. */
+const CLOCK_EVENTS_OF_THEIR_OWN = new Set<string>([IncidentOpenedV1.type, IncidentAlertAttachedV1.type, IncidentPhaseChangedV1.type]);
+
+/** A run of one incident event type, projected on the clocks: one read and write per incident. */
+function clockRun<D extends IncidentEventDefinition>(clock: IncidentClockProjector, def: D, change: (data: EventData<D>, meta: EventMeta) => ClockChange): HandlerRegistration {
+  return onRun(def, (run, tx) =>
+    clock.project(
+      run.map((e) => change(e.data, e.meta)),
+      tx,
+      (fn) => run[0].meta.afterCommit(fn),
+    ),
+  );
+}
 
 @Module({})
 export class ReportingModule {
@@ -69,15 +94,25 @@ export class ReportingModule {
           // Its own review events too: they belong on the incident's timeline like everyone else's.
           topics: [Topics.alerts, Topics.incidents, Topics.tasks, Topics.comms, Topics.escalations, Topics.reviews],
           inject: [RecordTimelineHandler, IncidentClockProjector, RecordIncidentRecordsHandler, OpenReviewHandler],
-          handlers: (timeline: RecordTimelineHandler, clock: IncidentClockProjector, records: RecordIncidentRecordsHandler, reviews: OpenReviewHandler) => {
-            const handler: EventHandler = async (event, manager, ctx) => {
-              await timeline.handle(event, manager);
-              if (INCIDENT_EVENTS.has(event.type)) await clock.project(event, manager, ctx.afterCommit);
-              await records.handle(event, manager);
-              await reviews.handle(event, manager);
-            };
-            return withIncidentAccess('reporting', Object.fromEntries(Object.keys(EventCatalog).map((type) => [type, handler])));
-          },
+          handlers: (timeline: RecordTimelineHandler, clock: IncidentClockProjector, records: RecordIncidentRecordsHandler, reviews: OpenReviewHandler) =>
+            // Reporting reads every alert: runs of alerts received, repeated and attached are a few
+            // multi-row statements (timeline, links, alerts, one clock write per incident), not a few per alert.
+            // Registrations of one type apply in this order: access, timeline, clock, records, reviews.
+            withIncidentAccess('reporting', [
+              ...timeline.registrations(),
+              // The merged incidents' alerts follow the merge (after its own timeline line).
+              on(IncidentMergedV1, (data, tx) => timeline.moveLinksOfMerged(tx, data)),
+              // Every incident event carries the incident's snapshot, so each one can move its clock.
+              ...IncidentEvents.filter((def) => !CLOCK_EVENTS_OF_THEIR_OWN.has(def.type)).map((def) => clockRun(clock, def, (d) => ({ snapshot: d.incident, joinsAlert: false }))),
+              clockRun(clock, IncidentOpenedV1, (d) => ({ snapshot: d.incident, joinsAlert: true })),
+              clockRun(clock, IncidentAlertAttachedV1, (d) => ({ snapshot: d.incident, joinsAlert: joinsByCorrelation(d) })),
+              clockRun(clock, IncidentPhaseChangedV1, (d, meta) => ({ snapshot: d.incident, joinsAlert: false, phaseEntered: { phase: d.to, at: meta.time } })),
+              onRun(AlertReceivedV1, (run, tx) => records.alertsReceived(run.map((e) => e.data), tx)),
+              on(TaskCreatedV1, (data, tx) => records.taskCreated(data, tx)),
+              on(TaskCompletedV1, (data, tx) => records.taskCompleted(data, tx)),
+              on(TaskCancelledV1, (data, tx) => records.taskCancelled(data, tx)),
+              on(IncidentPhaseChangedV1, (data, tx, meta) => reviews.handle(data, meta.time, tx)),
+            ]),
         }),
       ],
     };

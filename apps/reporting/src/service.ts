@@ -7,6 +7,7 @@ import { Initial1764000000000 } from './persistence/migrations/1764000000000-ini
 import { LeanOutbox1764200000000 } from './persistence/migrations/1764200000000-lean-outbox';
 import { JsonOutbox1764600000000 } from './persistence/migrations/1764600000000-json-outbox';
 import { PostIncident1765000000000 } from './persistence/migrations/1765000000000-post-incident';
+import { TimelineRepeats1765300000000 } from './persistence/migrations/1765300000000-timeline-repeats';
 
 export const service: ServiceDefinition<ReportingConfig> = {
   info: {
@@ -25,6 +26,7 @@ export const service: ServiceDefinition<ReportingConfig> = {
     incidentAccessMigration('reporting'),
     inboxPruningMigration('reporting'),
     PostIncident1765000000000,
+    TimelineRepeats1765300000000,
   ],
   module: (platform) => ReportingModule.register(platform),
 };

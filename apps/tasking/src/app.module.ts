@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { IncidentMergedV1, IncidentOpenedV1, ReviewActionItemAddedV1, Topics } from '@vigil/contracts';
-import type { EventHandler } from '@vigil/messaging';
+import { on } from '@vigil/messaging';
 import { eventConsumerProvider, withIncidentAccess } from '@vigil/platform';
 import { actionProviders } from './actions/actions.providers';
 import { ApprovalPoliciesController } from './actions/approval-policies/manage-approval-policies/approval-policies.controller';
@@ -28,20 +28,6 @@ import { OnCallController } from './schedules/who-is-on-call/on-call.controller'
 import { CancelTasksOfMergedIncidentsHandler } from './tasks/cancel-tasks-of-merged-incidents/cancel-tasks-of-merged-incidents.handler';
 import { CompleteTaskController } from './tasks/complete-task/complete-task.controller';
 import { IncidentTasksController } from './tasks/incident-tasks.controller';
-
-/** Runs each event type's handlers one after the other, in the one transaction of the event. */
-function combine(...maps: Array<Record<string, EventHandler>>): Record<string, EventHandler> {
-  const types = new Set(maps.flatMap((m) => Object.keys(m)));
-  return Object.fromEntries(
-    [...types].map((type) => {
-      const handlers = maps.map((m) => m[type]).filter((h): h is EventHandler => !!h);
-      const combined: EventHandler = async (event, manager, ctx) => {
-        for (const handler of handlers) await handler(event, manager, ctx);
-      };
-      return [type, combined];
-    }),
-  );
-}
 
 /** What starts escalations; a trigger on another topic adds that topic to the consumer. */
 const TRIGGERS = defaultTriggers();
@@ -87,17 +73,14 @@ export class TaskingModule {
             actionItemTasks: CreateTasksFromActionItemsHandler,
             escalation: EscalationEventsHandler,
           ) =>
-            withIncidentAccess(
-              'tasking',
-              combine(
-                {
-                  [IncidentOpenedV1.type]: (event, manager) => createTasks.handle(event, manager),
-                  [IncidentMergedV1.type]: (event, manager) => cancelTasks.handle(event, manager),
-                  [ReviewActionItemAddedV1.type]: (event, manager) => actionItemTasks.handle(event, manager),
-                },
-                escalation.handlers(),
-              ),
-            ),
+            // Several registrations of one type run one after the other, in this order, in the
+            // one transaction of the event.
+            withIncidentAccess('tasking', [
+              on(IncidentOpenedV1, (data, tx) => createTasks.handle(data, tx)),
+              on(IncidentMergedV1, (data, tx, meta) => cancelTasks.handle(data, meta.time, tx)),
+              on(ReviewActionItemAddedV1, (data, tx) => actionItemTasks.handle(data, tx)),
+              ...escalation.handlers(),
+            ]),
         }),
       ],
     };

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AlertAcknowledgedV1, AlertReceivedV1, AlertRepeatedV1, AlertResolvedV1, ReviewOpenedV1, ReviewStateChangedV1, Topics } from '@vigil/contracts';
+import { on, onEvent } from '@vigil/messaging';
 import { eventConsumerProvider } from '@vigil/platform';
 import { AlertsQueryController } from './alerts/alerts-query.controller';
 import { MoveAlertController } from './alerts/move-alert/move-alert.controller';
@@ -54,15 +55,16 @@ export class TriageModule {
         eventConsumerProvider({
           topics: [Topics.alerts, Topics.reviews],
           inject: [CorrelateAlertHandler, TrackAlertStatusHandler, RecordReviewStateHandler],
-          handlers: (correlate: CorrelateAlertHandler, trackStatus: TrackAlertStatusHandler, reviews: RecordReviewStateHandler) => ({
-            [AlertReceivedV1.type]: (event, manager) => correlate.handle(event, manager),
-            [AlertRepeatedV1.type]: (event, manager) => trackStatus.handle(event, manager),
-            [AlertAcknowledgedV1.type]: (event, manager) => trackStatus.handle(event, manager),
-            [AlertResolvedV1.type]: (event, manager) => trackStatus.handle(event, manager),
+          handlers: (correlate: CorrelateAlertHandler, trackStatus: TrackAlertStatusHandler, reviews: RecordReviewStateHandler) => [
+            // Placement takes the envelope as it always has (it is being rewritten run-wise apart).
+            onEvent(AlertReceivedV1, (event, tx) => correlate.handle(event, tx)),
+            on(AlertRepeatedV1, (data, tx) => trackStatus.repeated(data, tx)),
+            on(AlertAcknowledgedV1, (data, tx, meta) => trackStatus.acknowledged(data, tx, meta)),
+            on(AlertResolvedV1, (data, tx, meta) => trackStatus.resolved(data, tx, meta)),
             // Closing waits for the post-incident review: triage keeps its state (lifecycle/review-gate).
-            [ReviewOpenedV1.type]: (event, manager) => reviews.handle(event, manager),
-            [ReviewStateChangedV1.type]: (event, manager) => reviews.handle(event, manager),
-          }),
+            on(ReviewOpenedV1, (data, tx, meta) => reviews.handle(data, tx, meta)),
+            on(ReviewStateChangedV1, (data, tx, meta) => reviews.handle(data, tx, meta)),
+          ],
         }),
       ],
     };

@@ -84,6 +84,20 @@ export const BaseConfig = z.object({
     .max(64)
     .default(4)
     .describe('events the consumer applies at once, from different partitions (each partition stays in order); keep below DATABASE_POOL_SIZE'),
+  CONSUMER_RUN_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(5000)
+    .default(500)
+    .describe('most events of one partition the consumer applies in one transaction (a run)'),
+  CONSUMER_GROUP_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be 1–249 of A–Z, a–z, 0–9, ".", "_", "-"')
+    .optional()
+    .describe(
+      'Kafka consumer group (default vigil-<service>); a fresh group replays the topics from the start, and the inbox (still named vigil-<service>) lets nothing be applied twice',
+    ),
   KAFKA_BROKERS: brokerList,
   KAFKA_CLIENT_ID: z.string().min(1).optional(),
   KAFKA_TLS: flag.default(false).describe('connect to the brokers over TLS'),

@@ -11,7 +11,7 @@ import {
 } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { EventConsumer, type EventHandler } from '@vigil/messaging';
+import { EventConsumer, type ConsumerHandlers } from '@vigil/messaging';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { BaseConfig } from './config';
@@ -128,13 +128,18 @@ class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationShutdown 
 export const EVENT_CONSUMER = Symbol('vigil.event-consumer');
 
 /**
- * Registers the service's Kafka consumer: handlers by event type, built from injected providers.
- * Started after the application boots, stopped before the runtime closes.
+ * Registers the service's Kafka consumer: handlers (registrations made with `on`/`onRun`, or the
+ * older record by event type), built from injected providers. Started after the application
+ * boots, stopped before the runtime closes. The group is `vigil-<service>` unless
+ * `CONSUMER_GROUP_ID` (or `groupId`) says otherwise; the inbox is always the service's own
+ * (`vigil-<service>`), so a replay into a fresh group applies nothing twice.
  */
 export function eventConsumerProvider(options: {
   topics: string[];
   inject: (Function | symbol)[];
-  handlers: (...deps: never[]) => Record<string, EventHandler>;
+  handlers: (...deps: never[]) => ConsumerHandlers;
+  /** A group id of its own, over `CONSUMER_GROUP_ID` (tests, replays). */
+  groupId?: string;
 }): Provider {
   return {
     provide: EVENT_CONSUMER,
@@ -143,7 +148,8 @@ export function eventConsumerProvider(options: {
       new ConsumerHost(
         new EventConsumer({
           kafka: runtime.kafka,
-          groupId: `vigil-${runtime.service}`,
+          groupId: options.groupId ?? runtime.config.CONSUMER_GROUP_ID ?? `vigil-${runtime.service}`,
+          inboxConsumer: `vigil-${runtime.service}`,
           topics: options.topics,
           handlers: options.handlers(...deps),
           dataSource: runtime.dataSource,
@@ -151,9 +157,8 @@ export function eventConsumerProvider(options: {
           producer: runtime.producer,
           logger: runtime.logger.child({ component: 'consumer' }),
           concurrency: runtime.config.CONSUMER_CONCURRENCY,
+          maxRunSize: runtime.config.CONSUMER_RUN_SIZE,
         }),
       ),
   };
 }
-
-

@@ -1,14 +1,9 @@
-import { withIncidentAccess } from '@vigil/platform';
-import type { EventHandler } from '@vigil/messaging';
-import { EventCatalog, Topics, type IncidentSnapshot } from '@vigil/contracts';
+import { IncidentEvents, type IncidentSnapshot } from '@vigil/contracts';
+import { on, toRegistrations, type ConsumerHandlers, type HandlerRegistration } from '@vigil/messaging';
+import { Problem, withIncidentAccess } from '@vigil/platform';
 import type { EntityManager } from 'typeorm';
-import { Problem } from '@vigil/platform';
 
 type Query = Pick<EntityManager, 'query'>;
-
-const INCIDENT_EVENT_TYPES = Object.values(EventCatalog)
-  .filter((d) => d.topic === Topics.incidents)
-  .map((d) => d.type);
 
 /**
  * Comms keeps the newest snapshot of every incident it has read (a replayed or reordered older
@@ -39,15 +34,7 @@ export async function requireSnapshot(manager: Query, incidentId: string): Promi
  * The consumer's handlers, with every incident event first recording the incident's access (who
  * may see it) and its snapshot, in the same transaction as whatever the handler does.
  */
-export function withIncidentSnapshots(handlers: Record<string, EventHandler>): Record<string, EventHandler> {
-  const wrapped: Record<string, EventHandler> = { ...handlers };
-  for (const type of INCIDENT_EVENT_TYPES) {
-    const inner = handlers[type];
-    wrapped[type] = async (event, manager, context) => {
-      const snapshot = (event.data as { incident?: IncidentSnapshot }).incident;
-      if (snapshot) await recordSnapshot(manager, snapshot, new Date(event.time));
-      if (inner) await inner(event, manager, context);
-    };
-  }
-  return withIncidentAccess('comms', wrapped);
+export function withIncidentSnapshots(handlers: ConsumerHandlers): HandlerRegistration[] {
+  const snapshots = IncidentEvents.map((def) => on(def, (data, tx, meta) => recordSnapshot(tx, data.incident, new Date(meta.time))));
+  return withIncidentAccess('comms', [...snapshots, ...toRegistrations(handlers)]);
 }

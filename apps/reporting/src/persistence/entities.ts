@@ -11,6 +11,12 @@ export class TimelineEntry {
   @Column('text') type!: string;
   @Column('text') source!: string;
   @Column('text') summary!: string;
+  /** Events the entry stands for: the repeats of an alert are one entry (1 for every other). */
+  @Column('int') count!: number;
+  /** The newest of them (null: the entry stands for one event, at `at`). */
+  @Column('timestamptz', { name: 'last_at', nullable: true }) lastAt!: Date | null;
+  /** What makes events one entry (e.g. `repeated:<alertId>`); null for an entry of its own. */
+  @Column('text', { name: 'collapse_key', nullable: true }) collapseKey!: string | null;
 }
 
 /** The incident clock as reporting last saw it (the newest version wins). */

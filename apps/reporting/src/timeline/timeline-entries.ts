@@ -6,6 +6,10 @@ export interface TimelineLine {
   source: string;
   summary: string;
   eventId: string;
+  /** Events the entry stands for (the repeats of an alert are one entry). */
+  count: number;
+  /** The newest of them; `at` is the first. */
+  lastAt: string;
 }
 
 /**
@@ -13,12 +17,20 @@ export interface TimelineLine {
  * dedup key, not incident: they join through the links triage reported).
  */
 export async function incidentTimeline(manager: Pick<EntityManager, 'query'>, incidentId: string): Promise<TimelineLine[]> {
-  const rows: Array<{ at: Date; type: string; source: string; summary: string; event_id: string }> = await manager.query(
-    `SELECT at, type, source, summary, event_id FROM reporting.timeline_entries
+  const rows: Array<{ at: Date; type: string; source: string; summary: string; event_id: string; count: number; last_at: Date | null }> = await manager.query(
+    `SELECT at, type, source, summary, event_id, count, last_at FROM reporting.timeline_entries
       WHERE incident_id = $1
          OR alert_id IN (SELECT alert_id FROM reporting.incident_alert_links WHERE incident_id = $1)
       ORDER BY at, event_id`,
     [incidentId],
   );
-  return rows.map((r) => ({ at: r.at.toISOString(), type: r.type, source: r.source, summary: r.summary, eventId: r.event_id }));
+  return rows.map((r) => ({
+    at: r.at.toISOString(),
+    type: r.type,
+    source: r.source,
+    summary: r.summary,
+    eventId: r.event_id,
+    count: r.count,
+    lastAt: (r.last_at ?? r.at).toISOString(),
+  }));
 }

@@ -1,5 +1,5 @@
-import { EventCatalog, IncidentAcknowledgedV1, IncidentMergedV1, Topics, type CloudEvent, type EventData, type IncidentSnapshot } from '@vigil/contracts';
-import type { EventHandler, HandlerContext } from '@vigil/messaging';
+import { findEventDefinition, IncidentAcknowledgedV1, IncidentEvents, IncidentMergedV1, isEvent, Topics, type CloudEvent, type IncidentSnapshot } from '@vigil/contracts';
+import { onEvent, type HandlerContext, type HandlerRegistration } from '@vigil/messaging';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
 import type { Clock } from './clock';
@@ -7,10 +7,6 @@ import type { EscalationMetrics } from './escalation-metrics';
 import { recordAcknowledgements, startEscalation, stopEscalations, type StoppedEscalation } from './escalation-store';
 import { readFacts, recordFacts, TERMINAL_PHASES, type IncidentFacts } from './incident-facts';
 import { defaultIncidentIdOf, type TriggerRegistry } from './triggers/trigger-registry';
-
-const INCIDENT_EVENT_TYPES = Object.values(EventCatalog)
-  .filter((d) => d.topic === Topics.incidents)
-  .map((d) => d.type);
 
 /**
  * What escalation does with the events tasking reads, in the consumer's transaction:
@@ -28,10 +24,13 @@ export class EscalationEventsHandler {
     private readonly onStarted: () => void = () => undefined,
   ) {}
 
-  /** Handlers by event type: every incident event, and every event a trigger reads. */
-  handlers(): Record<string, EventHandler> {
-    const types = new Set([...INCIDENT_EVENT_TYPES, ...this.triggers.eventTypes()]);
-    return Object.fromEntries([...types].map((t) => [t, (event: CloudEvent, manager: EntityManager, ctx: HandlerContext) => this.handle(event, manager, ctx)]));
+  /**
+   * Registrations: every incident event, and every event a trigger reads. Triggers are written
+   * against the envelope (any event type may start an escalation), so these take it whole.
+   */
+  handlers(): HandlerRegistration[] {
+    const types = new Set<string>([...IncidentEvents.map((d) => d.type), ...this.triggers.eventTypes()]);
+    return [...types].map((type) => onEvent(findEventDefinition(type)!, (event, tx, meta) => this.handle(event, tx, meta)));
   }
 
   /** The topics to read: incidents, and those of the triggers' events. */
@@ -54,16 +53,16 @@ export class EscalationEventsHandler {
     const stopped: StoppedEscalation[] = [];
     // Latency is measured to when the acknowledgement took effect (it may be backdated), not to when it was read.
     let acknowledgedAt = now;
-    if (event.type === IncidentAcknowledgedV1.type && snapshot) {
-      const d = event.data as EventData<typeof IncidentAcknowledgedV1>;
+    if (isEvent(event, IncidentAcknowledgedV1) && snapshot) {
+      const d = event.data;
       if (snapshot.timestamps.acknowledgedAt) acknowledgedAt = new Date(snapshot.timestamps.acknowledgedAt);
       stopped.push(...(await stopEscalations(manager, { incidentIds: [snapshot.incidentId] }, { reason: 'acknowledged', detail: d.reason, actor: d.actor, at: now })));
     }
     if (snapshot && after && TERMINAL_PHASES.includes(after.phase)) {
       stopped.push(...(await stopEscalations(manager, { incidentIds: [snapshot.incidentId] }, { reason: 'resolved', detail: `incident ${after.phase.replace('_', ' ')}`, actor: null, at: now })));
     }
-    if (event.type === IncidentMergedV1.type) {
-      const d = event.data as EventData<typeof IncidentMergedV1>;
+    if (isEvent(event, IncidentMergedV1)) {
+      const d = event.data;
       stopped.push(...(await stopEscalations(manager, { incidentIds: d.mergedIncidentIds }, { reason: 'resolved', detail: `merged into ${d.incident.incidentId}`, actor: d.actor, at: now })));
     }
     if (stopped.length && this.metrics) ctx.afterCommit(() => recordAcknowledgements(this.metrics!, stopped, acknowledgedAt));

@@ -224,7 +224,9 @@ export const TimelineEntry = z
     type: z.string().describe('CloudEvents type of the event behind the entry'),
     source: z.string(),
     summary: z.string(),
-    eventId: z.string(),
+    eventId: z.string().describe('the (first) event behind the entry'),
+    count: z.int().min(1).describe('events the entry stands for: the repeats of an alert are one entry, counted (1 for every other entry)'),
+    lastAt: Timestamp.describe('when the newest of them happened (`at` is the first); equal to `at` for an entry of one event'),
   })
   .meta({ id: 'TimelineEntry' });
 export const Timeline = z

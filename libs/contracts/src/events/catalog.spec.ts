@@ -1,5 +1,5 @@
 import { Topics, allTopics } from '../topics';
-import { EventCatalog, eventJsonSchema, findEventDefinition } from './catalog';
+import { EventCatalog, eventJsonSchema, findEventDefinition, IncidentEvents } from './catalog';
 
 const definitions = Object.values(EventCatalog);
 
@@ -20,6 +20,10 @@ describe(eventJsonSchema.name, () => {
 });
 
 describe('EventCatalog', () => {
+  it('lists as incident events exactly those of the incidents topic', () => {
+    expect(IncidentEvents.map((d) => d.type).sort()).toEqual(definitions.filter((d) => d.topic === Topics.incidents).map((d) => d.type).sort());
+  });
+
   it.each(Object.entries(EventCatalog))('files %s under its own type', (type, definition) => {
     expect(definition.type).toBe(type);
   });

@@ -99,6 +99,24 @@ export const EventCatalog = {
 
 export type EventType = keyof typeof EventCatalog;
 
+/** Every event of the incidents topic: each carries the incident's snapshot (`data.incident`). */
+export const IncidentEvents = [
+  IncidentOpenedV1,
+  IncidentAlertAttachedV1,
+  IncidentAcknowledgedV1,
+  IncidentPhaseChangedV1,
+  IncidentAlertDetachedV1,
+  IncidentMergedV1,
+  IncidentClassifiedV1,
+  IncidentAssignedV1,
+  IncidentNoteAddedV1,
+  IncidentLinkedV1,
+  IncidentClockCorrectedV1,
+  IncidentRestrictionChangedV1,
+] as const;
+
+export type IncidentEventDefinition = (typeof IncidentEvents)[number];
+
 export function findEventDefinition(type: string): EventDefinition | undefined {
   return Object.hasOwn(EventCatalog, type) ? (EventCatalog as Record<string, EventDefinition>)[type] : undefined;
 }

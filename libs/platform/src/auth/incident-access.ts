@@ -1,5 +1,5 @@
-import { EventCatalog, Topics, type IncidentSnapshot } from '@vigil/contracts';
-import type { EventHandler } from '@vigil/messaging';
+import { IncidentEvents, type IncidentSnapshot } from '@vigil/contracts';
+import { onRun, toRegistrations, type ConsumerHandlers, type HandlerRegistration } from '@vigil/messaging';
 import type { EntityManager, QueryRunner } from 'typeorm';
 import { Problem } from '../http/problem';
 import { canSeeIncident, visibilityCondition, type Principal } from './principal';
@@ -10,10 +10,6 @@ import { canSeeIncident, visibilityCondition, type Principal } from './principal
  * timelines. Triage is the source; the snapshot in each incident event carries the result.
  */
 export const INCIDENT_ACCESS_TABLE = 'incident_access';
-
-const INCIDENT_EVENT_TYPES = Object.values(EventCatalog)
-  .filter((d) => d.topic === Topics.incidents)
-  .map((d) => d.type);
 
 export function incidentAccessMigration(schema: string) {
   return class IncidentAccess1764800000001 {
@@ -44,20 +40,30 @@ export async function recordIncidentAccess(manager: Pick<EntityManager, 'query'>
 }
 
 /**
- * The service's handlers, with every incident event (handled or not) first recording the
- * incident's access in the same transaction.
+ * The service's handlers (registrations, or the older record by type), with every incident event
+ * (handled or not) first recording the incident's access in the same transaction: a registration
+ * of each incident event placed before the service's own, so the consumer applies it first. A run
+ * of incident events is one statement, with each incident's newest snapshot.
  */
-export function withIncidentAccess(schema: string, handlers: Record<string, EventHandler>): Record<string, EventHandler> {
-  const wrapped: Record<string, EventHandler> = { ...handlers };
-  for (const type of INCIDENT_EVENT_TYPES) {
-    const inner = handlers[type];
-    wrapped[type] = async (event, manager, context) => {
-      const snapshot = (event.data as { incident?: IncidentSnapshot }).incident;
-      if (snapshot) await recordIncidentAccess(manager, schema, snapshot);
-      if (inner) await inner(event, manager, context);
-    };
-  }
-  return wrapped;
+export function withIncidentAccess(schema: string, handlers: ConsumerHandlers): HandlerRegistration[] {
+  return [...IncidentEvents.map((def) => onRun(def, (run, tx) => recordIncidentAccesses(tx, schema, run.map((e) => e.data.incident)))), ...toRegistrations(handlers)];
+}
+
+/** Several incidents' access at once, each from its newest snapshot among them (one statement). */
+export async function recordIncidentAccesses(manager: Pick<EntityManager, 'query'>, schema: string, snapshots: IncidentSnapshot[]): Promise<void> {
+  const newest = new Map<string, IncidentSnapshot>();
+  for (const s of snapshots) if ((newest.get(s.incidentId)?.version ?? -1) < s.version) newest.set(s.incidentId, s);
+  if (newest.size === 0) return;
+  if (newest.size === 1) return recordIncidentAccess(manager, schema, [...newest.values()][0]);
+  const rows = [...newest.values()];
+  await manager.query(
+    `INSERT INTO "${schema}".${INCIDENT_ACCESS_TABLE} AS a (incident_id, restricted, owner, responders, version)
+     SELECT id, restricted, owner, ARRAY(SELECT jsonb_array_elements_text(responders)), version
+       FROM unnest($1::uuid[], $2::boolean[], $3::text[], $4::jsonb[], $5::int[]) AS u(id, restricted, owner, responders, version)
+     ON CONFLICT (incident_id) DO UPDATE SET restricted = EXCLUDED.restricted, owner = EXCLUDED.owner, responders = EXCLUDED.responders, version = EXCLUDED.version
+     WHERE a.version < EXCLUDED.version`,
+    [rows.map((r) => r.incidentId), rows.map((r) => r.restricted ?? false), rows.map((r) => r.owner ?? null), rows.map((r) => JSON.stringify(r.responders ?? [])), rows.map((r) => r.version)],
+  );
 }
 
 /** 404 unless the caller may see the incident (an unknown incident counts as unrestricted). */

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { IncidentClassifiedV1, IncidentOpenedV1, IncidentPhaseChangedV1, IncidentRestrictionChangedV1, type CloudEvent, type EventData, type IncidentSnapshot, type MessagePurpose } from '@vigil/contracts';
+import type { IncidentSnapshot, MessagePurpose } from '@vigil/contracts';
 import { LOGGER } from '@vigil/platform';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
@@ -13,7 +13,8 @@ import { CLOCK, type Clock } from '../../timers/clock';
 import { MessageLedger } from '../message-ledger';
 
 export const AUDIENCE_RULE_ACTOR = 'system:audience-rule';
-const RESOLVED_PHASES = new Set(['recovered', 'closed', 'false_positive']);
+/** Phases that end an incident for its audiences: a change to one of them sends the resolution. */
+export const RESOLVED_PHASES: ReadonlySet<string> = new Set(['recovered', 'closed', 'false_positive']);
 
 /**
  * What happens on its own as an incident moves: inside audiences whose rule matches get the
@@ -30,21 +31,22 @@ export class NotifyAudiencesHandler {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async handle(event: CloudEvent, manager: EntityManager, afterCommit: (fn: () => void) => void): Promise<void> {
-    const carried = (event.data as { incident?: IncidentSnapshot }).incident;
-    if (!carried) return;
+  /**
+   * After an incident event: `opening` when it may bring the incident into an audience's rule
+   * (opened, classified, restriction changed), `resolved` when its phase changed to one that ends it.
+   */
+  async handle(carried: IncidentSnapshot, how: { opening: boolean; resolved: boolean }, manager: EntityManager, afterCommit: (fn: () => void) => void): Promise<void> {
     const incident = await findSnapshot(manager, carried.incidentId);
     if (!incident) return;
     const now = this.clock.now();
     await this.cadence.sync(manager, incident, now);
     const audiences = await allAudiences(manager);
-    const opening = [IncidentOpenedV1.type, IncidentClassifiedV1.type, IncidentRestrictionChangedV1.type].includes(event.type as never);
-    if (opening && ACTIVE_PHASES.has(incident.phase)) {
+    if (how.opening && ACTIVE_PHASES.has(incident.phase)) {
       for (const audience of audiences.filter((a) => this.auto(a, 'initial_notice', incident))) {
         await this.send(manager, incident, audience, 'initial_notice', now, afterCommit);
       }
     }
-    if (event.type === IncidentPhaseChangedV1.type && RESOLVED_PHASES.has((event.data as EventData<typeof IncidentPhaseChangedV1>).to)) {
+    if (how.resolved) {
       for (const audience of audiences.filter((a) => this.auto(a, 'resolution', incident))) {
         // Only those told of the incident hear that it is over.
         const [told] = await manager.query(`SELECT 1 FROM comms.messages WHERE dedupe_key = $1`, [dedupeKey('initial_notice', incident.incidentId, audience.audience)]);

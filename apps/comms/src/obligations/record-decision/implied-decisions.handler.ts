@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { IncidentClassifiedV1, type CloudEvent, type EventData } from '@vigil/contracts';
+import type { EventData, IncidentClassifiedV1 } from '@vigil/contracts';
 import type { EntityManager } from 'typeorm';
 import { findSnapshot } from '../../incidents/incident-snapshots';
 import { CLOCK, type Clock } from '../../timers/clock';
@@ -21,16 +21,15 @@ export class ImpliedDecisionsHandler {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async handle(event: CloudEvent, manager: EntityManager): Promise<void> {
-    const { incident: carried } = event.data as { incident: { incidentId: string } };
-    const incident = await findSnapshot(manager, carried.incidentId);
+  /** After an incident is opened (`classified` null) or classified by a person, at `time`. */
+  async handle(incidentId: string, classified: EventData<typeof IncidentClassifiedV1> | null, time: string, manager: EntityManager): Promise<void> {
+    const incident = await findSnapshot(manager, incidentId);
     if (!incident) return;
-    const classified = event.type === IncidentClassifiedV1.type ? (event.data as EventData<typeof IncidentClassifiedV1>) : null;
     for (const rule of this.engine.rules) {
       if (!rule.impliedBy?.test(incident)) continue;
       const [already] = await manager.query(`SELECT 1 FROM comms.decisions WHERE incident_id = $1 AND kind = $2 AND implied`, [incident.incidentId, rule.trigger]);
       if (already) continue;
-      const at = new Date(event.time);
+      const at = new Date(time);
       const by = classified ? ` (classified by ${classified.actor}: ${classified.reason})` : ' (classified by triage from its alerts)';
       await this.engine.recordDecision(
         manager,

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createEvent, PageFailedV1, PageRequestedV1, type CloudEvent, type EventData } from '@vigil/contracts';
+import { createEvent, PageFailedV1, type EventData, type PageRequestedV1 } from '@vigil/contracts';
 import { enqueueEvent } from '@vigil/messaging';
 import { CONFIG, LOGGER } from '@vigil/platform';
 import { currentTraceHeaders } from '@vigil/telemetry';
@@ -26,8 +26,7 @@ export class PageRequestedHandler {
     private readonly worker: DeliverNotificationsWorker,
   ) {}
 
-  async handle(event: CloudEvent, manager: EntityManager, afterCommit: (fn: () => void) => void): Promise<void> {
-    const page = event.data as EventData<typeof PageRequestedV1>;
+  async handle(page: EventData<typeof PageRequestedV1>, manager: EntityManager, afterCommit: (fn: () => void) => void): Promise<void> {
     const now = new Date();
     const routes = page.person.contactMethods.map(routeOf).filter((r): r is PageRoute => r !== null && canPage(this.config, r.channel));
     const unique = [...new Map(routes.map((r) => [`${r.channel} ${r.target}`, r])).values()];

@@ -1,15 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { metrics, type Counter, type Histogram } from '@opentelemetry/api';
-import { IncidentAlertAttachedV1, IncidentOpenedV1, IncidentPhaseChangedV1, type CloudEvent, type EventData, type IncidentSnapshot } from '@vigil/contracts';
+import type { EventData, IncidentAlertAttachedV1, IncidentSnapshot } from '@vigil/contracts';
 import type { EntityManager } from 'typeorm';
 import { IncidentClock } from '../../persistence/entities';
 import { MTTX_DEFINITIONS, newlyKnown, type MttxName } from './mttx';
 
-/** An alert that opened an incident or joined one by correlation (not moved or merged in: counted already). */
-function joinsAnAlert(event: CloudEvent): boolean {
-  if (event.type === IncidentOpenedV1.type) return true;
-  if (event.type !== IncidentAlertAttachedV1.type) return false;
-  const d = event.data as EventData<typeof IncidentAlertAttachedV1>;
+/** What an incident event changes on the clock beyond its snapshot. */
+export interface ClockChange {
+  snapshot: IncidentSnapshot;
+  /** An alert opened the incident or joined it by correlation (not moved or merged in: counted already). */
+  joinsAlert: boolean;
+  /** A phase change: the phase entered, and when. */
+  phaseEntered?: { phase: string; at: string };
+}
+
+/** An alert attached by correlation, not moved or merged in. */
+export function joinsByCorrelation(d: EventData<typeof IncidentAlertAttachedV1>): boolean {
   return !d.movedFrom && d.correlatedBy !== 'moved' && d.correlatedBy !== 'merged';
 }
 
@@ -47,16 +53,41 @@ export class IncidentClockProjector {
     this.alerts = meter.createCounter('vigil.incident.alerts', { description: 'alerts that opened or joined an incident (moves and merges are not counted again)' });
   }
 
-  async project(event: CloudEvent, manager: EntityManager, afterCommit: (fn: () => void) => void): Promise<void> {
-    const snapshot = (event.data as { incident: IncidentSnapshot }).incident;
-    const repo = manager.getRepository(IncidentClock);
-    const existing = await repo.findOne({ where: { incidentId: snapshot.incidentId }, lock: { mode: 'pessimistic_write' } });
-    const phaseChange = event.type === IncidentPhaseChangedV1.type;
-    if (existing && existing.version >= snapshot.version) {
-      // A stale or replayed snapshot changes nothing, but the phase it entered still counts (first time wins).
-      if (phaseChange) await this.notePhaseEntered(event, manager);
-      return;
+  /**
+   * Applies a run of incident events: per incident, the clock row is locked and read once and
+   * written once, with the newest snapshot of the run (a stale or replayed one changes nothing).
+   * Each alert that joins is counted once, when its snapshot is newer than everything before it.
+   */
+  async project(changes: ReadonlyArray<ClockChange>, manager: EntityManager, afterCommit: (fn: () => void) => void): Promise<void> {
+    const byIncident = new Map<string, ClockChange[]>();
+    for (const change of changes) {
+      const id = change.snapshot.incidentId;
+      byIncident.set(id, [...(byIncident.get(id) ?? []), change]);
     }
+    for (const group of byIncident.values()) await this.projectIncident(group, manager, afterCommit);
+  }
+
+  private async projectIncident(changes: ClockChange[], manager: EntityManager, afterCommit: (fn: () => void) => void): Promise<void> {
+    const repo = manager.getRepository(IncidentClock);
+    const existing = await repo.findOne({ where: { incidentId: changes[0].snapshot.incidentId }, lock: { mode: 'pessimistic_write' } });
+    let newest: IncidentSnapshot | undefined;
+    let seen = existing?.version ?? Number.NEGATIVE_INFINITY;
+    let joined = 0;
+    for (const { snapshot, joinsAlert } of changes) {
+      if (snapshot.version <= seen) continue;
+      seen = snapshot.version;
+      newest = snapshot;
+      if (joinsAlert) joined += 1;
+    }
+    if (newest) await this.save(newest, existing, manager, afterCommit, joined);
+    // A stale or replayed snapshot changes nothing, but the phase it entered still counts (first time wins).
+    for (const { snapshot, phaseEntered } of changes) {
+      if (phaseEntered) await this.notePhaseEntered(snapshot.incidentId, phaseEntered, manager);
+    }
+  }
+
+  private async save(snapshot: IncidentSnapshot, existing: IncidentClock | null, manager: EntityManager, afterCommit: (fn: () => void) => void, joined: number): Promise<void> {
+    const repo = manager.getRepository(IncidentClock);
     const t = snapshot.timestamps;
     const toDate = (v: string | null) => (v ? new Date(v) : null);
     await repo.save({
@@ -98,17 +129,15 @@ export class IncidentClockProjector {
     // Past the stale-snapshot check, so a replayed event counts nothing twice.
     if (!existing) afterCommit(() => this.declared.add(1, attributes));
     if (snapshot.phase === 'false_positive' && existing?.phase !== 'false_positive') afterCommit(() => this.falsePositives.add(1, attributes));
-    if (joinsAnAlert(event)) afterCommit(() => this.alerts.add(1, attributes));
-    if (phaseChange) await this.notePhaseEntered(event, manager);
+    if (joined > 0) afterCommit(() => this.alerts.add(joined, attributes));
   }
 
   /** The first time the incident entered a phase (what an exercise's "triaged by T+15" measures). */
-  private async notePhaseEntered(event: CloudEvent, manager: EntityManager): Promise<void> {
-    const d = event.data as EventData<typeof IncidentPhaseChangedV1>;
+  private async notePhaseEntered(incidentId: string, entered: { phase: string; at: string }, manager: EntityManager): Promise<void> {
     await manager.query(
       `UPDATE reporting.incident_clocks SET phases_entered = phases_entered || jsonb_build_object($2::text, $3::text)
         WHERE incident_id = $1 AND NOT phases_entered ? $2`,
-      [d.incident.incidentId, d.to, event.time],
+      [incidentId, entered.phase, entered.at],
     );
   }
 }

@@ -9,7 +9,7 @@ import type { AuditDigest, IncidentRecord } from '../incident-report/incident-re
 const id = '5b3e8f1a-2c4d-4e6f-8a9b-0c1d2e3f4a5b';
 const t = (hhmmss: string, day = '24') => `2026-11-${day}T${hhmmss}.000Z`;
 let seq = 0;
-const line = (at: string, service: string, type: string, summary: string) => ({ at, type, source: `/vigil/${service}`, summary, eventId: `evt-${String(++seq).padStart(3, '0')}` });
+const line = (at: string, service: string, type: string, summary: string) => ({ at, type, source: `/vigil/${service}`, summary, eventId: `evt-${String(++seq).padStart(3, '0')}`, count: 1, lastAt: at });
 
 const timeline = [
   line(t('06:41:10'), 'intake', 'vigil.alert.received.v1', 'Alert received from edr:crowdstrike (critical): Mass file renames with the .lockbit extension on fs-01'),

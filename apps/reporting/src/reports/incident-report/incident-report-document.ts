@@ -101,7 +101,7 @@ export function incidentReportDocument(record: IncidentRecord, now: Date): Repor
     kind: 'table',
     columns: ['When', 'Service', 'What', 'Key moment'],
     widths: [1.3, 0.8, 4.2, 1.1],
-    rows: record.timeline.map((e) => [formatTime(e.at), serviceOf(e.source), e.summary, keyMoments.get(e.eventId) ?? '']),
+    rows: record.timeline.map((e) => [formatTime(e.at), serviceOf(e.source), e.count > 1 ? `${e.summary} (${e.count} times, last ${formatTime(e.lastAt)})` : e.summary, keyMoments.get(e.eventId) ?? '']),
   });
 
   blocks.push({ kind: 'heading', level: 2, text: 'Tasks and who did them' });

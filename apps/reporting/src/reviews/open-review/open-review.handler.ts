@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { IncidentPhaseChangedV1, type CloudEvent, type EventData } from '@vigil/contracts';
+import type { EventData, IncidentPhaseChangedV1 } from '@vigil/contracts';
 import { LOGGER } from '@vigil/platform';
 import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -17,11 +17,10 @@ export class OpenReviewHandler implements OnApplicationBootstrap {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async handle(event: CloudEvent, manager: EntityManager): Promise<void> {
-    if (event.type !== IncidentPhaseChangedV1.type) return;
-    const d = event.data as EventData<typeof IncidentPhaseChangedV1>;
+  /** After a phase change (`time`: the event's): a review opens when the incident enters post_incident. */
+  async handle(d: EventData<typeof IncidentPhaseChangedV1>, time: string, manager: EntityManager): Promise<void> {
     if (d.to !== 'post_incident') return;
-    await openReview(manager, d.incident, new Date(event.time));
+    await openReview(manager, d.incident, new Date(time));
   }
 
   async onApplicationBootstrap(): Promise<void> {

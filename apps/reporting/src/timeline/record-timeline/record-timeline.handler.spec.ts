@@ -5,6 +5,7 @@ jest.mock('@nestjs/common', () => ({ Injectable: () => () => undefined }));
 import { ActionApprovedV1, ActionExecutedV1, ActionFailedV1, ActionRequestedV1, ActionReviewedV1, ActionUndoneV1 } from '@vigil/contracts';
 import {
   AlertReceivedV1,
+  AlertRepeatedV1,
   DecisionRecordedV1,
   EscalationExhaustedV1,
   EscalationStartedV1,
@@ -377,43 +378,75 @@ describe('describe (timeline line of an event)', () => {
 
 describe(RecordTimelineHandler.name, () => {
   function fakeManager() {
-    const values: unknown[] = [];
     const queries: Array<[string, unknown[]]> = [];
-    const builder = {
-      insert: () => builder,
-      into: () => builder,
-      values: (v: unknown) => (values.push(v), builder),
-      orIgnore: () => builder,
-      execute: async () => undefined,
-    };
-    const manager = { createQueryBuilder: () => builder, query: async (sql: string, params: unknown[]) => void queries.push([sql, params]) };
-    return { manager: manager as unknown as EntityManager, values, queries };
+    const manager = { query: async (sql: string, params: unknown[]) => void queries.push([sql, params]) };
+    return { manager: manager as unknown as EntityManager, queries };
   }
+  const write = (event: CloudEvent) => ({ ...describeEvent(event)!, eventId: event.id, type: event.type, source: event.source });
+  const repeat = (n: number, lastSeenAt: string) =>
+    createEvent(AlertRepeatedV1, { source: '/vigil/intake', subject: 'k', id: `evt-repeat-${n}`, data: { alertId, dedupKey: 'k', occurrences: n + 1, lastSeenAt, severity: 'low', exercise: false } });
 
   it('records an alert not yet on an incident under the alert, without a link', async () => {
-    const { manager, values, queries } = fakeManager();
+    const { manager, queries } = fakeManager();
     const event = eventOf(AlertReceivedV1, {
       alertId, dedupKey: 'k', title: 't', source: 's', severity: 'low',
       occurredAt: '2026-11-24T06:40:00.000Z', receivedAt: '2026-11-24T06:41:00.000Z',
       labels: {}, assets: [], observables: [], exercise: false,
     });
-    await new RecordTimelineHandler().handle(event, manager);
-    expect(values).toEqual([expect.objectContaining({ eventId: event.id, incidentId: null, alertId, at: new Date('2026-11-24T06:41:00.000Z'), type: AlertReceivedV1.type })]);
-    expect(queries).toEqual([]);
+    await new RecordTimelineHandler().record(manager, [write(event)]);
+    expect(queries).toEqual([[expect.stringContaining('INSERT INTO reporting.timeline_entries'), [[event.id], [null], [alertId], ['2026-11-24T06:41:00.000Z'], [AlertReceivedV1.type], ['/vigil/test'], [expect.stringContaining('t')]]]]);
   });
 
   it('records an incident line under the incident and links its alert to it', async () => {
-    const { manager, values, queries } = fakeManager();
-    await new RecordTimelineHandler().handle(eventOf(IncidentOpenedV1, { incident, alert }), manager);
-    expect(values).toEqual([expect.objectContaining({ incidentId, alertId: null })]);
-    expect(queries).toEqual([[expect.stringContaining('incident_alert_links'), [alertId, incidentId]]]);
+    const { manager, queries } = fakeManager();
+    await new RecordTimelineHandler().record(manager, [write(eventOf(IncidentOpenedV1, { incident, alert }))]);
+    expect(queries).toHaveLength(2);
+    expect(queries[0][1].slice(1, 3)).toEqual([[incidentId], [null]]);
+    expect(queries[1]).toEqual([expect.stringContaining('incident_alert_links'), [[alertId], [incidentId]]]);
   });
 
-  it('records nothing for an event it cannot describe', async () => {
-    const { manager, values, queries } = fakeManager();
-    await new RecordTimelineHandler().handle({ ...eventOf(NotificationDeliveredV1, notification), type: 'vigil.review.scheduled.v1' }, manager);
-    expect(values).toEqual([]);
-    expect(queries).toEqual([]);
+  it('writes a run of lines in one statement, and the newest link of each alert once', async () => {
+    const { manager, queries } = fakeManager();
+    const other = { ...incident, incidentId: '0e1d2c3b-4a59-4687-9765-a4b3c2d1e0f9' };
+    const lines = [eventOf(IncidentOpenedV1, { incident, alert }), { ...eventOf(IncidentAlertAttachedV1, { incident: other, alert, movedFrom: incidentId, actor: 'u-alice' }), id: 'evt-moved' }].map(write);
+    await new RecordTimelineHandler().record(manager, lines);
+    expect(queries).toHaveLength(2);
+    expect(queries[0][1][0]).toEqual([lines[0].eventId, 'evt-moved']);
+    expect(queries[1][1]).toEqual([[alertId], [other.incidentId]]);
+  });
+
+  it('folds the repeats of an alert in a run into one counted entry, first and last seen, newest summary', async () => {
+    const { manager, queries } = fakeManager();
+    const repeats = [repeat(1, '2026-11-24T06:42:00.000Z'), repeat(2, '2026-11-24T06:43:00.000Z'), repeat(3, '2026-11-24T06:44:00.000Z')];
+    await new RecordTimelineHandler().record(manager, repeats.map(write));
+    expect(queries).toHaveLength(1);
+    const [sql, params] = queries[0];
+    expect(sql).toMatch(/ON CONFLICT \(collapse_key\) WHERE collapse_key IS NOT NULL DO UPDATE SET\s+count = t.count \+ EXCLUDED.count/);
+    expect(params).toEqual([
+      ['evt-repeat-1'],
+      [null],
+      [alertId],
+      ['2026-11-24T06:42:00.000Z'],
+      [AlertRepeatedV1.type],
+      ['/vigil/intake'],
+      ['Alert seen again (4 occurrences)'],
+      [`repeated:${alertId}`],
+      [3],
+      ['2026-11-24T06:44:00.000Z'],
+    ]);
+  });
+
+  it('folds the attachments triage reports for repeats into one entry per alert and incident, but not moves or correlations', () => {
+    const byKey = describeEvent(eventOf(IncidentAlertAttachedV1, { incident, alert, correlatedBy: 'dedup_key' }))!;
+    expect(byKey.collapseKey).toBe(`attached:${incidentId}:${alertId}`);
+    expect(describeEvent(eventOf(IncidentAlertAttachedV1, { incident, alert, movedFrom: incidentId, actor: 'u-alice' }))!.collapseKey).toBeUndefined();
+    expect(describeEvent(eventOf(IncidentAlertAttachedV1, { incident, alert, correlatedBy: 'asset_category' }))!.collapseKey).toBeUndefined();
+  });
+
+  it('has a registration for every event it can describe, and each writes its run at once', () => {
+    const registrations = new RecordTimelineHandler().registrations();
+    expect(registrations.every((r) => r.kind === 'run')).toBe(true);
+    expect(new Set(registrations.map((r) => r.type)).size).toBe(registrations.length);
   });
 });
 

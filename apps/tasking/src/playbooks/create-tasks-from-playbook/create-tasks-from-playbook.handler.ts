@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { createEvent, IncidentOpenedV1, TaskCreatedV1, type CloudEvent, type EventData } from '@vigil/contracts';
+import { createEvent, TaskCreatedV1, type EventData, type IncidentOpenedV1 } from '@vigil/contracts';
 import { enqueueEvents } from '@vigil/messaging';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
@@ -18,8 +18,7 @@ import { DEFAULT_PLAYBOOK, type Playbook } from '../default-playbook';
 export class CreateTasksFromPlaybookHandler {
   constructor(private readonly playbook: Playbook = DEFAULT_PLAYBOOK) {}
 
-  async handle(event: CloudEvent, manager: EntityManager): Promise<void> {
-    const { incident } = event.data as EventData<typeof IncidentOpenedV1>;
+  async handle({ incident }: EventData<typeof IncidentOpenedV1>, manager: EntityManager): Promise<void> {
     await lockTasksOfIncidents(manager, [incident.incidentId]);
     const merged: unknown[] = await manager.query(`SELECT 1 FROM tasking.merged_incidents WHERE incident_id = $1`, [incident.incidentId]);
     if (merged.length > 0) return;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { createEvent, ReviewActionItemAddedV1, TaskCreatedV1, type CloudEvent, type EventData } from '@vigil/contracts';
+import { createEvent, TaskCreatedV1, type EventData, type ReviewActionItemAddedV1 } from '@vigil/contracts';
 import { enqueueEvents } from '@vigil/messaging';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
@@ -12,8 +12,7 @@ import { actionItemTaskTitle, REVIEW_PLAYBOOK, ROLE_OF_ACTION } from './action-i
  */
 @Injectable()
 export class CreateTasksFromActionItemsHandler {
-  async handle(event: CloudEvent, manager: EntityManager): Promise<void> {
-    const { actionItem: item } = event.data as EventData<typeof ReviewActionItemAddedV1>;
+  async handle({ actionItem: item }: EventData<typeof ReviewActionItemAddedV1>, manager: EntityManager): Promise<void> {
     const now = new Date();
     const task = {
       id: randomUUID(),

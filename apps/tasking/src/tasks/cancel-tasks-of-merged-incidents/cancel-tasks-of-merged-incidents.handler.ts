@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { createEvent, IncidentMergedV1, TaskCancelledV1, type CloudEvent, type EventData } from '@vigil/contracts';
+import { createEvent, TaskCancelledV1, type EventData, type IncidentMergedV1 } from '@vigil/contracts';
 import { enqueueEvents } from '@vigil/messaging';
 import type { EntityManager } from 'typeorm';
 import { lockTasksOfIncidents } from '../merged-incident-lock';
@@ -13,10 +13,10 @@ import { lockTasksOfIncidents } from '../merged-incident-lock';
  */
 @Injectable()
 export class CancelTasksOfMergedIncidentsHandler {
-  async handle(event: CloudEvent, manager: EntityManager): Promise<void> {
-    const d = event.data as EventData<typeof IncidentMergedV1>;
+  /** `time`: when the merge happened (the event's time). */
+  async handle(d: EventData<typeof IncidentMergedV1>, time: string, manager: EntityManager): Promise<void> {
     const into = d.incident.incidentId;
-    const at = new Date(event.time);
+    const at = new Date(time);
     await lockTasksOfIncidents(manager, d.mergedIncidentIds);
     await manager.query(
       `INSERT INTO tasking.merged_incidents (incident_id, merged_into, merged_at)

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AlertAcknowledgedV1, AlertRepeatedV1, AlertResolvedV1, IncidentAlertAttachedV1, type CloudEvent, type EventData } from '@vigil/contracts';
+import { IncidentAlertAttachedV1, type AlertAcknowledgedV1, type AlertRepeatedV1, type AlertResolvedV1, type EventData } from '@vigil/contracts';
+import type { EventMeta } from '@vigil/messaging';
 import { CONFIG } from '@vigil/platform';
 import type { EntityManager } from 'typeorm';
 import type { TriageConfig } from '../../config';
@@ -21,58 +22,61 @@ type AlertStatusRow = Pick<AlertRow, 'incident_id' | 'disposition' | 'suppressio
 export class TrackAlertStatusHandler {
   constructor(@Inject(CONFIG) private readonly config: TriageConfig) {}
 
-  async handle(event: CloudEvent, manager: EntityManager): Promise<void> {
-    const { alertId } = event.data as { alertId: string };
+  /** One more occurrence: counted on its incident, or on the suppression rule that holds it. */
+  async repeated(d: EventData<typeof AlertRepeatedV1>, manager: EntityManager): Promise<void> {
+    const { alertId } = d;
     const locked = await lockAlert(manager, alertId);
     // Per-key order on the alerts topic means the alert was seen first, so it is always there.
     if (!locked) return;
     const { alert, incident } = locked;
-    switch (event.type) {
-      case AlertRepeatedV1.type: {
-        const d = event.data as EventData<typeof AlertRepeatedV1>;
-        // Intake counts occurrences; the difference is what this event adds (never negative, so a
-        // replayed or reordered repeat counts nothing twice).
-        const added = Math.max(0, d.occurrences - alert.occurrences);
-        await manager.query(`UPDATE triage.alerts SET occurrences = GREATEST(occurrences, $2), last_seen_at = GREATEST(last_seen_at, $3) WHERE alert_id = $1`, [
-          alertId,
-          d.occurrences,
-          d.lastSeenAt,
-        ]);
-        if (added === 0) return;
-        if (alert.disposition === 'suppressed') {
-          await manager.query(
-            `UPDATE triage.suppression_rules SET suppressed_occurrences = suppressed_occurrences + $2, last_matched_at = GREATEST(last_matched_at, $3) WHERE id = $1`,
-            [alert.suppression_rule_id, added, d.lastSeenAt],
-          );
-          return;
-        }
-        if (!incident) return; // a pending alert keeps its own count
-        await countOccurrence(manager, incident, { severity: d.severity, count: added }, this.config.TRIAGE_SEVERITY_MATRIX);
-        await publishIncidentEvent(manager, IncidentAlertAttachedV1, incident, {
-          alert: { alertId, dedupKey: alert.dedup_key, title: alert.title, source: alert.source, receivedAt: d.lastSeenAt },
-          correlatedBy: 'dedup_key',
-        });
-        return;
-      }
-      case AlertAcknowledgedV1.type:
-      case AlertResolvedV1.type: {
-        const resolved = event.type === AlertResolvedV1.type;
-        const at = resolved
-          ? (event.data as EventData<typeof AlertResolvedV1>).resolvedAt
-          : (event.data as EventData<typeof AlertAcknowledgedV1>).acknowledgedAt;
-        await manager.query(
-          `UPDATE triage.alerts SET source_status = $2, resolved_at = CASE WHEN $2 = 'resolved' THEN $3::timestamptz ELSE resolved_at END WHERE alert_id = $1`,
-          [alertId, resolved ? 'resolved' : 'acknowledged', at],
-        );
-        if (!incident) return;
-        await recordHistory(manager, incident.id, {
-          actor: event.source,
-          action: resolved ? 'alert_resolved_by_source' : 'alert_acknowledged_by_source',
-          effectiveAt: new Date(at),
-          reason: `alert ${alertId}`,
-        });
-      }
+    // Intake counts occurrences; the difference is what this event adds (never negative, so a
+    // replayed or reordered repeat counts nothing twice).
+    const added = Math.max(0, d.occurrences - alert.occurrences);
+    await manager.query(`UPDATE triage.alerts SET occurrences = GREATEST(occurrences, $2), last_seen_at = GREATEST(last_seen_at, $3) WHERE alert_id = $1`, [
+      alertId,
+      d.occurrences,
+      d.lastSeenAt,
+    ]);
+    if (added === 0) return;
+    if (alert.disposition === 'suppressed') {
+      await manager.query(
+        `UPDATE triage.suppression_rules SET suppressed_occurrences = suppressed_occurrences + $2, last_matched_at = GREATEST(last_matched_at, $3) WHERE id = $1`,
+        [alert.suppression_rule_id, added, d.lastSeenAt],
+      );
+      return;
     }
+    if (!incident) return; // a pending alert keeps its own count
+    await countOccurrence(manager, incident, { severity: d.severity, count: added }, this.config.TRIAGE_SEVERITY_MATRIX);
+    await publishIncidentEvent(manager, IncidentAlertAttachedV1, incident, {
+      alert: { alertId, dedupKey: alert.dedup_key, title: alert.title, source: alert.source, receivedAt: d.lastSeenAt },
+      correlatedBy: 'dedup_key',
+    });
+  }
+
+  async acknowledged(d: EventData<typeof AlertAcknowledgedV1>, manager: EntityManager, meta: EventMeta): Promise<void> {
+    await this.sourceStatus(manager, d.alertId, 'acknowledged', d.acknowledgedAt, meta.source);
+  }
+
+  async resolved(d: EventData<typeof AlertResolvedV1>, manager: EntityManager, meta: EventMeta): Promise<void> {
+    await this.sourceStatus(manager, d.alertId, 'resolved', d.resolvedAt, meta.source);
+  }
+
+  /** Recorded on the alert and in the incident history; the incident itself does not move. */
+  private async sourceStatus(manager: EntityManager, alertId: string, status: 'acknowledged' | 'resolved', at: string, source: string): Promise<void> {
+    const locked = await lockAlert(manager, alertId);
+    if (!locked) return;
+    const { incident } = locked;
+    await manager.query(
+      `UPDATE triage.alerts SET source_status = $2, resolved_at = CASE WHEN $2 = 'resolved' THEN $3::timestamptz ELSE resolved_at END WHERE alert_id = $1`,
+      [alertId, status, at],
+    );
+    if (!incident) return;
+    await recordHistory(manager, incident.id, {
+      actor: source,
+      action: status === 'resolved' ? 'alert_resolved_by_source' : 'alert_acknowledged_by_source',
+      effectiveAt: new Date(at),
+      reason: `alert ${alertId}`,
+    });
   }
 }
 
