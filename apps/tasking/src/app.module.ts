@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { IncidentMergedV1, IncidentOpenedV1, ReviewActionItemAddedV1, Topics } from '@vigil/contracts';
+import { IncidentMergedV1, IncidentOpenedV1, IncidentPhaseChangedV1, ReviewActionItemAddedV1, Topics } from '@vigil/contracts';
 import type { EventHandler } from '@vigil/messaging';
 import { eventConsumerProvider, withIncidentAccess } from '@vigil/platform';
 import { EscalationEventsHandler } from './escalation/escalation-events.handler';
@@ -9,8 +9,10 @@ import { EscalationsController } from './escalation/escalations/escalations.cont
 import { EscalationPoliciesController } from './escalation/policies/escalation-policies.controller';
 import { EscalationRoutingController } from './escalation/routing/escalation-routing.controller';
 import { OnCallImportController } from './oncall-import/oncall-import.controller';
-import { DEFAULT_PLAYBOOK } from './playbooks/default-playbook';
 import { CreateTasksFromPlaybookHandler } from './playbooks/create-tasks-from-playbook/create-tasks-from-playbook.handler';
+import { SeedPlaybooks } from './playbooks/library/seed-playbooks';
+import { PlaybooksController } from './playbooks/manage-playbooks/playbooks.controller';
+import { IncidentPlaybookController } from './playbooks/move-incident-playbook/incident-playbook.controller';
 import { CreateTasksFromActionItemsHandler } from './review-actions/create-tasks-from-action-items/create-tasks-from-action-items.handler';
 import { PeopleController } from './roster/people/people.controller';
 import { TeamsController } from './roster/teams/teams.controller';
@@ -19,8 +21,14 @@ import { SchedulesController } from './schedules/manage-schedules/schedules.cont
 import { OverridesController } from './schedules/overrides/overrides.controller';
 import { OnCallController } from './schedules/who-is-on-call/on-call.controller';
 import { CancelTasksOfMergedIncidentsHandler } from './tasks/cancel-tasks-of-merged-incidents/cancel-tasks-of-merged-incidents.handler';
+import { AssignTaskController } from './tasks/assign-task/assign-task.controller';
+import { CancelTasksOfFalsePositivesHandler } from './tasks/cancel-tasks-of-false-positives/cancel-tasks-of-false-positives.handler';
 import { CompleteTaskController } from './tasks/complete-task/complete-task.controller';
 import { IncidentTasksController } from './tasks/incident-tasks.controller';
+import { SkipTaskController } from './tasks/skip-task/skip-task.controller';
+import { StartTaskController } from './tasks/start-task/start-task.controller';
+import { TaskNotesController } from './tasks/task-notes/task-notes.controller';
+import { slaWatcherProviders } from './tasks/watch-slas/sla-watcher.providers';
 
 /** Runs each event type's handlers one after the other, in the one transaction of the event. */
 function combine(...maps: Array<Record<string, EventHandler>>): Record<string, EventHandler> {
@@ -48,6 +56,12 @@ export class TaskingModule {
       controllers: [
         IncidentTasksController,
         CompleteTaskController,
+        StartTaskController,
+        SkipTaskController,
+        AssignTaskController,
+        TaskNotesController,
+        PlaybooksController,
+        IncidentPlaybookController,
         PeopleController,
         TeamsController,
         SchedulesController,
@@ -60,18 +74,22 @@ export class TaskingModule {
         OnCallImportController,
       ],
       providers: [
-        { provide: CreateTasksFromPlaybookHandler, useValue: new CreateTasksFromPlaybookHandler(DEFAULT_PLAYBOOK) },
+        SeedPlaybooks,
+        CreateTasksFromPlaybookHandler,
         CancelTasksOfMergedIncidentsHandler,
+        CancelTasksOfFalsePositivesHandler,
         CreateTasksFromActionItemsHandler,
         ...escalationProviders(TRIGGERS),
+        ...slaWatcherProviders,
         eventConsumerProvider({
           topics: [...new Set<string>([Topics.incidents, Topics.reviews, ...TRIGGERS.topics()])],
-          inject: [CreateTasksFromPlaybookHandler, CancelTasksOfMergedIncidentsHandler, CreateTasksFromActionItemsHandler, EscalationEventsHandler],
+          inject: [CreateTasksFromPlaybookHandler, CancelTasksOfMergedIncidentsHandler, CreateTasksFromActionItemsHandler, EscalationEventsHandler, CancelTasksOfFalsePositivesHandler],
           handlers: (
             createTasks: CreateTasksFromPlaybookHandler,
             cancelTasks: CancelTasksOfMergedIncidentsHandler,
             actionItemTasks: CreateTasksFromActionItemsHandler,
             escalation: EscalationEventsHandler,
+            falsePositives: CancelTasksOfFalsePositivesHandler,
           ) =>
             withIncidentAccess(
               'tasking',
@@ -80,6 +98,7 @@ export class TaskingModule {
                   [IncidentOpenedV1.type]: (event, manager) => createTasks.handle(event, manager),
                   [IncidentMergedV1.type]: (event, manager) => cancelTasks.handle(event, manager),
                   [ReviewActionItemAddedV1.type]: (event, manager) => actionItemTasks.handle(event, manager),
+                  [IncidentPhaseChangedV1.type]: (event, manager) => falsePositives.handle(event, manager),
                 },
                 escalation.handlers(),
               ),

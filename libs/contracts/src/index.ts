@@ -21,3 +21,4 @@ export * from './events/comms';
 export * from './events/escalations';
 export * from './events/reviews';
 export * from './events/catalog';
+export * from './api/playbooks';
