@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { AlertAcknowledgedV1, AlertReceivedV1, AlertRepeatedV1, AlertResolvedV1, ReviewOpenedV1, ReviewStateChangedV1, Topics } from '@vigil/contracts';
+import { AlertAcknowledgedV1, AlertReceivedV1, AlertRepeatedV1, AlertResolvedV1, ReviewOpenedV1, ReviewStateChangedV1, Topics, type CloudEvent } from '@vigil/contracts';
+import type { EntityManager } from 'typeorm';
 import { eventConsumerProvider } from '@vigil/platform';
 import { AlertsQueryController } from './alerts/alerts-query.controller';
 import { MoveAlertController } from './alerts/move-alert/move-alert.controller';
@@ -20,6 +21,7 @@ import { RestrictIncidentController } from './incidents/restrict-incident/restri
 import { AcknowledgeIncidentController } from './lifecycle/acknowledge-incident/acknowledge-incident.controller';
 import { CorrectClockController } from './lifecycle/correct-clock/correct-clock.controller';
 import { RecordReviewStateHandler } from './lifecycle/review-gate/record-review-state.handler';
+import { PLAYBOOK_TASK_EVENT_TYPES, RecordPlaybookTasksHandler } from './lifecycle/task-gate/record-playbook-tasks.handler';
 import { TransitionIncidentController } from './lifecycle/transition-incident/transition-incident.controller';
 
 @Module({})
@@ -51,10 +53,11 @@ export class TriageModule {
         CorrelateAlertHandler,
         TrackAlertStatusHandler,
         RecordReviewStateHandler,
+        RecordPlaybookTasksHandler,
         eventConsumerProvider({
-          topics: [Topics.alerts, Topics.reviews],
-          inject: [CorrelateAlertHandler, TrackAlertStatusHandler, RecordReviewStateHandler],
-          handlers: (correlate: CorrelateAlertHandler, trackStatus: TrackAlertStatusHandler, reviews: RecordReviewStateHandler) => ({
+          topics: [Topics.alerts, Topics.reviews, Topics.tasks],
+          inject: [CorrelateAlertHandler, TrackAlertStatusHandler, RecordReviewStateHandler, RecordPlaybookTasksHandler],
+          handlers: (correlate: CorrelateAlertHandler, trackStatus: TrackAlertStatusHandler, reviews: RecordReviewStateHandler, playbookTasks: RecordPlaybookTasksHandler) => ({
             [AlertReceivedV1.type]: (event, manager) => correlate.handle(event, manager),
             [AlertRepeatedV1.type]: (event, manager) => trackStatus.handle(event, manager),
             [AlertAcknowledgedV1.type]: (event, manager) => trackStatus.handle(event, manager),
@@ -62,6 +65,8 @@ export class TriageModule {
             // Closing waits for the post-incident review: triage keeps its state (lifecycle/review-gate).
             [ReviewOpenedV1.type]: (event, manager) => reviews.handle(event, manager),
             [ReviewStateChangedV1.type]: (event, manager) => reviews.handle(event, manager),
+            // Closing waits for mandatory tasks; the playbook sets the recovery watch window (lifecycle/task-gate).
+            ...Object.fromEntries(PLAYBOOK_TASK_EVENT_TYPES.map((type) => [type, (event: CloudEvent, manager: EntityManager) => playbookTasks.handle(event, manager)])),
           }),
         }),
       ],

@@ -43,6 +43,10 @@ import {
   TaskCancelledV1,
   TaskCompletedV1,
   TaskCreatedV1,
+  TaskSkippedV1,
+  TaskSlaBreachedV1,
+  TaskStartedV1,
+  PlaybookAppliedV1,
   type CloudEvent,
   type EventData,
 } from '@vigil/contracts';
@@ -156,6 +160,25 @@ export function describe(event: CloudEvent): Line | undefined {
     case TaskCancelledV1.type: {
       const d = event.data as EventData<typeof TaskCancelledV1>;
       return { at: d.cancelledAt, incidentId: d.incidentId, summary: `Task cancelled: ${d.title} (${d.reason})` };
+    }
+    case TaskStartedV1.type: {
+      const d = event.data as EventData<typeof TaskStartedV1>;
+      return { at: d.startedAt, incidentId: d.incidentId, summary: `Task started by ${d.actor}: ${d.title}` };
+    }
+    case TaskSkippedV1.type: {
+      const d = event.data as EventData<typeof TaskSkippedV1>;
+      return { at: d.skippedAt, incidentId: d.incidentId, summary: `Task skipped by ${d.actor}: ${d.title} (${d.reason})` };
+    }
+    case TaskSlaBreachedV1.type: {
+      const d = event.data as EventData<typeof TaskSlaBreachedV1>;
+      return { at: d.breachedAt, incidentId: d.incidentId, summary: `Task SLA breached (${d.severity}, ${d.phase}, due ${d.dueAt}): ${d.title}` };
+    }
+    case PlaybookAppliedV1.type: {
+      const d = event.data as EventData<typeof PlaybookAppliedV1>;
+      const change = d.previousVersion
+        ? `moved from version ${d.previousVersion} by ${d.actor} (added: ${d.addedSteps.join(', ') || 'none'}; dropped: ${d.droppedSteps.join(', ') || 'none'})`
+        : `applied (${d.steps.length} steps)`;
+      return { at: d.appliedAt, incidentId: d.incidentId, summary: `Playbook ${d.playbook} version ${d.version} ${change}` };
     }
     case NotificationDeliveredV1.type:
     case NotificationFailedV1.type: {
