@@ -33,6 +33,11 @@ describe('playbook validation', () => {
     );
   });
 
+  it('finds a cycle even when a key is duplicated', () => {
+    const result = checkPlaybook(playbook([step('a', { dependsOn: ['b'] }), step('b', { dependsOn: ['a'] }), step('a')]));
+    expect(!result.ok && result.errors).toContainEqual({ pointer: '/steps/0/dependsOn', detail: 'dependency cycle: a → b → a' });
+  });
+
   it('refuses a step that waits for itself, and schema errors point at the field', () => {
     const self = checkPlaybook(playbook([step('a', { dependsOn: ['a'] })]));
     expect(!self.ok && self.errors).toContainEqual({ pointer: '/steps/0/dependsOn/0', detail: 'step a cannot wait for itself' });

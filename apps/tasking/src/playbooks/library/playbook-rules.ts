@@ -47,7 +47,9 @@ export function playbookProblems(p: PlaybookDefinition): FieldError[] {
 
 /** The first cycle through dependsOn and gates, as the keys along it (first key repeated at the end). */
 export function findCycle(steps: readonly Pick<PlaybookStep, 'key' | 'dependsOn' | 'gates'>[]): string[] | null {
-  const edges = new Map(steps.map((s) => [s.key, [...new Set([...s.dependsOn, ...s.gates])].filter((k) => k !== s.key)]));
+  // A duplicated key (reported on its own) keeps the first step's edges.
+  const edges = new Map<string, string[]>();
+  for (const s of steps) if (!edges.has(s.key)) edges.set(s.key, [...new Set([...s.dependsOn, ...s.gates])].filter((k) => k !== s.key));
   const state = new Map<string, 'visiting' | 'done'>();
   const path: string[] = [];
   const visit = (key: string): string[] | null => {

@@ -39,7 +39,8 @@ export class SkipTaskController {
       assertUnfinished(found, 'be skipped');
       const gated = (await manager.getRepository(Task).find({ where: { incidentId, playbook: found.playbook } }))
         .filter((t) => t.gates.includes(found.stepKey) && t.status !== 'cancelled')
-        .map((t) => t.stepKey);
+        .map((t) => t.stepKey)
+        .sort();
       if (gated.length) {
         throw new Problem(409, 'Task gates other steps', `Task ${found.stepKey} gates ${gated.join(', ')}: it must be done, not skipped.`, { gates: gated });
       }

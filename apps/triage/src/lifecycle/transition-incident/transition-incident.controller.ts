@@ -25,8 +25,8 @@ export class TransitionIncidentController {
       description:
         'detected → triaged → contained → eradicated → recovered → post_incident → closed; detected or triaged → false_positive. ' +
         'Entering contained, eradicated, recovered or closed sets that timestamp. An illegal transition is a 409 naming the allowed ones. ' +
-        'Closing needs the incident\'s mandatory playbook tasks done or skipped (tasking; a 409 names the open ones) ' +
-        'and its post-incident review completed (reporting): until it is, a 409 says why.',
+        'Closing needs the incident\'s mandatory playbook tasks done or skipped (tasking; a 409 names them in openMandatoryTasks) ' +
+        'and then its post-incident review completed (reporting): until it is, a 409 says why.',
       operationId: 'transitionIncident',
     },
     body: TransitionIncident,
