@@ -1,5 +1,8 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { PlaybookDefinition, PlaybookDefinitionInput } from '@vigil/contracts';
 import { blockers, checkPlaybook, choosePlaybook, diffSteps, findCycle, formatPlaybook, parsePlaybook, phaseReached, slaMinutes, type PlaybookSubject } from './playbook-rules';
+import { renderShippedPlaybooks, SHIPPED_BEGIN, SHIPPED_END } from './playbook-docs';
 import { loadShippedPlaybooks } from './shipped-playbooks';
 
 const SLA = { SEV1: 10, SEV2: 20, SEV3: 30, SEV4: 40 };
@@ -139,5 +142,19 @@ describe('shipped playbooks', () => {
   it('ransomware: preserving evidence gates eradication', () => {
     const ransomware = shipped.find((p) => p.key === 'ransomware')!;
     expect(ransomware.steps.find((s) => s.key === 'eradicate-malware')?.gates).toContain('preserve-evidence');
+  });
+});
+
+describe('docs/playbooks.md', () => {
+  it('lists the shipped playbooks as the YAML files define them', () => {
+    const path = join(__dirname, '..', '..', '..', '..', '..', 'docs', 'playbooks.md');
+    const doc = readFileSync(path, 'utf8');
+    const start = doc.indexOf(SHIPPED_BEGIN);
+    const end = doc.indexOf(SHIPPED_END);
+    expect(start).toBeGreaterThan(-1);
+    const rendered = renderShippedPlaybooks(loadShippedPlaybooks());
+    // VIGIL_WRITE_SAMPLES=1 rewrites the list after a change to the YAML files.
+    if (process.env.VIGIL_WRITE_SAMPLES === '1') writeFileSync(path, doc.slice(0, start) + rendered + doc.slice(end + SHIPPED_END.length));
+    expect(readFileSync(path, 'utf8').slice(start, start + rendered.length)).toBe(rendered);
   });
 });
