@@ -48,6 +48,9 @@ export class Playbooks1765300000000 implements MigrationInterface {
       ADD COLUMN skipped_by text,
       ADD COLUMN skip_reason text,
       ADD COLUMN sla_breached_at timestamptz`);
+    // Tasks already past due before breaches were tracked are not announced now: a first start would
+    // otherwise publish (and page about) every old overdue task at once.
+    await q.query(`UPDATE tasking.tasks SET sla_breached_at = due_at WHERE status = 'open' AND due_at < now()`);
     // What the SLA watcher scans: unfinished, unbreached tasks with a due time.
     await q.query(`CREATE INDEX tasks_sla_due ON tasking.tasks (due_at) WHERE status IN ('open', 'in_progress') AND sla_breached_at IS NULL AND due_at IS NOT NULL`);
     await q.query(`CREATE TABLE tasking.task_notes (

@@ -29,6 +29,7 @@ export class SlaMetrics {
  * (FOR UPDATE SKIP LOCKED, so replicas share them), marks them breached and writes
  * vigil.task.sla-breached.v1 to the outbox in the same transaction: each breach is published once.
  * The escalation trigger registry takes the event, so a breach pages per the escalation policy.
+ * Tasks of closed incidents are left alone.
  */
 export class SlaWatcher {
   private readonly loop: PollLoop;
@@ -60,6 +61,8 @@ export class SlaWatcher {
         `SELECT t.id, t.incident_id, t.title, t.phase, t.role, t.assignee, coalesce(t.severity, f.severity) AS severity, t.mandatory, t.due_at, t.exercise
            FROM tasking.tasks t LEFT JOIN tasking.incident_facts f USING (incident_id)
           WHERE t.status IN ('open', 'in_progress') AND t.sla_breached_at IS NULL AND t.due_at IS NOT NULL AND t.due_at <= $1
+            -- A closed incident's leftover (non-mandatory) tasks are no longer anyone's deadline.
+            AND (f.phase IS NULL OR f.phase NOT IN ('closed', 'false_positive', 'merged'))
           ORDER BY t.due_at, t.id
           LIMIT $2
           FOR UPDATE OF t SKIP LOCKED`,
