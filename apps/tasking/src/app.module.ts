@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { IncidentMergedV1, IncidentOpenedV1, IncidentPhaseChangedV1, ReviewActionItemAddedV1, Topics } from '@vigil/contracts';
+import { EventCatalog, IncidentMergedV1, IncidentOpenedV1, IncidentPhaseChangedV1, ReviewActionItemAddedV1, Topics, type CloudEvent } from '@vigil/contracts';
 import type { EventHandler } from '@vigil/messaging';
+import type { EntityManager } from 'typeorm';
 import { eventConsumerProvider, withIncidentAccess } from '@vigil/platform';
 import { EscalationEventsHandler } from './escalation/escalation-events.handler';
 import { escalationProviders } from './escalation/escalation.providers';
@@ -10,6 +11,7 @@ import { EscalationPoliciesController } from './escalation/policies/escalation-p
 import { EscalationRoutingController } from './escalation/routing/escalation-routing.controller';
 import { OnCallImportController } from './oncall-import/oncall-import.controller';
 import { CreateTasksFromPlaybookHandler } from './playbooks/create-tasks-from-playbook/create-tasks-from-playbook.handler';
+import { FollowRecoveryTimeObjectiveHandler } from './playbooks/follow-recovery-time-objective/follow-recovery-time-objective.handler';
 import { SeedPlaybooks } from './playbooks/library/seed-playbooks';
 import { PlaybooksController } from './playbooks/manage-playbooks/playbooks.controller';
 import { IncidentPlaybookController } from './playbooks/move-incident-playbook/incident-playbook.controller';
@@ -43,6 +45,11 @@ function combine(...maps: Array<Record<string, EventHandler>>): Record<string, E
     }),
   );
 }
+
+/** Incident events after the opening: each carries the incident's snapshot (and so its RTO, when known). */
+const LATER_INCIDENT_EVENTS = Object.values(EventCatalog)
+  .filter((d) => d.topic === Topics.incidents && d.type !== IncidentOpenedV1.type)
+  .map((d) => d.type);
 
 /** What starts escalations; a trigger on another topic adds that topic to the consumer. */
 const TRIGGERS = defaultTriggers();
@@ -79,17 +86,19 @@ export class TaskingModule {
         CancelTasksOfMergedIncidentsHandler,
         CancelTasksOfFalsePositivesHandler,
         CreateTasksFromActionItemsHandler,
+        FollowRecoveryTimeObjectiveHandler,
         ...escalationProviders(TRIGGERS),
         ...slaWatcherProviders,
         eventConsumerProvider({
           topics: [...new Set<string>([Topics.incidents, Topics.reviews, ...TRIGGERS.topics()])],
-          inject: [CreateTasksFromPlaybookHandler, CancelTasksOfMergedIncidentsHandler, CreateTasksFromActionItemsHandler, EscalationEventsHandler, CancelTasksOfFalsePositivesHandler],
+          inject: [CreateTasksFromPlaybookHandler, CancelTasksOfMergedIncidentsHandler, CreateTasksFromActionItemsHandler, EscalationEventsHandler, CancelTasksOfFalsePositivesHandler, FollowRecoveryTimeObjectiveHandler],
           handlers: (
             createTasks: CreateTasksFromPlaybookHandler,
             cancelTasks: CancelTasksOfMergedIncidentsHandler,
             actionItemTasks: CreateTasksFromActionItemsHandler,
             escalation: EscalationEventsHandler,
             falsePositives: CancelTasksOfFalsePositivesHandler,
+            followRto: FollowRecoveryTimeObjectiveHandler,
           ) =>
             withIncidentAccess(
               'tasking',
@@ -100,6 +109,7 @@ export class TaskingModule {
                   [ReviewActionItemAddedV1.type]: (event, manager) => actionItemTasks.handle(event, manager),
                   [IncidentPhaseChangedV1.type]: (event, manager) => falsePositives.handle(event, manager),
                 },
+                Object.fromEntries(LATER_INCIDENT_EVENTS.map((type) => [type, (event: CloudEvent, manager: EntityManager) => followRto.handle(event, manager)])),
                 escalation.handlers(),
               ),
             ),

@@ -1,7 +1,8 @@
+import { createEvent, IncidentAssignedV1, IncidentOpenedV1, toKafkaHeaders, Topics, type CloudEvent, type IncidentSnapshot } from '@vigil/contracts';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { DataSource } from 'typeorm';
-import { as, createIntegration, eventually, http, incidentAction, startService, testEnv, type ServiceProcess } from '../../../test/support/harness';
+import { as, createIntegration, eventually, http, incidentAction, kafkaProducer, startService, testEnv, type ServiceProcess } from '../../../test/support/harness';
 import type { Clock } from '../src/escalation/clock';
 import { SlaWatcher } from '../src/tasks/watch-slas/sla-watcher';
 
@@ -260,6 +261,47 @@ describe('playbooks and tasks (real Kafka and PostgreSQL)', () => {
       return t.json?.entries?.some((e: { summary: string }) => e.summary === `Playbook ${testKey} version 2 moved from version 1 by u-irene (added: train; dropped: revoke)`) ? true : undefined;
     }, 60_000);
     await eventually(async () => ((await withTriage((q) => q(`SELECT recovery_watch_days FROM triage.incidents WHERE id = $1`, [incidentId])))[0]?.recovery_watch_days === 5 ? true : undefined));
+  });
+
+  it('gives recovery tasks the recovery time objective of the incident\'s business service, and follows a change of it', async () => {
+    // Triage's events, as triage publishes them when the incident's assets carry an RTO.
+    const incidentId = randomUUID();
+    const declaredAt = new Date(Date.now() - 60_000);
+    const snapshot = (version: number, rto: number | null): IncidentSnapshot => ({
+      incidentId,
+      title: `RTO ${incidentId}`,
+      severity: 'SEV2',
+      category: 'ransomware',
+      phase: 'triaged',
+      exercise: false,
+      alertCount: 1,
+      version,
+      timestamps: { occurredAt: declaredAt.toISOString(), detectedAt: declaredAt.toISOString(), declaredAt: declaredAt.toISOString(), acknowledgedAt: null, containedAt: null, eradicatedAt: null, recoveredAt: null, closedAt: null },
+      recoveryTimeObjectiveMinutes: rto,
+    });
+    const send = async (event: CloudEvent) => {
+      const producer = kafkaProducer();
+      try {
+        await producer.send({ messages: [{ topic: Topics.incidents, key: incidentId, value: JSON.stringify(event.data), headers: toKafkaHeaders(event) }] });
+      } finally {
+        await producer.close();
+      }
+    };
+    await send(createEvent(IncidentOpenedV1, { source: '/test', subject: incidentId, data: { incident: snapshot(1, 600), alert: { alertId: randomUUID(), dedupKey: `rto-${incidentId}`, title: 't', source: 'test', receivedAt: declaredAt.toISOString() } } }));
+    const dueOf = async (key: string) => (await tasksOf(incidentId)).find((t) => t.stepKey === key)?.dueAt;
+    const at = (minutes: number) => new Date(declaredAt.getTime() + minutes * 60_000).toISOString();
+    await eventually(async () => ((await tasksOf(incidentId)).length === 12 ? true : undefined), 60_000);
+    // Recovery steps are due within the RTO; the others keep their SLA (SEV2).
+    expect(await dueOf('restore-from-backup')).toBe(at(600));
+    expect(await dueOf('verify-recovery')).toBe(at(600));
+    expect(await dueOf('isolate-hosts')).toBe(at(60));
+    // A tighter RTO later (another asset joined): the recovery tasks follow; none set: back to their SLA.
+    await send(createEvent(IncidentAssignedV1, { source: '/test', subject: incidentId, data: { incident: snapshot(2, 240), owner: 'u-irene', responders: [], actor: 'u-irene' } }));
+    await eventually(async () => ((await dueOf('restore-from-backup')) === at(240) ? true : undefined));
+    expect(await dueOf('verify-recovery')).toBe(at(240));
+    await send(createEvent(IncidentAssignedV1, { source: '/test', subject: incidentId, data: { incident: snapshot(3, null), owner: 'u-irene', responders: [], actor: 'u-irene' } }));
+    await eventually(async () => ((await dueOf('restore-from-backup')) === at(5760) ? true : undefined));
+    expect(await dueOf('verify-recovery')).toBe(at(7200));
   });
 
   it.each(['yaml', 'json'] as const)('exports a playbook as %s and imports it back as the next version', async (format) => {
