@@ -217,6 +217,7 @@ describe('Identity, roles and the audit trail (real tokens, five services)', () 
         triageHistory: `${triage}/history`,
         triageAlerts: `${triage}/alerts`,
         tasking: `${url('tasking')}/v1/incidents/${id}/tasks`,
+        taskingPlaybook: `${url('tasking')}/v1/incidents/${id}/playbook`,
         comms: `${url('comms')}/v1/incidents/${id}/notifications`,
         reporting: `${url('reporting')}/v1/incidents/${id}/timeline`,
         report: `${url('reporting')}/v1/incidents/${id}/report`,
@@ -506,6 +507,25 @@ describe('Identity, roles and the audit trail (real tokens, five services)', () 
     ok(await http('POST', `${review}/completion`, {}, { ...irene, 'if-match': await etag() }), 'review completion');
     const task = await eventually(async () => (await http('GET', `${url('tasking')}/v1/incidents/${d.incidentId}/tasks`, undefined, irene)).json.items.find((t: { actionItemId?: string }) => t.actionItemId), 60_000);
     ok(await http('POST', `${url('tasking')}/v1/incidents/${d.incidentId}/tasks/${task.taskId}/completion`, {}, irene), 'complete task');
+    // The playbook's own tasks (the incident is in post_incident: every phase's tasks may start).
+    const tasksOfD = `${url('tasking')}/v1/incidents/${d.incidentId}/tasks`;
+    const steps: Array<{ taskId: string; stepKey?: string }> = (await http('GET', tasksOfD, undefined, irene)).json.items;
+    const first = steps.find((t) => t.stepKey === 'involve-legal-hr')!;
+    ok(await http('POST', `${tasksOfD}/${first.taskId}/start`, {}, irene), 'start task');
+    ok(await http('POST', `${tasksOfD}/${first.taskId}/assignment`, { assignee: 'u-leo' }, irene), 'assign task');
+    ok(await http('POST', `${tasksOfD}/${first.taskId}/notes`, { text: 'HR informed' }, irene), 'note on task');
+    ok(await http('POST', `${tasksOfD}/${steps.find((t) => t.stepKey === 'review')!.taskId}/skip`, { reason: 'covered by the review' }, irene), 'skip task');
+    // Playbooks: create, publish, import, retire; and move an incident to a new version of its own.
+    const playbooks = `${url('tasking')}/v1/playbooks`;
+    const key = `audit-${randomUUID().slice(0, 8)}`;
+    const playbook = { key, name: 'Audit', conditions: { categories: ['other'], severities: ['SEV4'], exercise: true }, steps: [{ key: 'a', phase: 'triaged', title: 'A', role: 'security_analyst', sla: { SEV1: 1, SEV2: 1, SEV3: 1, SEV4: 1 } }] };
+    ok(await http('POST', playbooks, playbook, irene), 'create playbook');
+    ok(await http('PUT', `${playbooks}/${key}`, { ...playbook, name: 'Audit v2' }, irene), 'publish playbook version');
+    ok(await http('POST', `${playbooks}/import`, JSON.stringify({ ...playbook, name: 'Audit v3' }), { ...irene, 'content-type': 'application/json' }), 'import playbook');
+    ok(await http('DELETE', `${playbooks}/${key}`, undefined, irene), 'retire playbook');
+    const insider = (await http('GET', `${playbooks}/insider-threat/export?format=json`, undefined, irene)).text;
+    ok(await http('PUT', `${playbooks}/insider-threat`, insider, irene), 'publish insider-threat again');
+    ok(await http('POST', `${url('tasking')}/v1/incidents/${d.incidentId}/playbook/move`, {}, irene), 'move incident playbook');
 
     const exercise = await http('POST', `${url('reporting')}/v1/exercises`, { scenario: 'ransomware' }, irene);
     ok(exercise, 'start exercise');

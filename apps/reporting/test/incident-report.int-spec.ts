@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { as, createIntegration, eventually, http, incidentAction, SERVICES, startReceiver, startService, testEnv, type ServiceName, type ServiceProcess } from '../../../test/support/harness';
+import { as, createIntegration, eventually, finishTasks, http, incidentAction, SERVICES, startReceiver, startService, testEnv, type ServiceName, type ServiceProcess } from '../../../test/support/harness';
 import { ensurePoppler, pdfText } from '../../../test/support/poppler';
 
 /**
@@ -66,12 +66,14 @@ describe('incident report (five services, real Kafka and PostgreSQL)', () => {
     expect((await incidentAction(path, 'assignment', { owner: 'u-irene', responders: ['u-alice', 'u-sam'] }, irene)).status).toBe(200);
     for (const to of ['triaged', 'contained', 'eradicated', 'recovered', 'post_incident']) expect((await incidentAction(path, 'transition', { to }, sam)).status).toBe(200);
 
-    // Sam did the containment task.
+    // Alice scoped the encryption (the ransomware playbook's first step), then Sam isolated the hosts.
     const tasks = await eventually(async () => {
       const items = (await http('GET', `${url('tasking')}/v1/incidents/${incidentId}/tasks`, undefined, sam)).json.items;
       return items.length >= 6 ? items : undefined;
     });
-    const contain = tasks.find((t: { title: string }) => t.title.startsWith('Contain'));
+    const scope = tasks.find((t: { stepKey?: string }) => t.stepKey === 'scope-encryption');
+    expect((await http('POST', `${url('tasking')}/v1/incidents/${incidentId}/tasks/${scope.taskId}/completion`, {}, alice)).status).toBe(200);
+    const contain = tasks.find((t: { stepKey?: string }) => t.stepKey === 'isolate-hosts');
     expect((await http('POST', `${url('tasking')}/v1/incidents/${incidentId}/tasks/${contain.taskId}/completion`, { note: 'fs-01 isolated' }, sam)).status).toBe(200);
 
     // The review, written and completed, with an action item.
@@ -96,6 +98,8 @@ describe('incident report (five services, real Kafka and PostgreSQL)', () => {
     expect((await http('POST', `${reviewUrl}/action-items`, { title: 'Close RDP to the internet', type: 'control', owner: 'u-sam', dueAt: new Date(Date.now() + 7 * 86_400_000).toISOString() }, alice)).status).toBe(201);
     expect((await http('POST', `${reviewUrl}/transition`, { to: 'in_review' }, { ...alice, 'if-match': await etag() })).status).toBe(200);
     expect((await http('POST', `${reviewUrl}/completion`, {}, { ...irene, 'if-match': await etag() })).status).toBe(200);
+    // The playbook's mandatory tasks hold up closing until they are done.
+    await finishTasks(url('tasking'), incidentId, irene);
     await eventually(async () => ((await incidentAction(path, 'transition', { to: 'closed' }, irene)).status === 200 ? true : undefined));
 
     // Everything has reached reporting: the close, the task done, the notification.
@@ -127,7 +131,7 @@ describe('incident report (five services, real Kafka and PostgreSQL)', () => {
     expect(md.text).toContain(`| MTTA (time to acknowledge) | acknowledgedAt − detectedAt | ${mtta} |`);
     expect(md.text).toContain('shares encrypted on fs-01');
     expect(md.text).toContain('Notification to ir_team via webhook delivered after 1 attempt(s)');
-    expect(md.text).toMatch(/\| Contain: isolate affected hosts.* \| done \| u-sam \|/);
+    expect(md.text).toMatch(/\| Isolate the affected hosts.* \| done \| u-sam \|/);
     expect(md.text).toContain('Close RDP to the internet');
     expect(md.text).toMatch(/- \*\*Records naming this incident:\*\* [1-9]\d* \(sequence \d+ to \d+\)/);
 

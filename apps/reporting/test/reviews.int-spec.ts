@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { as, createIntegration, eventually, http, incidentAction, startService, type ServiceProcess } from '../../../test/support/harness';
+import { as, createIntegration, eventually, finishTasks, http, incidentAction, startService, type ServiceProcess } from '../../../test/support/harness';
 
 /**
  * The post-incident review over the real path: an incident entering post_incident opens a review
@@ -56,7 +56,13 @@ describe('post-incident review (real Kafka and PostgreSQL)', () => {
     }, 60_000);
     expect(opened.json).toMatchObject({ incidentId, state: 'draft', version: 1, summary: '', actionItems: [] });
     expect(opened.headers.get('etag')).toBe('"1"');
-    const refused = await incidentAction(path, 'transition', { to: 'closed' }, irene);
+    // The playbook's mandatory tasks, which hold up closing before the review does, are done.
+    await finishTasks(tasking.url, incidentId, irene);
+    // Triage hears of the done tasks a moment later; from then on, only the review stands in the way.
+    const refused = await eventually(async () => {
+      const r = await incidentAction(path, 'transition', { to: 'closed' }, irene);
+      return r.status !== 409 || !r.json.openMandatoryTasks ? r : undefined;
+    });
     expect(refused.status).toBe(409);
     expect(refused.json.detail).toMatch(new RegExp(`Incident ${incidentId} cannot be closed: its post-incident review (is a draft|has not been opened yet)`));
     await eventually(async () => {

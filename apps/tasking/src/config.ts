@@ -7,5 +7,6 @@ export const TaskingConfig = BaseConfig.extend({
     .default('http://localhost:7402')
     .describe('how people reach triage: pages link to the incident there and say how to acknowledge it'),
   ONCALL_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000).describe('how often the escalation runner looks for steps that are due'),
+  TASK_SLA_POLL_MS: z.coerce.number().int().min(50).max(300_000).default(15_000).describe('how often the SLA watcher looks for tasks past their due time'),
 });
 export type TaskingConfig = z.infer<typeof TaskingConfig>;

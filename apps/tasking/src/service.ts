@@ -8,14 +8,16 @@ import { MergedIncidents1764500000000 } from './persistence/migrations/176450000
 import { JsonOutbox1764600000000 } from './persistence/migrations/1764600000000-json-outbox';
 import { ActionItemTasks1765000000000 } from './persistence/migrations/1765000000000-action-item-tasks';
 import { OnCall1765100000000 } from './persistence/migrations/1765100000000-oncall';
-import { ResponseActions1765300000000 } from './persistence/migrations/1765300000000-response-actions';
+import { Playbooks1765300000000 } from './persistence/migrations/1765300000000-playbooks';
+import { ResponseActions1765400000000 } from './persistence/migrations/1765400000000-response-actions';
+import { registerYamlBodyParser } from './playbooks/manage-playbooks/yaml-body';
 import { Task } from './persistence/task.entity';
 
 export const service: ServiceDefinition<TaskingConfig> = {
   info: {
     name: 'tasking',
     title: 'Vigil tasking',
-    description: 'Creates response tasks from playbooks for each incident; keeps the response team, its on-call schedules and escalation policies, and escalates until someone acknowledges; runs response actions through connectors behind approvals.',
+    description: 'Keeps versioned response playbooks and creates each incident\'s tasks from its playbook, with dependencies and SLAs; keeps the response team, its on-call schedules and escalation policies, and escalates until someone acknowledges; runs response actions through connectors behind approvals.',
     version: '0.1.0',
   },
   config: TaskingConfig,
@@ -30,7 +32,10 @@ export const service: ServiceDefinition<TaskingConfig> = {
     inboxPruningMigration('tasking'),
     ActionItemTasks1765000000000,
     OnCall1765100000000,
-    ResponseActions1765300000000,
+    Playbooks1765300000000,
+    ResponseActions1765400000000,
   ],
   module: (platform) => TaskingModule.register(platform),
+  // Playbook import takes YAML; every other route takes JSON only.
+  configure: async (app) => registerYamlBodyParser(app),
 };

@@ -21,6 +21,7 @@ import { RestrictIncidentController } from './incidents/restrict-incident/restri
 import { AcknowledgeIncidentController } from './lifecycle/acknowledge-incident/acknowledge-incident.controller';
 import { CorrectClockController } from './lifecycle/correct-clock/correct-clock.controller';
 import { RecordReviewStateHandler } from './lifecycle/review-gate/record-review-state.handler';
+import { RecordPlaybookTasksHandler } from './lifecycle/task-gate/record-playbook-tasks.handler';
 import { TransitionIncidentController } from './lifecycle/transition-incident/transition-incident.controller';
 
 @Module({})
@@ -52,10 +53,11 @@ export class TriageModule {
         CorrelateAlertHandler,
         TrackAlertStatusHandler,
         RecordReviewStateHandler,
+        RecordPlaybookTasksHandler,
         eventConsumerProvider({
-          topics: [Topics.alerts, Topics.reviews],
-          inject: [CorrelateAlertHandler, TrackAlertStatusHandler, RecordReviewStateHandler],
-          handlers: (correlate: CorrelateAlertHandler, trackStatus: TrackAlertStatusHandler, reviews: RecordReviewStateHandler) => [
+          topics: [Topics.alerts, Topics.reviews, Topics.tasks],
+          inject: [CorrelateAlertHandler, TrackAlertStatusHandler, RecordReviewStateHandler, RecordPlaybookTasksHandler],
+          handlers: (correlate: CorrelateAlertHandler, trackStatus: TrackAlertStatusHandler, reviews: RecordReviewStateHandler, playbookTasks: RecordPlaybookTasksHandler) => [
             // Placement takes the envelope as it always has (it is being rewritten run-wise apart).
             onEvent(AlertReceivedV1, (event, tx) => correlate.handle(event, tx)),
             on(AlertRepeatedV1, (data, tx) => trackStatus.repeated(data, tx)),
@@ -64,6 +66,8 @@ export class TriageModule {
             // Closing waits for the post-incident review: triage keeps its state (lifecycle/review-gate).
             on(ReviewOpenedV1, (data, tx, meta) => reviews.handle(data, tx, meta)),
             on(ReviewStateChangedV1, (data, tx, meta) => reviews.handle(data, tx, meta)),
+            // Closing waits for mandatory tasks; the playbook sets the recovery watch window (lifecycle/task-gate).
+            ...playbookTasks.registrations(),
           ],
         }),
       ],

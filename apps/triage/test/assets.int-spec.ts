@@ -68,6 +68,7 @@ describe('triage asset register (real PostgreSQL)', () => {
         ips: [ipWeb, `2001:DB8:${tag.slice(1, 5)}:0:0:0:0:21`],
         owner: 'payments-team@example.com',
         businessService: 'Card payments',
+        recoveryTimeObjectiveMinutes: 240,
         criticality: 'critical',
         dataClassification: 'restricted',
       }),
@@ -79,6 +80,7 @@ describe('triage asset register (real PostgreSQL)', () => {
       ips: [ipWeb, `2001:db8:${parseInt(tag.slice(1, 5), 16).toString(16)}::21`],
       owner: 'payments-team@example.com',
       businessService: 'Card payments',
+      recoveryTimeObjectiveMinutes: 240,
       criticality: 'critical',
       dataClassification: 'restricted',
     });
@@ -308,6 +310,7 @@ describe('triage asset register (real PostgreSQL)', () => {
       dataClassification: 'internal',
       owner: 'ops',
       businessService: null,
+      recoveryTimeObjectiveMinutes: null,
       hostnames: [`m-host.${tag}.example`],
       ips: [],
     });

@@ -44,7 +44,7 @@ import {
   PageRequestedV1,
 } from './events/escalations';
 import { ReviewActionItemAddedV1, ReviewOpenedV1, ReviewStateChangedV1 } from './events/reviews';
-import { TaskCancelledV1, TaskCompletedV1, TaskCreatedV1 } from './events/tasks';
+import { TaskCancelledV1, TaskCompletedV1, TaskCreatedV1, PlaybookAppliedV1, TaskAssignedV1, TaskNoteAddedV1, TaskSkippedV1, TaskSlaBreachedV1, TaskStartedV1 } from './events/tasks';
 import { CloudEventHeaders, ContractViolation, createEvent, decodeEvent, isEvent, toKafkaHeaders, UnknownEventType, type CloudEvent } from './envelope';
 
 const incidentId = '3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b';
@@ -201,6 +201,44 @@ const samples: { [T in EventType]: EventData<(typeof EventCatalog)[T]> } = {
     actor: 'u-alice',
     note: 'rule deployed to every EDR policy',
     actionItemId: '0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e',
+  },
+  [TaskStartedV1.type]: { taskId: 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b', incidentId, title: 'Isolate the affected hosts', startedAt: '2026-12-01T09:00:00Z', actor: 'u-sam', note: null },
+  [TaskSkippedV1.type]: { taskId: 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b', incidentId, title: 'Protect backups', skippedAt: '2026-12-01T09:00:00Z', actor: 'u-sam', reason: 'no backups of this host' },
+  [TaskAssignedV1.type]: { taskId: 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b', incidentId, title: 'Isolate the affected hosts', assignee: 'u-sam', role: 'system_administrator', assignedAt: '2026-12-01T09:00:00Z', actor: 'u-irene' },
+  [TaskNoteAddedV1.type]: {
+    taskId: 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b',
+    incidentId,
+    noteId: '0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e',
+    title: 'Preserve evidence',
+    text: 'memory image taken',
+    evidenceUrl: 'https://evidence.example.com/case/1/mem.raw',
+    author: 'u-alice',
+    addedAt: '2026-12-01T09:00:00Z',
+  },
+  [TaskSlaBreachedV1.type]: {
+    taskId: 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b',
+    incidentId,
+    title: 'Isolate the affected hosts',
+    phase: 'contained',
+    role: 'system_administrator',
+    assignee: null,
+    severity: 'SEV1',
+    mandatory: true,
+    dueAt: '2026-12-01T09:30:00Z',
+    breachedAt: '2026-12-01T09:30:01Z',
+    exercise: false,
+  },
+  [PlaybookAppliedV1.type]: {
+    incidentId,
+    playbook: 'ransomware',
+    version: 1,
+    previousVersion: null,
+    recoveryWatchDays: 30,
+    steps: [{ key: 'isolate-hosts', taskId: 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b', phase: 'contained', title: 'Isolate the affected hosts', role: 'system_administrator', mandatory: true }],
+    addedSteps: ['isolate-hosts'],
+    droppedSteps: [],
+    appliedAt: '2026-12-01T09:00:00Z',
+    actor: 'vigil',
   },
   [ReviewOpenedV1.type]: { review: { reviewId: 'f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0', incidentId, state: 'draft', exercise: false, version: 1 }, openedAt: '2026-11-26T09:00:00Z' },
   [ReviewStateChangedV1.type]: {

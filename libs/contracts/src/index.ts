@@ -23,3 +23,4 @@ export * from './events/escalations';
 export * from './events/reviews';
 export * from './events/actions';
 export * from './events/catalog';
+export * from './api/playbooks';

@@ -11,6 +11,7 @@ export interface AssetRow {
   ips: string[];
   owner: string | null;
   business_service: string | null;
+  recovery_time_objective_minutes: number | null;
   criticality: AssetCriticality;
   data_classification: DataClassification;
   created_at: Date;
@@ -18,7 +19,7 @@ export interface AssetRow {
 }
 
 export const ASSET_COLUMNS =
-  'id, identifier, name, hostnames, ips, owner, business_service, criticality, data_classification, created_at, updated_at';
+  'id, identifier, name, hostnames, ips, owner, business_service, recovery_time_objective_minutes, criticality, data_classification, created_at, updated_at';
 
 export function toAssetView(row: AssetRow): AssetView {
   return {
@@ -29,6 +30,7 @@ export function toAssetView(row: AssetRow): AssetView {
     ips: row.ips,
     owner: row.owner,
     businessService: row.business_service,
+    recoveryTimeObjectiveMinutes: row.recovery_time_objective_minutes,
     criticality: row.criticality,
     dataClassification: row.data_classification,
     createdAt: row.created_at.toISOString(),
@@ -44,6 +46,7 @@ export interface AssetRecord {
   ips: string[];
   owner: string | null;
   businessService: string | null;
+  recoveryTimeObjectiveMinutes: number | null;
   criticality: AssetCriticality;
   dataClassification: DataClassification;
 }
@@ -56,6 +59,7 @@ export function toAssetRecord(asset: RegisterAsset): AssetRecord {
     ips: normaliseAll(asset.ips, normaliseIp),
     owner: asset.owner ?? null,
     businessService: asset.businessService ?? null,
+    recoveryTimeObjectiveMinutes: asset.recoveryTimeObjectiveMinutes ?? null,
     criticality: asset.criticality,
     dataClassification: asset.dataClassification,
   };

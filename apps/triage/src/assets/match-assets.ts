@@ -11,6 +11,8 @@ export interface RegisteredAsset {
   dataClassification: DataClassification;
   owner: string | null;
   businessService: string | null;
+  /** The business service's recovery time objective, in minutes (null: not set). */
+  recoveryTimeObjectiveMinutes?: number | null;
   /** As the register spells them; an incident can be found by them. */
   hostnames: string[];
   ips: string[];
@@ -74,10 +76,11 @@ export async function matchAssets(manager: Pick<EntityManager, 'query'>, assets:
     data_classification: DataClassification;
     owner: string | null;
     business_service: string | null;
+    recovery_time_objective_minutes: number | null;
     hostnames: string[];
     ips: string[];
   }> = await manager.query(
-    `SELECT id, identifier, name, criticality, data_classification, owner, business_service, hostnames, ips FROM ${sql.from} ORDER BY ${sql.order}`,
+    `SELECT id, identifier, name, criticality, data_classification, owner, business_service, recovery_time_objective_minutes, hostnames, ips FROM ${sql.from} ORDER BY ${sql.order}`,
     assetMatchParams(lookup),
   );
   return rows.map((r) => ({
@@ -88,9 +91,19 @@ export async function matchAssets(manager: Pick<EntityManager, 'query'>, assets:
     dataClassification: r.data_classification,
     owner: r.owner,
     businessService: r.business_service,
+    recoveryTimeObjectiveMinutes: r.recovery_time_objective_minutes,
     hostnames: r.hostnames,
     ips: r.ips,
   }));
+}
+
+/**
+ * The smallest recovery time objective among the assets' business services (what the incident's
+ * recovery must meet); null when none is set. Triage puts it on the incident snapshot for tasking.
+ */
+export function smallestRecoveryTimeObjective(assets: readonly Pick<RegisteredAsset, 'recoveryTimeObjectiveMinutes'>[]): number | null {
+  const set = assets.map((a) => a.recoveryTimeObjectiveMinutes).filter((m): m is number => m !== null && m !== undefined);
+  return set.length ? Math.min(...set) : null;
 }
 
 /** The highest criticality among the assets; null when there are none. */

@@ -21,6 +21,7 @@ const ASSET_EXAMPLE = {
   ips: ['10.0.4.21', '2001:db8::21'],
   owner: 'payments-team@example.com',
   businessService: 'Card payments',
+  recoveryTimeObjectiveMinutes: 240,
   criticality: 'critical',
   dataClassification: 'restricted',
 } as const;
@@ -33,6 +34,13 @@ export const RegisterAsset = z
     ips: z.array(AssetIp).max(50).default([]),
     owner: Text.nullable().optional().describe('who answers for the asset; absent or null for nobody'),
     businessService: Text.nullable().optional().describe('the business service the asset supports'),
+    recoveryTimeObjectiveMinutes: z
+      .int()
+      .positive()
+      .max(525_600)
+      .nullable()
+      .optional()
+      .describe('the recovery time objective of that business service, in minutes: recovery tasks of incidents on the asset are due within it'),
     criticality: AssetCriticality.describe('how much the asset matters to the business; raises the severity of incidents that touch it'),
     dataClassification: DataClassification.describe('the most sensitive data the asset holds'),
   })
@@ -51,6 +59,7 @@ export const AssetView = z
     ips: z.array(z.string()).describe('canonical text form (IPv6 compressed, lower-case)'),
     owner: z.string().nullable(),
     businessService: z.string().nullable(),
+    recoveryTimeObjectiveMinutes: z.int().nullable().describe('the business service\'s recovery time objective, in minutes'),
     criticality: AssetCriticality,
     dataClassification: DataClassification,
     createdAt: Timestamp,

@@ -186,6 +186,17 @@ export const TaskView = TaskCreatedV1.schema
     cancelReason: z.string().nullable().describe('why, e.g. its incident was merged into another'),
     completedAt: Timestamp.nullable().optional().describe('when the task was done, if it was'),
     completedBy: z.string().nullable().optional().describe('who did it'),
+    status: z.enum(['open', 'in_progress', 'done', 'skipped', 'cancelled']),
+    blocked: z.boolean().optional().describe('an open task that cannot start yet: see blockedBy'),
+    blockedBy: z
+      .array(z.string())
+      .optional()
+      .describe('what it waits for: the step keys of open dependencies and gates, and "phase:<phase>" while the incident has not reached the task\'s phase'),
+    instructions: z.string().optional().describe('Markdown, shown as text'),
+    startedAt: Timestamp.nullable().optional(),
+    startedBy: z.string().nullable().optional(),
+    skipReason: z.string().nullable().optional(),
+    slaBreachedAt: Timestamp.nullable().optional().describe('when the task passed its due time unfinished'),
   })
   .meta({ id: 'Task' });
 export const TaskList = z.object({ items: z.array(TaskView) }).meta({ id: 'TaskList' });

@@ -38,6 +38,7 @@ describe('EventCatalog', () => {
       alert: Topics.alerts,
       incident: Topics.incidents,
       task: Topics.tasks,
+      playbook: Topics.tasks,
       notification: Topics.comms,
       escalation: Topics.escalations,
       message: Topics.comms,

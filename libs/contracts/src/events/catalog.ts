@@ -42,7 +42,7 @@ import {
   IncidentRestrictionChangedV1,
 } from './incidents';
 import { ReviewActionItemAddedV1, ReviewOpenedV1, ReviewStateChangedV1 } from './reviews';
-import { TaskCancelledV1, TaskCompletedV1, TaskCreatedV1 } from './tasks';
+import { PlaybookAppliedV1, TaskAssignedV1, TaskCancelledV1, TaskCompletedV1, TaskCreatedV1, TaskNoteAddedV1, TaskSkippedV1, TaskSlaBreachedV1, TaskStartedV1 } from './tasks';
 
 /** Every event Vigil publishes, by CloudEvents type. */
 export const EventCatalog = {
@@ -65,6 +65,12 @@ export const EventCatalog = {
   [TaskCreatedV1.type]: TaskCreatedV1,
   [TaskCancelledV1.type]: TaskCancelledV1,
   [TaskCompletedV1.type]: TaskCompletedV1,
+  [TaskStartedV1.type]: TaskStartedV1,
+  [TaskSkippedV1.type]: TaskSkippedV1,
+  [TaskAssignedV1.type]: TaskAssignedV1,
+  [TaskNoteAddedV1.type]: TaskNoteAddedV1,
+  [TaskSlaBreachedV1.type]: TaskSlaBreachedV1,
+  [PlaybookAppliedV1.type]: PlaybookAppliedV1,
   [NotificationDeliveredV1.type]: NotificationDeliveredV1,
   [NotificationFailedV1.type]: NotificationFailedV1,
   [EscalationStartedV1.type]: EscalationStartedV1,

@@ -60,6 +60,12 @@ export const IncidentSnapshot = z.object({
     .boolean()
     .optional()
     .describe('need to know: only the owner, the responders, IR managers and auditors may see it (absent in older events: false)'),
+  recoveryTimeObjectiveMinutes: z
+    .int()
+    .positive()
+    .nullable()
+    .optional()
+    .describe('the smallest recovery time objective of the business services of the incident\'s registered assets; null or absent when none is set'),
 });
 export type IncidentSnapshot = z.infer<typeof IncidentSnapshot>;
 

@@ -39,6 +39,14 @@ export const PERMISSIONS = {
     roles: ['ir_manager', 'security_analyst', 'system_administrator', 'communications', 'legal'] as VigilRole[],
     what: 'mark a task of an incident done (a review action item\'s task closes the action item)',
   },
+  'tasks.work': {
+    roles: ['ir_manager', 'security_analyst', 'system_administrator', 'communications', 'legal'] as VigilRole[],
+    what: 'start, skip (with a reason) and assign a task of an incident, and add notes and evidence links to it',
+  },
+  'incidents.playbook': { roles: ['ir_manager'] as VigilRole[], what: 'move an open incident to another version of its playbook' },
+  // Playbooks (tasking).
+  'playbooks.read': { roles: [...READ_CONFIGURATION, 'system_administrator'] as VigilRole[], what: 'read playbooks, their versions, and export them' },
+  'playbooks.write': { roles: ['admin', 'ir_manager'] as VigilRole[], what: 'create, import, publish new versions of and retire playbooks' },
   // Lessons learned: post-incident reviews and their action items.
   'reviews.write': { roles: ANALYSTS, what: 'write a post-incident review, mark key moments, add action items, put it in review or send it back' },
   'reviews.complete': { roles: ['ir_manager'] as VigilRole[], what: 'complete a post-incident review (the incident may then be closed)' },

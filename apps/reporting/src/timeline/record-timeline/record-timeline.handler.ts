@@ -49,6 +49,10 @@ import {
   TaskCancelledV1,
   TaskCompletedV1,
   TaskCreatedV1,
+  TaskSkippedV1,
+  TaskSlaBreachedV1,
+  TaskStartedV1,
+  PlaybookAppliedV1,
   type CloudEvent,
   type EventData,
   type EventDefinition,
@@ -136,6 +140,15 @@ export const TIMELINE_LINES: ReadonlyArray<LineOf<EventDefinition>> = [
     return { at: event.time, incidentId: a.incidentId, summary: `${from} (${a.type.replace('_', ' ')}) for ${a.owner}, due ${a.dueAt.slice(0, 16).replace('T', ' ')} UTC: ${a.title}` };
   }),
   lineOf(TaskCancelledV1, (d) => ({ at: d.cancelledAt, incidentId: d.incidentId, summary: `Task cancelled: ${d.title} (${d.reason})` })),
+  lineOf(TaskStartedV1, (d) => ({ at: d.startedAt, incidentId: d.incidentId, summary: `Task started by ${d.actor}: ${d.title}` })),
+  lineOf(TaskSkippedV1, (d) => ({ at: d.skippedAt, incidentId: d.incidentId, summary: `Task skipped by ${d.actor}: ${d.title} (${d.reason})` })),
+  lineOf(TaskSlaBreachedV1, (d) => ({ at: d.breachedAt, incidentId: d.incidentId, summary: `Task SLA breached (${d.severity}, ${d.phase}, due ${d.dueAt}): ${d.title}` })),
+  lineOf(PlaybookAppliedV1, (d) => {
+    const change = d.previousVersion
+      ? `moved from version ${d.previousVersion} by ${d.actor} (added: ${d.addedSteps.join(', ') || 'none'}; dropped: ${d.droppedSteps.join(', ') || 'none'})`
+      : `applied (${d.steps.length} steps)`;
+    return { at: d.appliedAt, incidentId: d.incidentId, summary: `Playbook ${d.playbook} version ${d.version} ${change}` };
+  }),
   ...[NotificationDeliveredV1, NotificationFailedV1].map((def) =>
     lineOf(def, (d, event) => {
       const verb = event.type === NotificationDeliveredV1.type ? 'delivered' : 'failed';

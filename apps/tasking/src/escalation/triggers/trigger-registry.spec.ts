@@ -1,6 +1,6 @@
-import { IncidentAcknowledgedV1, IncidentClassifiedV1, IncidentOpenedV1, TaskCreatedV1, Topics, type CloudEvent } from '@vigil/contracts';
+import { IncidentAcknowledgedV1, IncidentClassifiedV1, IncidentOpenedV1, TaskCreatedV1, TaskSlaBreachedV1, Topics, type CloudEvent } from '@vigil/contracts';
 import type { IncidentFacts } from '../incident-facts';
-import { defaultTriggers, incidentOpened, severityRaised, TriggerRegistry, type EscalationTrigger } from './trigger-registry';
+import { defaultTriggers, incidentOpened, severityRaised, taskSlaBreached, TriggerRegistry, type EscalationTrigger } from './trigger-registry';
 
 const now = new Date('2026-11-24T07:00:00Z');
 const facts = (over: Partial<IncidentFacts> = {}): IncidentFacts => ({
@@ -39,6 +39,21 @@ describe('escalation triggers', () => {
     ['raised on a closed incident', facts({ severity: 'SEV1', phase: 'closed', version: 2 })],
   ])('starts none when the severity is %s', (_, after) => {
     expect(severityRaised.evaluate(event(IncidentAcknowledgedV1.type), { before: facts(), after, now })).toBeNull();
+  });
+
+  it('starts one per task past its SLA, acknowledged or not, on the incident the breach names; none once the incident is over', () => {
+    const breach: CloudEvent = {
+      ...event(TaskSlaBreachedV1.type),
+      data: { taskId: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', incidentId: facts().incidentId, title: 'Isolate the hosts', phase: 'contained', role: 'system_administrator', dueAt: '2026-11-24T06:59:00Z' },
+    };
+    expect(taskSlaBreached.incidentIdOf!(breach)).toBe(facts().incidentId);
+    expect(taskSlaBreached.evaluate(breach, { before: null, after: facts({ acknowledgedAt: now.toISOString() }), now })).toEqual({
+      key: 'task-sla-breached:9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
+      reason: 'task "Isolate the hosts" (contained, system_administrator) passed its SLA (due 2026-11-24T06:59:00Z)',
+      supersedes: false,
+    });
+    expect(taskSlaBreached.evaluate(breach, { before: null, after: facts({ phase: 'closed' }), now })).toBeNull();
+    expect(defaultTriggers().forEvent(TaskSlaBreachedV1.type)).toEqual([taskSlaBreached]);
   });
 
   it('lets a new trigger plug in on another event, and subscribes to its topic', () => {

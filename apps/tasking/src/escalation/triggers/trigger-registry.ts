@@ -1,4 +1,4 @@
-import { EventCatalog, IncidentOpenedV1, Topics, type CloudEvent } from '@vigil/contracts';
+import { EventCatalog, IncidentOpenedV1, TaskSlaBreachedV1, Topics, type CloudEvent, type EventData } from '@vigil/contracts';
 import { SEVERITY_RANK, TERMINAL_PHASES, type IncidentFacts } from '../incident-facts';
 
 /** What a trigger sees: the event, the incident's facts before and after it, and the time. */
@@ -20,7 +20,7 @@ export interface TriggerFiring {
 
 /**
  * Something that starts an escalation: an incident opened and not acknowledged, a severity that
- * rose, a task past its SLA (to come). A trigger names the event types it reads and decides from
+ * rose, a task past its SLA. A trigger names the event types it reads and decides from
  * each; the registry subscribes tasking's consumer to their topics. To add one: implement this,
  * put its event in the contracts' catalog, and register it in the tasking module.
  */
@@ -96,6 +96,22 @@ export const severityRaised: EscalationTrigger = {
   },
 };
 
+/**
+ * A task past its SLA (tasking's own SLA watcher publishes the breach): the incident's escalation
+ * policy pages about it, acknowledged or not, once per task. It does not supersede a running
+ * escalation: the breach is one more reason to answer, not a new severity.
+ */
+export const taskSlaBreached: EscalationTrigger = {
+  kind: 'task-sla-breached',
+  eventTypes: [TaskSlaBreachedV1.type],
+  incidentIdOf: defaultIncidentIdOf,
+  evaluate(event, { after, now }) {
+    if (!after || TERMINAL_PHASES.includes(after.phase) || tooOld(event, now)) return null;
+    const d = event.data as EventData<typeof TaskSlaBreachedV1>;
+    return { key: `task-sla-breached:${d.taskId}`, reason: `task "${d.title}" (${d.phase}, ${d.role}) passed its SLA (due ${d.dueAt})`, supersedes: false };
+  },
+};
+
 export function defaultTriggers(): TriggerRegistry {
-  return new TriggerRegistry().register(incidentOpened).register(severityRaised);
+  return new TriggerRegistry().register(incidentOpened).register(severityRaised).register(taskSlaBreached);
 }

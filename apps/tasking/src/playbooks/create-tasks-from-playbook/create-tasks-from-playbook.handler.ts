@@ -1,14 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { createEvent, TaskCreatedV1, type EventData, type IncidentOpenedV1 } from '@vigil/contracts';
-import { enqueueEvents } from '@vigil/messaging';
-import { randomUUID } from 'node:crypto';
+import type { EventData, IncidentOpenedV1 } from '@vigil/contracts';
 import type { EntityManager } from 'typeorm';
-import { Task } from '../../persistence/task.entity';
 import { lockTasksOfIncidents } from '../../tasks/merged-incident-lock';
-import { DEFAULT_PLAYBOOK, type Playbook } from '../default-playbook';
+import { applyPlaybook, tasksForSteps } from '../apply-playbook/apply-playbook';
+import { choosePlaybook } from '../library/playbook-rules';
+import { latestPlaybooks, stored } from '../library/playbook-store';
 
 /**
- * On incident opened: one task per playbook step, due relative to when the incident was declared.
+ * On incident opened: the playbook chosen for the incident (by category, severity, asset criticality
+ * and exercise; the default otherwise), at its newest version, gives one task per step, due relative
+ * to when the incident was declared. The incident keeps that version (an IR manager can move it).
  * None for an incident already merged into another (its merge was read first): that one has them.
  * The merge may be applied at this very moment on another partition: the lock makes one of the two
  * wait for the other, so a merge committed first is seen here, and tasks committed first are
@@ -16,55 +17,29 @@ import { DEFAULT_PLAYBOOK, type Playbook } from '../default-playbook';
  */
 @Injectable()
 export class CreateTasksFromPlaybookHandler {
-  constructor(private readonly playbook: Playbook = DEFAULT_PLAYBOOK) {}
-
   async handle({ incident }: EventData<typeof IncidentOpenedV1>, manager: EntityManager): Promise<void> {
     await lockTasksOfIncidents(manager, [incident.incidentId]);
     const merged: unknown[] = await manager.query(`SELECT 1 FROM tasking.merged_incidents WHERE incident_id = $1`, [incident.incidentId]);
     if (merged.length > 0) return;
-    const declaredAt = new Date(incident.timestamps.declaredAt);
+    const already: unknown[] = await manager.query(`SELECT 1 FROM tasking.incident_playbooks WHERE incident_id = $1`, [incident.incidentId]);
+    if (already.length > 0) return;
+    const playbooks = (await latestPlaybooks(manager)).map(stored);
+    const playbook = choosePlaybook(playbooks, {
+      category: incident.category,
+      severity: incident.severity,
+      assetCriticality: incident.classification?.assetCriticality ?? null,
+      exercise: incident.exercise,
+    });
+    if (!playbook) return; // no default playbook: the team removed it on purpose
+    const subject = {
+      incidentId: incident.incidentId,
+      severity: incident.severity,
+      declaredAt: new Date(incident.timestamps.declaredAt),
+      exercise: incident.exercise,
+      rtoMinutes: incident.recoveryTimeObjectiveMinutes ?? null,
+    };
     const now = new Date();
-    const tasks = this.playbook.steps.map((step) =>
-      manager.create(Task, {
-        id: randomUUID(),
-        incidentId: incident.incidentId,
-        playbook: this.playbook.name,
-        stepKey: step.key,
-        phase: step.phase,
-        title: step.title,
-        role: step.role,
-        status: 'open',
-        dueAt: new Date(declaredAt.getTime() + step.dueMinutes[incident.severity] * 60_000),
-        exercise: incident.exercise,
-        createdAt: now,
-        cancelledAt: null,
-        cancelReason: null,
-      }),
-    );
-    // All steps in one insert and their events in one outbox write, in playbook order.
-    await manager.insert(Task, tasks);
-    await enqueueEvents(
-      manager,
-      'tasking',
-      tasks.map((task) => ({
-        event: createEvent(TaskCreatedV1, {
-          source: '/vigil/tasking',
-          subject: incident.incidentId,
-          data: {
-            taskId: task.id,
-            incidentId: task.incidentId,
-            playbook: task.playbook,
-            phase: task.phase,
-            title: task.title,
-            role: task.role,
-            status: task.status,
-            dueAt: task.dueAt!.toISOString(),
-            createdAt: now.toISOString(),
-          },
-        }),
-        topic: TaskCreatedV1.topic,
-        key: incident.incidentId,
-      })),
-    );
+    const tasks = tasksForSteps(manager, subject, playbook, playbook.steps, now);
+    await applyPlaybook(manager, subject, playbook, { tasks, allTasks: tasks, previousVersion: null, dropped: [], actor: 'vigil' }, now);
   }
 }

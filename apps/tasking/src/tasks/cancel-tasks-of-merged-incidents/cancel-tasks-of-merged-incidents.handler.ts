@@ -27,7 +27,7 @@ export class CancelTasksOfMergedIncidentsHandler {
     const cancelled: Array<{ id: string; incident_id: string; title: string }> = await manager.query(
       `WITH cancelled AS (
          UPDATE tasking.tasks SET status = 'cancelled', cancelled_at = $2, cancel_reason = $3
-          WHERE incident_id = ANY($1::uuid[]) AND status = 'open'
+          WHERE incident_id = ANY($1::uuid[]) AND status IN ('open', 'in_progress')
           RETURNING id, incident_id, title, created_at, step_key)
        SELECT id, incident_id, title FROM cancelled ORDER BY incident_id, created_at, step_key`,
       [d.mergedIncidentIds, at, reason],

@@ -2,9 +2,10 @@ import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CompleteTask, createEvent, TaskCompletedV1, TaskView } from '@vigil/contracts';
 import { enqueueEvent } from '@vigil/messaging';
-import { ApiJsonBody, ApiJsonResponse, ApiProblems, assertIncidentVisible, auditTouch, Caller, digest, Permit, Problem, ZodPipe, type Principal } from '@vigil/platform';
+import { ApiJsonBody, ApiJsonResponse, ApiProblems, assertIncidentVisible, auditTouch, Caller, digest, Permit, ZodPipe, type Principal } from '@vigil/platform';
 import { DataSource } from 'typeorm';
-import { Task, toTaskView } from '../../persistence/task.entity';
+import { toTaskView } from '../../persistence/task.entity';
+import { assertUnblocked, assertUnfinished, lockTask } from '../task-state';
 
 @ApiTags('tasks')
 @Controller('v1/incidents')
@@ -18,7 +19,8 @@ export class CompleteTaskController {
     summary: 'Mark a task done',
     description:
       'Records who did it and when, and publishes vigil.task.completed.v1 (a review action item\'s task done is its action item done). ' +
-      'Marking a done task done again changes nothing; a cancelled task cannot be done (409).',
+      'An open task may be done without being started, but not while it is blocked (409 naming what it waits for). ' +
+      'Marking a done task done again changes nothing; a skipped or cancelled task cannot be done (409).',
     operationId: 'completeIncidentTask',
   })
   @ApiJsonBody(CompleteTask)
@@ -32,20 +34,17 @@ export class CompleteTaskController {
   ) {
     await assertIncidentVisible(this.dataSource, 'tasking', incidentId, caller);
     const task = await this.dataSource.transaction(async (manager) => {
-      const repo = manager.getRepository(Task);
-      const found = await repo.findOne({ where: { id: taskId, incidentId }, lock: { mode: 'pessimistic_write' } });
-      if (!found) throw Problem.notFound(`Task ${taskId} of incident ${incidentId}`);
+      const found = await lockTask(manager, incidentId, taskId);
       if (found.status === 'done') return found;
-      if (found.status === 'cancelled') {
-        throw new Problem(409, 'Task cancelled', `Task ${taskId} was cancelled (${found.cancelReason ?? 'no reason given'}): it cannot be done.`, { status: found.status });
-      }
+      assertUnfinished(found, 'be done');
+      if (found.status === 'open') await assertUnblocked(manager, found, 'be done');
       auditTouch({ ids: { incidentId, taskId }, before: toTaskView(found) }, digest);
       const now = new Date();
       found.status = 'done';
       found.completedAt = now;
       found.completedBy = caller.subject;
       found.completionNote = body.note ?? null;
-      await repo.save(found);
+      await manager.save(found);
       auditTouch({ after: toTaskView(found) }, digest);
       await enqueueEvent(
         manager,
@@ -60,6 +59,6 @@ export class CompleteTaskController {
       );
       return found;
     });
-    return toTaskView(task);
+    return toTaskView(task, []);
   }
 }

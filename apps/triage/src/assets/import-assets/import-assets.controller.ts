@@ -8,9 +8,9 @@ import { toAssetRecord, type AssetRecord } from '../asset-rows';
 import { ASSET_CSV_COLUMNS, MAX_IMPORT_ROWS, parseAssetsCsv } from './parse-assets-csv';
 
 const EXAMPLE = [
-  'identifier,name,hostnames,ips,owner,business_service,criticality,data_classification',
-  'CMDB-00417,Payments API web server,web-01.prod.example.com;web-01,10.0.4.21,payments-team@example.com,Card payments,critical,restricted',
-  'CMDB-00418,"Build server, shared",build-01,10.0.9.3 10.0.9.4,,Engineering,medium,internal',
+  'identifier,name,hostnames,ips,owner,business_service,recovery_time_objective_minutes,criticality,data_classification',
+  'CMDB-00417,Payments API web server,web-01.prod.example.com;web-01,10.0.4.21,payments-team@example.com,Card payments,240,critical,restricted',
+  'CMDB-00418,"Build server, shared",build-01,10.0.9.3 10.0.9.4,,Engineering,,medium,internal',
 ].join('\n');
 
 const isCsv = (contentType: string | undefined) => (contentType ?? '').split(';')[0].trim().toLowerCase() === 'text/csv';
@@ -61,16 +61,17 @@ export class ImportAssetsController {
   private async upsert(records: AssetRecord[]): Promise<{ created: number; updated: number }> {
     if (records.length === 0) return { created: 0, updated: 0 };
     const rows: Array<{ inserted: boolean }> = await this.dataSource.transaction((tx) => tx.query(
-      `INSERT INTO triage.assets AS a (id, identifier, name, hostnames, ips, owner, business_service, criticality, data_classification)
+      `INSERT INTO triage.assets AS a (id, identifier, name, hostnames, ips, owner, business_service, recovery_time_objective_minutes, criticality, data_classification)
        SELECT gen_random_uuid(), r.identifier, r.name,
               ARRAY(SELECT jsonb_array_elements_text(r.hostnames)), ARRAY(SELECT jsonb_array_elements_text(r.ips)),
-              r.owner, r."businessService", r.criticality, r."dataClassification"
+              r.owner, r."businessService", r."recoveryTimeObjectiveMinutes", r.criticality, r."dataClassification"
          FROM jsonb_to_recordset($1::jsonb) AS r(identifier text, name text, hostnames jsonb, ips jsonb, owner text,
-                                                  "businessService" text, criticality text, "dataClassification" text)
+                                                  "businessService" text, "recoveryTimeObjectiveMinutes" int, criticality text, "dataClassification" text)
         ORDER BY lower(r.identifier)
        ON CONFLICT ((lower(identifier))) DO UPDATE
           SET identifier = EXCLUDED.identifier, name = EXCLUDED.name, hostnames = EXCLUDED.hostnames, ips = EXCLUDED.ips,
-              owner = EXCLUDED.owner, business_service = EXCLUDED.business_service, criticality = EXCLUDED.criticality,
+              owner = EXCLUDED.owner, business_service = EXCLUDED.business_service,
+              recovery_time_objective_minutes = EXCLUDED.recovery_time_objective_minutes, criticality = EXCLUDED.criticality,
               data_classification = EXCLUDED.data_classification, updated_at = now()
        RETURNING (xmax = 0) AS inserted`,
       [JSON.stringify(records)],

@@ -38,6 +38,14 @@ describe(parseAssetsCsv.name, () => {
       ]);
     });
 
+    it('reads the recovery time objective of the business service as minutes, and names a value that is none', () => {
+      const ok = imported('identifier,name,criticality,data_classification,business_service,recovery_time_objective_minutes\nA-1,Payments db,critical,restricted,Payments,240\n');
+      expect(ok.rows[0].asset).toMatchObject({ businessService: 'Payments', recoveryTimeObjectiveMinutes: 240 });
+      const bad = imported('identifier,name,criticality,data_classification,recovery_time_objective_minutes\nA-1,Payments db,critical,restricted,4h\n');
+      expect(bad.rows).toEqual([]);
+      expect(bad.failed).toEqual([{ row: 2, identifier: 'A-1', errors: [expect.objectContaining({ column: 'recovery_time_objective_minutes', detail: expect.stringContaining('"4h"') })] }]);
+    });
+
     it('needs only the required columns, and leaves the optional fields empty', () => {
       const { rows } = imported('identifier,name,criticality,data_classification\nA-1,Laptop,low,internal\n');
       expect(rows[0].asset).toEqual({ identifier: 'A-1', name: 'Laptop', hostnames: [], ips: [], criticality: 'low', dataClassification: 'internal' });

@@ -14,6 +14,7 @@ const FIELDS = {
   ips: 'ips',
   owner: 'owner',
   business_service: 'businessService',
+  recovery_time_objective_minutes: 'recoveryTimeObjectiveMinutes',
 } as const satisfies Record<string, keyof RegisterAsset>;
 type Column = keyof typeof FIELDS;
 
@@ -21,6 +22,7 @@ export const ASSET_CSV_COLUMNS = Object.keys(FIELDS) as Column[];
 const REQUIRED: readonly Column[] = ['identifier', 'name', 'criticality', 'data_classification'];
 const LISTS: readonly Column[] = ['hostnames', 'ips'];
 const ENUMS: readonly Column[] = ['criticality', 'data_classification'];
+const NUMBERS: readonly Column[] = ['recovery_time_objective_minutes'];
 const COLUMN_OF = Object.fromEntries(Object.entries(FIELDS).map(([column, field]) => [field, column])) as Record<string, Column>;
 
 export type AssetImportFailure = AssetImportResult['failed'][number];
@@ -182,7 +184,9 @@ export function parseAssetsCsv(text: string): ParsedAssetsCsv {
     for (const column of columns as Column[]) {
       const value = values[column]!;
       if (value === '') continue;
-      candidate[FIELDS[column]] = LISTS.includes(column) ? splitList(value) : ENUMS.includes(column) ? value.toLowerCase() : value;
+      // A number column keeps text that is no number as it is, so that the error names the value.
+      const number = NUMBERS.includes(column) && /^\d+$/.test(value) ? Number(value) : value;
+      candidate[FIELDS[column]] = LISTS.includes(column) ? splitList(value) : ENUMS.includes(column) ? value.toLowerCase() : number;
     }
     const result = RegisterAsset.safeParse(candidate);
     const identifier = identifierOf(fields);

@@ -38,11 +38,11 @@ export class RegisterAssetController {
     // DO NOTHING rather than a pre-check: two registrations racing for one identifier get one 409.
     // Writes go through a transaction so that the change's audit record commits with it.
     const [row]: AssetRow[] = await this.dataSource.transaction((tx) => tx.query(
-      `INSERT INTO triage.assets (id, identifier, name, hostnames, ips, owner, business_service, criticality, data_classification)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+      `INSERT INTO triage.assets (id, identifier, name, hostnames, ips, owner, business_service, criticality, data_classification, recovery_time_objective_minutes)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT ((lower(identifier))) DO NOTHING
        RETURNING ${ASSET_COLUMNS}`,
-      [randomUUID(), a.identifier, a.name, a.hostnames, a.ips, a.owner, a.businessService, a.criticality, a.dataClassification],
+      [randomUUID(), a.identifier, a.name, a.hostnames, a.ips, a.owner, a.businessService, a.criticality, a.dataClassification, a.recoveryTimeObjectiveMinutes],
     ));
     if (!row) throw identifierTaken(a.identifier, await assetIdOf(this.dataSource, a.identifier));
     return toAssetView(row);
@@ -63,11 +63,11 @@ export class RegisterAssetController {
         `WITH replaced AS (
            UPDATE triage.assets
               SET identifier = $2, name = $3, hostnames = $4, ips = $5, owner = $6, business_service = $7,
-                  criticality = $8, data_classification = $9, updated_at = now()
+                  criticality = $8, data_classification = $9, recovery_time_objective_minutes = $10, updated_at = now()
             WHERE id = $1
         RETURNING ${ASSET_COLUMNS})
          SELECT * FROM replaced`,
-        [assetId, a.identifier, a.name, a.hostnames, a.ips, a.owner, a.businessService, a.criticality, a.dataClassification],
+        [assetId, a.identifier, a.name, a.hostnames, a.ips, a.owner, a.businessService, a.criticality, a.dataClassification, a.recoveryTimeObjectiveMinutes],
       ));
     } catch (error) {
       if (!isIdentifierTaken(error)) throw error;

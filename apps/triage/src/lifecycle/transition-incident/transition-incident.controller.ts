@@ -10,6 +10,7 @@ import { allowedTransitions, canTransition, clockFieldOf } from '../phases';
 import { clockOrderViolation } from '../correct-clock/clock-order';
 import { changeIncident, effectiveTime } from '../record-change';
 import { assertReviewCompletedBeforeClosing } from '../review-gate/review-gate';
+import { assertMandatoryTasksFinishedBeforeClosing } from '../task-gate/task-gate';
 
 @ApiTags('incidents')
 @Controller('v1/incidents')
@@ -24,7 +25,8 @@ export class TransitionIncidentController {
       description:
         'detected → triaged → contained → eradicated → recovered → post_incident → closed; detected or triaged → false_positive. ' +
         'Entering contained, eradicated, recovered or closed sets that timestamp. An illegal transition is a 409 naming the allowed ones. ' +
-        'Closing needs the incident\'s post-incident review completed (reporting): until it is, a 409 says why.',
+        'Closing needs the incident\'s mandatory playbook tasks done or skipped (tasking; a 409 names them in openMandatoryTasks) ' +
+        'and then its post-incident review completed (reporting): until it is, a 409 says why.',
       operationId: 'transitionIncident',
     },
     body: TransitionIncident,
@@ -50,6 +52,7 @@ export class TransitionIncidentController {
           { currentPhase: from, requestedPhase: body.to, allowedTransitions: allowed },
         );
       }
+      await assertMandatoryTasksFinishedBeforeClosing(manager, incident.id, body.to);
       await assertReviewCompletedBeforeClosing(manager, incident.id, body.to);
       const at = effectiveTime(incident, body.at);
       incident.phase = body.to;

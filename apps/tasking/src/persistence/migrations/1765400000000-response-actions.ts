@@ -5,8 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * policies, the actions with the exact request each one sends, their approvals, and every
  * outbound attempt (each retry and redirect hop) for the record.
  */
-export class ResponseActions1765300000000 implements MigrationInterface {
-  name = 'ResponseActions1765300000000';
+export class ResponseActions1765400000000 implements MigrationInterface {
+  name = 'ResponseActions1765400000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`CREATE TABLE tasking.action_connectors (
