@@ -14,6 +14,7 @@ import { JsonOutbox1764600000000 } from './persistence/migrations/1764600000000-
 import { BoundedCorrelationKeys1765000000000 } from './persistence/migrations/1765000000000-bounded-correlation-keys';
 import { IncidentSearch1765100000000 } from './persistence/migrations/1765100000000-incident-search';
 import { IncidentReviews1765200000000 } from './persistence/migrations/1765200000000-incident-reviews';
+import { RecoveryWatch1765300000000 } from './persistence/migrations/1765300000000-recovery-watch';
 
 export const service: ServiceDefinition<TriageConfig> = {
   info: {
@@ -37,6 +38,7 @@ export const service: ServiceDefinition<TriageConfig> = {
     BoundedCorrelationKeys1765000000000,
     IncidentSearch1765100000000,
     IncidentReviews1765200000000,
+    RecoveryWatch1765300000000,
   ],
   module: (platform) => TriageModule.register(platform),
   // The asset register imports CSV; every other route takes JSON only.
