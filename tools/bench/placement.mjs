@@ -56,7 +56,8 @@ const RUNS = args.runs ? args.runs.split(',').map((n) => {
   return size;
 }) : [];
 const DIRECT_ALERTS = count('direct-alerts', 1);
-let seed = count('seed', 0) || 1;
+const SEED = count('seed', 0) || 1;
+let seed = SEED;
 
 const log = (m) => console.log(m);
 const fmt = (n) => n.toLocaleString('en-US');
@@ -114,6 +115,11 @@ async function placeDirectly(triageUrl, log) {
   const ds = new DataSource({ type: 'postgres', url: triageUrl, entities: [Incident], poolSize: 2 });
   await ds.initialize();
   try {
+    // Each size starts from the same state and places the same alerts: no incidents yet, the same seed.
+    const fresh = async () => {
+      await ds.query(`TRUNCATE triage.alerts, triage.incident_keys, triage.incident_assets, triage.incidents, triage.outbox CASCADE`);
+      seed = SEED;
+    };
     const place = async (alerts, size) => {
       for (let i = 0; i < alerts.length; i += size) {
         const run = alerts.slice(i, i + size).map((alert) => ({ alert }));
@@ -124,15 +130,19 @@ async function placeDirectly(triageUrl, log) {
     await place(Array.from({ length: 500 }, (_, i) => receivedAlert(`dw${Date.now().toString(36)}`, i)), 100);
     log('');
     log(`placeRun directly against PostgreSQL: ${fmt(DIRECT_ALERTS)} alerts per size, one run per transaction, one at a time`);
-    log('| run size | placed in | placed alerts/s | ms per run |');
-    log('|---|---|---|---|');
+    log('| run size | placed in | placed alerts/s | ms per run | incidents opened | load average |');
+    log('|---|---|---|---|---|---|');
     for (const size of RUNS) {
-      const alerts = Array.from({ length: DIRECT_ALERTS }, (_, i) => receivedAlert(`d${size}x${Date.now().toString(36)}`, i));
+      await fresh();
+      const alerts = Array.from({ length: DIRECT_ALERTS }, (_, i) => receivedAlert(`d${size}`, i));
       const started = performance.now();
       await place(alerts, size);
       const seconds = (performance.now() - started) / 1000;
-      log(`| ${size} | ${seconds.toFixed(1)} s | ${fmt(Math.round(DIRECT_ALERTS / seconds))} | ${((seconds * 1000) / Math.ceil(DIRECT_ALERTS / size)).toFixed(1)} |`);
+      const [{ opened }] = await ds.query(`SELECT count(*)::int AS opened FROM triage.incidents`);
+      log(`| ${size} | ${seconds.toFixed(1)} s | ${fmt(Math.round(DIRECT_ALERTS / seconds))} | ${((seconds * 1000) / Math.ceil(DIRECT_ALERTS / size)).toFixed(1)} | ${fmt(opened)} | ${loadavg()[0].toFixed(1)} |`);
     }
+    // The path through intake and Kafka starts from the same state.
+    await fresh();
   } finally {
     await ds.destroy();
   }
@@ -196,7 +206,11 @@ async function main() {
         if (r.status !== 200 && r.status !== 207 && r.status !== 202) throw new Error(`batch: ${r.status} ${await r.text()}`);
       });
 
-    if (RUNS.length) await placeDirectly(urls.triage, log);
+    if (RUNS.length) {
+      if (args.statements) await resetStatements(admin);
+      await placeDirectly(urls.triage, log);
+      if (args.statements && args['direct-only']) await printStatements(admin, 'triage', log);
+    }
     if (args['direct-only']) return;
 
     // Warm-up: a few hundred alerts through the whole path (JIT, connections, plans), not measured.
