@@ -264,6 +264,15 @@ async function readCandidates(
   }
 }
 
+/** Transaction-scoped advisory locks on the keys, taken in one order so that they never deadlock. */
+export async function lockKeys(manager: EntityManager, keys: readonly CorrelationKey[]): Promise<void> {
+  if (keys.length === 0) return;
+  await manager.query(
+    `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 7301) AS h FROM unnest($1::text[]) AS k ORDER BY 1) AS ordered`,
+    [keys.map((k) => `${k.kind}|${k.key}`)],
+  );
+}
+
 /** Monotonic creation times, so that incidents opened in one run keep their order (the oldest wins a tie). */
 let lastCreated = 0;
 function creationTime(): Date {
@@ -319,13 +328,7 @@ async function placePart(manager: EntityManager, items: readonly RunItem[], sett
     }
   }
   const keys = [...allKeys.values()];
-  if (keys.length) {
-    // Transaction-scoped, in one order, so that runs never deadlock; see lockKeys.
-    await manager.query(
-      `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 7301) AS h FROM unnest($1::text[]) AS k ORDER BY 1) AS ordered`,
-      [keys.map((k) => `${k.kind}|${k.key}`)],
-    );
-  }
+  await lockKeys(manager, keys);
 
   const { known, seen } = placing.length
     ? await readCandidates(

@@ -63,15 +63,6 @@ export class AlertTriage {
   }
 }
 
-/** Transaction-scoped advisory locks on the keys, taken in one order so that they never deadlock. */
-export async function lockKeys(manager: EntityManager, keys: readonly CorrelationKey[]): Promise<void> {
-  if (keys.length === 0) return;
-  await manager.query(
-    `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 7301) AS h FROM unnest($1::text[]) AS k ORDER BY 1) AS ordered`,
-    [keys.map((k) => `${k.kind}|${k.key}`)],
-  );
-}
-
 /** Registers keys for an incident, or moves their last sighting on. */
 function registerKeysSql(incidentId: string, seenAt: string, keys: readonly CorrelationKey[], bind: Bind): string {
   return `INSERT INTO triage.incident_keys (kind, key, incident_id, last_seen_at)
