@@ -5,6 +5,9 @@
 // decision (the delay before an analyst can see it on an incident).
 // Usage: npm run bench:placement [-- --alerts 10000 --batch 100 --hosts 400 --replicas 1 --keep]
 //   --replicas  triage processes sharing the consumer group (on this machine they share its cores)
+//   --runs      also place alerts directly with triage's placeRun, in runs of these sizes (e.g. 1,100,500:
+//               1 is one-by-one placement), one transaction per run, against the same database
+//   --direct-only  skip the path through intake and Kafka (only --runs)
 //   --statements  print the statements triage spent the database's time on (pg_stat_statements)
 //   --keep      keep the data directory (PostgreSQL, Kafka and service logs)
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -32,6 +35,9 @@ const { values: args } = parseArgs({
     replicas: { type: 'string', default: '1' },
     seed: { type: 'string', default: '1' },
     statements: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '' },
+    'direct-alerts': { type: 'string', default: '5000' },
+    'direct-only': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -44,7 +50,14 @@ const ALERTS = count('alerts', 1);
 const BATCH = Math.min(count('batch', 1), 1000);
 const HOSTS = count('hosts', 1);
 const REPLICAS = count('replicas', 1);
-let seed = count('seed', 0) || 1;
+const RUNS = args.runs ? args.runs.split(',').map((n) => {
+  const size = Number(n);
+  if (!Number.isInteger(size) || size < 1) throw new Error(`--runs takes run sizes (integers >= 1), not ${args.runs}`);
+  return size;
+}) : [];
+const DIRECT_ALERTS = count('direct-alerts', 1);
+const SEED = count('seed', 0) || 1;
+let seed = SEED;
 
 const log = (m) => console.log(m);
 const fmt = (n) => n.toLocaleString('en-US');
@@ -78,6 +91,61 @@ function makeAlert(run, i) {
     assets: [{ hostname: `host-${host}.bench.example`, ip: `10.${host >> 8}.${host & 255}.10` }],
     ...(random() < 0.33 ? { observables: [{ type: 'ip', value: `203.0.113.${Math.floor(random() * 250)}` }] } : {}),
   };
+}
+
+/** An alert as intake publishes it (vigil.alert.received.v1), for placing without intake and Kafka. */
+function receivedAlert(run, i) {
+  const a = makeAlert(run, i);
+  const now = new Date().toISOString();
+  return { alertId: crypto.randomUUID(), dedupKey: a.dedupKey, title: a.title, source: a.source, severity: a.severity, category: a.category,
+    occurredAt: now, receivedAt: now, labels: {}, assets: a.assets, observables: a.observables ?? [], exercise: false, format: 'canonical' };
+}
+
+/**
+ * Placement alone: triage's placeRun (compiled, from dist/) against the same database, in runs of
+ * each `--runs` size, one transaction per run, one run at a time — what the consumer's run-wise
+ * handler does with a partition's ready events, without Kafka and the inbox.
+ */
+async function placeDirectly(triageUrl, log) {
+  const { DataSource } = require('typeorm');
+  const { placeRun } = require(join(root, 'dist/apps/triage/src/correlation/place-run.js'));
+  const { Incident } = require(join(root, 'dist/apps/triage/src/persistence/incident.entity.js'));
+  const { DEFAULT_SEVERITY_MATRIX } = require(join(root, 'dist/apps/triage/src/classification/severity-matrix.js'));
+  const settings = { matrix: DEFAULT_SEVERITY_MATRIX, openFrom: 'low', recoveryWatchDays: 14 };
+  const ds = new DataSource({ type: 'postgres', url: triageUrl, entities: [Incident], poolSize: 2 });
+  await ds.initialize();
+  try {
+    // Each size starts from the same state and places the same alerts: no incidents yet, the same seed.
+    const fresh = async () => {
+      await ds.query(`TRUNCATE triage.alerts, triage.incident_keys, triage.incident_assets, triage.incidents, triage.outbox CASCADE`);
+      seed = SEED;
+    };
+    const place = async (alerts, size) => {
+      for (let i = 0; i < alerts.length; i += size) {
+        const run = alerts.slice(i, i + size).map((alert) => ({ alert }));
+        await ds.transaction((manager) => placeRun(manager, run, settings));
+      }
+    };
+    // Warm-up (JIT, plans), not measured.
+    await place(Array.from({ length: 500 }, (_, i) => receivedAlert(`dw${Date.now().toString(36)}`, i)), 100);
+    log('');
+    log(`placeRun directly against PostgreSQL: ${fmt(DIRECT_ALERTS)} alerts per size, one run per transaction, one at a time`);
+    log('| run size | placed in | placed alerts/s | ms per run | incidents opened | load average |');
+    log('|---|---|---|---|---|---|');
+    for (const size of RUNS) {
+      await fresh();
+      const alerts = Array.from({ length: DIRECT_ALERTS }, (_, i) => receivedAlert(`d${size}`, i));
+      const started = performance.now();
+      await place(alerts, size);
+      const seconds = (performance.now() - started) / 1000;
+      const [{ opened }] = await ds.query(`SELECT count(*)::int AS opened FROM triage.incidents`);
+      log(`| ${size} | ${seconds.toFixed(1)} s | ${fmt(Math.round(DIRECT_ALERTS / seconds))} | ${((seconds * 1000) / Math.ceil(DIRECT_ALERTS / size)).toFixed(1)} | ${fmt(opened)} | ${loadavg()[0].toFixed(1)} |`);
+    }
+    // The path through intake and Kafka starts from the same state.
+    await fresh();
+  } finally {
+    await ds.destroy();
+  }
 }
 
 async function main() {
@@ -137,6 +205,13 @@ async function main() {
       }).then(async (r) => {
         if (r.status !== 200 && r.status !== 207 && r.status !== 202) throw new Error(`batch: ${r.status} ${await r.text()}`);
       });
+
+    if (RUNS.length) {
+      if (args.statements) await resetStatements(admin);
+      await placeDirectly(urls.triage, log);
+      if (args.statements && args['direct-only']) await printStatements(admin, 'triage', log);
+    }
+    if (args['direct-only']) return;
 
     // Warm-up: a few hundred alerts through the whole path (JIT, connections, plans), not measured.
     const warm = `w${Date.now().toString(36)}`;

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AlertAcknowledgedV1, AlertReceivedV1, AlertRepeatedV1, AlertResolvedV1, ReviewOpenedV1, ReviewStateChangedV1, Topics } from '@vigil/contracts';
-import { on, onEvent } from '@vigil/messaging';
+import { on, onRun } from '@vigil/messaging';
 import { eventConsumerProvider } from '@vigil/platform';
 import { AlertsQueryController } from './alerts/alerts-query.controller';
 import { MoveAlertController } from './alerts/move-alert/move-alert.controller';
@@ -58,8 +58,8 @@ export class TriageModule {
           topics: [Topics.alerts, Topics.reviews, Topics.tasks],
           inject: [CorrelateAlertHandler, TrackAlertStatusHandler, RecordReviewStateHandler, RecordPlaybookTasksHandler],
           handlers: (correlate: CorrelateAlertHandler, trackStatus: TrackAlertStatusHandler, reviews: RecordReviewStateHandler, playbookTasks: RecordPlaybookTasksHandler) => [
-            // Placement takes the envelope as it always has (it is being rewritten run-wise apart).
-            onEvent(AlertReceivedV1, (event, tx) => correlate.handle(event, tx)),
+            // Placement takes a run of one partition's alerts and places it set-wise (correlation/place-run.ts).
+            onRun(AlertReceivedV1, (events, tx) => correlate.handleRun(events.map((e) => e.data), tx)),
             on(AlertRepeatedV1, (data, tx) => trackStatus.repeated(data, tx)),
             on(AlertAcknowledgedV1, (data, tx, meta) => trackStatus.acknowledged(data, tx, meta)),
             on(AlertResolvedV1, (data, tx, meta) => trackStatus.resolved(data, tx, meta)),

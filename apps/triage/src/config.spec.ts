@@ -75,6 +75,17 @@ describe('TriageConfig', () => {
     expect(error.message).toContain('TRIAGE_OPEN_INCIDENTS_FROM');
   });
 
+  it('watches recovered incidents for 14 days unless TRIAGE_RECOVERY_WATCH_DAYS says otherwise', () => {
+    expect(parseConfig('triage', TriageConfig, baseEnv).TRIAGE_RECOVERY_WATCH_DAYS).toBe(14);
+    expect(parseConfig('triage', TriageConfig, { ...baseEnv, TRIAGE_RECOVERY_WATCH_DAYS: '30' }).TRIAGE_RECOVERY_WATCH_DAYS).toBe(30);
+  });
+
+  it.each(['0', '-3', '1.5', 'two weeks', '4000'])('refuses TRIAGE_RECOVERY_WATCH_DAYS=%s, naming the variable', (value) => {
+    const error = configErrorOf({ ...baseEnv, TRIAGE_RECOVERY_WATCH_DAYS: value });
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatch(/^TRIAGE_RECOVERY_WATCH_DAYS: /);
+  });
+
   it('still requires the base variables', () => {
     expect(configErrorOf({ TRIAGE_OPEN_INCIDENTS_FROM: 'high' }).problems).toEqual(
       expect.arrayContaining(['PORT: is required but not set', 'DATABASE_URL: is required but not set', 'KAFKA_BROKERS: is required but not set']),

@@ -27,5 +27,12 @@ export const TriageConfig = BaseConfig.extend({
       return withOverrides(parsed.data);
     })
     .describe('JSON overriding parts of the severity matrix (see docs/triage.md)'),
+  TRIAGE_RECOVERY_WATCH_DAYS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(3650)
+    .default(14)
+    .describe("days after recovery during which alerts on a recovered incident's assets or observables attach to it as recurrences (an incident's own recovery_watch_days wins)"),
 });
 export type TriageConfig = z.infer<typeof TriageConfig>;

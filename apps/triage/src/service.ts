@@ -15,6 +15,7 @@ import { BoundedCorrelationKeys1765000000000 } from './persistence/migrations/17
 import { IncidentSearch1765100000000 } from './persistence/migrations/1765100000000-incident-search';
 import { IncidentReviews1765200000000 } from './persistence/migrations/1765200000000-incident-reviews';
 import { PlaybookFacts1765300000000 } from './persistence/migrations/1765300000000-playbook-facts';
+import { RecoveryWatch1765400000000 } from './persistence/migrations/1765400000000-recovery-watch';
 
 export const service: ServiceDefinition<TriageConfig> = {
   info: {
@@ -39,6 +40,7 @@ export const service: ServiceDefinition<TriageConfig> = {
     IncidentSearch1765100000000,
     IncidentReviews1765200000000,
     PlaybookFacts1765300000000,
+    RecoveryWatch1765400000000,
   ],
   module: (platform) => TriageModule.register(platform),
   // The asset register imports CSV; every other route takes JSON only.

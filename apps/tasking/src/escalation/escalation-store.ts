@@ -54,8 +54,9 @@ export async function startEscalation(
   const { facts, firing, now } = input;
   const choice = choosePolicy(await loadRouting(manager), facts);
   if (!choice) return { skipped: 'no escalation rule matches and there is no default policy' };
-  const policy = await currentPolicy(manager, choice.policyId);
-  if (!policy) return { skipped: `the policy ${choice.policyId} chosen by ${choice.rule} is archived or gone` };
+  const chosen = await currentPolicy(manager, choice.policyId);
+  if (!chosen) return { skipped: `the policy ${choice.policyId} chosen by ${choice.rule} is archived or gone` };
+  const policy = firing.pageFirst ? await withFirstPage(manager, chosen, firing.pageFirst) : chosen;
   let superseded: StoppedEscalation[] = [];
   if (firing.supersedes) {
     const running: Array<{ id: string; policy_id: string }> = await manager.query(
@@ -89,6 +90,24 @@ export async function startEscalation(
     { event: createEvent(EscalationStartedV1, { source: '/vigil/tasking', subject: facts.incidentId, time: now, data }), topic: EscalationStartedV1.topic, key: facts.incidentId },
   ]);
   return { started: { escalationId, policy, superseded } };
+}
+
+/**
+ * The policy with a step of its own first that pages one person (by token subject or e-mail), waiting
+ * as long as the policy's first step; the repeat keeps its place. The escalation keeps this copy, as
+ * it keeps any policy version. Someone not on the roster: the policy as it is.
+ */
+async function withFirstPage(manager: Db, policy: PolicySnapshot, subject: string): Promise<PolicySnapshot> {
+  const [person]: Array<{ id: string }> = await manager.query(
+    `SELECT id FROM tasking.people WHERE active AND (subject = $1 OR lower(email) = lower($1)) ORDER BY subject = $1 DESC LIMIT 1`,
+    [subject],
+  );
+  if (!person) return policy;
+  return {
+    ...policy,
+    steps: [{ targets: [{ type: 'person', personId: person.id }], waitMinutes: policy.steps[0]?.waitMinutes ?? 5 }, ...policy.steps],
+    repeat: { ...policy.repeat, fromStep: policy.repeat.fromStep + 1 },
+  };
 }
 
 export interface StoppedEscalation {

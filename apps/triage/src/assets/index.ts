@@ -6,4 +6,4 @@ import { RegisterAssetController } from './register-asset/register-asset.control
 export const ASSET_CONTROLLERS = [RegisterAssetController, ListAssetsController, ImportAssetsController];
 
 export { registerCsvBodyParser } from './csv-body';
-export { assetLookupOf, assetMatchParams, assetMatchSql, isEmptyLookup, matchAssets, mostCritical, smallestRecoveryTimeObjective, type RegisteredAsset } from './match-assets';
+export { assetLookupOf, assetMatchParams, assetMatchSql, isEmptyLookup, matchAssets, mostCritical, smallestRecoveryTimeObjective, type AssetLookup, type RegisteredAsset } from './match-assets';

@@ -1,6 +1,6 @@
 import { IncidentPhase, IncidentTimestamps } from '@vigil/contracts';
 import fc from 'fast-check';
-import { TERMINAL_PHASES, allowedTransitions, canTransition, clockFieldOf } from './phases';
+import { TERMINAL_PHASES, allowedTransitions, canTransition, clockFieldOf, isReturnToContainment } from './phases';
 
 const phases = IncidentPhase.options;
 
@@ -45,6 +45,25 @@ describe(canTransition.name, () => {
   it('allows exactly the legal transitions and nothing else', () => {
     for (const from of phases) {
       for (const to of phases) expect([from, to, canTransition(from, to)]).toEqual([from, to, isLegal(from, to)]);
+    }
+  });
+});
+
+describe('back to containment after a recurrence', () => {
+  it.each<IncidentPhase>(['recovered', 'post_incident'])('lets %s go back to contained once the incident had a recurrence, and not before', (from) => {
+    expect(canTransition(from, 'contained')).toBe(false);
+    expect(canTransition(from, 'contained', { recurrences: 0 })).toBe(false);
+    expect(canTransition(from, 'contained', { recurrences: 1 })).toBe(true);
+    expect(allowedTransitions(from, { recurrences: 2 })).toEqual([...allowedTransitions(from), 'contained']);
+    expect(isReturnToContainment(from, 'contained')).toBe(true);
+  });
+
+  it('opens no other way back, whatever the recurrences', () => {
+    for (const from of phases) {
+      for (const to of phases) {
+        const legal = isLegal(from, to) || ((from === 'recovered' || from === 'post_incident') && to === 'contained');
+        expect([from, to, canTransition(from, to, { recurrences: 3 })]).toEqual([from, to, legal]);
+      }
     }
   });
 });

@@ -18,12 +18,26 @@ const NEXT: Record<IncidentPhase, readonly IncidentPhase[]> = {
 
 export const TERMINAL_PHASES: readonly IncidentPhase[] = ['closed', 'false_positive', 'merged'];
 
-export function allowedTransitions(from: IncidentPhase): readonly IncidentPhase[] {
-  return NEXT[from];
+/** What the next phases depend on besides the phase. */
+export interface TransitionContext {
+  /** Alerts attached as recurrences during the recovery watch. */
+  recurrences?: number;
 }
 
-export function canTransition(from: IncidentPhase, to: IncidentPhase): boolean {
-  return NEXT[from].includes(to);
+/**
+ * A recovered (or post-incident) incident that had a recurrence may go back to containment: the
+ * threat is back. Only then: recovery is otherwise final for containment.
+ */
+export function isReturnToContainment(from: IncidentPhase, to: IncidentPhase): boolean {
+  return to === 'contained' && (from === 'recovered' || from === 'post_incident');
+}
+
+export function allowedTransitions(from: IncidentPhase, context: TransitionContext = {}): readonly IncidentPhase[] {
+  return (context.recurrences ?? 0) > 0 && isReturnToContainment(from, 'contained') ? [...NEXT[from], 'contained'] : NEXT[from];
+}
+
+export function canTransition(from: IncidentPhase, to: IncidentPhase, context: TransitionContext = {}): boolean {
+  return allowedTransitions(from, context).includes(to);
 }
 
 /** The clock field a phase sets when the incident enters it, if any. */

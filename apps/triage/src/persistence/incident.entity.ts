@@ -65,6 +65,12 @@ export class Incident {
   /** Per clock field set by hand: who, why and when. */
   @Column('jsonb', { name: 'clock_notes' }) clockNotes!: Record<string, { by: string; reason: string | null; at: string }>;
 
+  /** Alerts attached as recurrences during the recovery watch, and when the latest was received. */
+  @Column('int', { name: 'recurrence_count', default: 0 }) recurrenceCount!: number;
+  @Column('timestamptz', { name: 'last_recurrence_at', nullable: true }) lastRecurrenceAt!: Date | null;
+  /** Days alerts on its assets or observables count as recurrences after recovery (null: TRIAGE_RECOVERY_WATCH_DAYS); set from the playbook. */
+  @Column('int', { name: 'recovery_watch_days', nullable: true }) recoveryWatchDays!: number | null;
+
   @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt!: Date;
 }
@@ -116,6 +122,9 @@ export function toView(i: Incident, assetIds: string[] = []) {
     dedupKey: i.dedupKey,
     assetIds,
     clockNotes: i.clockNotes,
+    recurrenceCount: i.recurrenceCount ?? 0,
+    lastRecurrenceAt: iso(i.lastRecurrenceAt ?? null),
+    recoveryWatchDays: i.recoveryWatchDays ?? null,
     createdAt: i.createdAt.toISOString(),
     updatedAt: i.updatedAt.toISOString(),
   };

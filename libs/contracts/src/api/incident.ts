@@ -46,6 +46,9 @@ export const IncidentView = IncidentSnapshot.extend({
   mergedInto: z.uuid().nullable(),
   assetIds: z.array(z.uuid()).describe('registered assets the incident involves'),
   clockNotes: z.record(z.string(), ClockNote).describe('per clock field set by hand: who and why'),
+  recurrenceCount: z.int().nonnegative().describe('alerts attached as recurrences during the recovery watch (0: none)'),
+  lastRecurrenceAt: Timestamp.nullable().describe('when the latest recurrence was received (null: none)'),
+  recoveryWatchDays: z.int().positive().nullable().describe("the incident's recovery watch in days (null: the service's default)"),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 }).meta({ id: 'Incident' });

@@ -36,6 +36,7 @@ import {
   IncidentClockCorrectedV1,
   IncidentLinkedV1,
   IncidentMergedV1,
+  IncidentRecurrenceDetectedV1,
   IncidentNoteAddedV1,
   IncidentOpenedV1,
   IncidentPhaseChangedV1,
@@ -56,6 +57,7 @@ export const EventCatalog = {
   [IncidentPhaseChangedV1.type]: IncidentPhaseChangedV1,
   [IncidentAlertDetachedV1.type]: IncidentAlertDetachedV1,
   [IncidentMergedV1.type]: IncidentMergedV1,
+  [IncidentRecurrenceDetectedV1.type]: IncidentRecurrenceDetectedV1,
   [IncidentClassifiedV1.type]: IncidentClassifiedV1,
   [IncidentAssignedV1.type]: IncidentAssignedV1,
   [IncidentNoteAddedV1.type]: IncidentNoteAddedV1,
@@ -119,6 +121,7 @@ export const IncidentEvents = [
   IncidentLinkedV1,
   IncidentClockCorrectedV1,
   IncidentRestrictionChangedV1,
+  IncidentRecurrenceDetectedV1,
 ] as const;
 
 export type IncidentEventDefinition = (typeof IncidentEvents)[number];

@@ -88,6 +88,7 @@ export const CorrelationReason = z.enum([
   'promoted',
   'moved',
   'merged',
+  'recurrence',
 ]);
 export type CorrelationReason = z.infer<typeof CorrelationReason>;
 
@@ -110,6 +111,26 @@ export const IncidentAlertAttachedV1 = defineEvent(
     correlatedBy: CorrelationReason.optional(),
     movedFrom: z.uuid().optional().describe('the incident an analyst moved the alert from'),
     actor: z.string().optional(),
+  }),
+);
+
+/**
+ * An alert that would have opened a new incident came in while this one was recovered (or in
+ * post-incident activity) and inside its recovery watch, and names one of its registered assets or
+ * observables: it was attached here as a recurrence. Pages the incident's owner.
+ */
+export const IncidentRecurrenceDetectedV1 = defineEvent(
+  'vigil.incident.recurrence-detected.v1',
+  Topics.incidents,
+  z.object({
+    incident: IncidentSnapshot,
+    incidentId: z.uuid(),
+    owner: z.string().nullable().describe('who owns the incident (and is paged)'),
+    alert: AlertRef,
+    matchedAssetIds: z.array(z.uuid()).describe('registered assets of the incident the alert names'),
+    matchedObservables: z.array(z.string()).describe('observables of the incident the alert names, as `type:value`'),
+    recurrenceCount: z.int().positive().describe('recurrences the incident has had, this one included'),
+    watchEndsAt: Timestamp.describe('when the recovery watch ends (recoveredAt + the watch window)'),
   }),
 );
 

@@ -26,6 +26,10 @@ export const PERMISSIONS = {
   'incidents.read': { roles: READ_INCIDENTS, what: 'read incidents, their alerts, history, notes, links, tasks, response actions, escalations, notifications, messages, regulatory clocks, timeline and post-incident review' },
   'incidents.acknowledge': { roles: RESPONDERS, what: 'acknowledge an incident (which stops its escalations) or a page' },
   'incidents.transition': { roles: RESPONDERS, what: 'move an incident through its lifecycle' },
+  'incidents.reopen-containment': {
+    roles: ['ir_manager'] as VigilRole[],
+    what: 'move a recovered or post-incident incident that had a recurrence back to contained',
+  },
   'incidents.classify': { roles: ANALYSTS, what: 'classify an incident (NIST SP 800-61) and override its severity' },
   'incidents.assign': { roles: ANALYSTS, what: 'set an incident\'s owner and responders' },
   'incidents.annotate': {

@@ -30,6 +30,7 @@ import {
   MessageAwaitingApprovalV1,
   MessageRejectedV1,
   MessageSentV1,
+  IncidentRecurrenceDetectedV1,
   IncidentRestrictionChangedV1,
   NotificationDeliveredV1,
   NotificationFailedV1,
@@ -127,6 +128,10 @@ export const TIMELINE_LINES: ReadonlyArray<LineOf<EventDefinition>> = [
   lineOf(IncidentAcknowledgedV1, (d, event) => ({ at: d.incident.timestamps.acknowledgedAt ?? event.time, incidentId: d.incident.incidentId, summary: `Acknowledged by ${d.actor}${d.reason ? ` (${d.reason})` : ''}` })),
   lineOf(IncidentPhaseChangedV1, (d, event) => ({ at: event.time, incidentId: d.incident.incidentId, summary: `Phase ${d.from} → ${d.to} by ${d.actor}${d.reason ? ` (${d.reason})` : ''}` })),
   lineOf(IncidentRestrictionChangedV1, (d, event) => ({ at: event.time, incidentId: d.incident.incidentId, summary: `${d.restricted ? 'Restricted to need to know' : 'Restriction lifted'} by ${d.actor} (${d.reason})` })),
+  lineOf(IncidentRecurrenceDetectedV1, (d, event) => {
+    const matched = [...d.matchedAssetIds.map((id) => `asset ${id}`), ...d.matchedObservables].join(', ');
+    return { at: event.time, incidentId: d.incidentId, alertId: d.alert.alertId, summary: `Recurrence during the recovery watch (${d.recurrenceCount}${matched ? `; matched ${matched}` : ''}), watch ends ${d.watchEndsAt}: ${d.alert.title}` };
+  }),
   lineOf(TaskCreatedV1, (d) => ({ at: d.createdAt, incidentId: d.incidentId, summary: `Task for ${d.role} (${d.phase}): ${d.title}` })),
   lineOf(TaskCompletedV1, (d) => ({ at: d.completedAt, incidentId: d.incidentId, summary: `Task done by ${d.actor}: ${d.title}${d.note ? ` (${d.note})` : ''}` })),
   lineOf(ReviewOpenedV1, (d) => ({ at: d.openedAt, incidentId: d.review.incidentId, summary: 'Post-incident review opened (draft)' })),

@@ -1,6 +1,6 @@
-import { IncidentAcknowledgedV1, IncidentClassifiedV1, IncidentOpenedV1, TaskCreatedV1, TaskSlaBreachedV1, Topics, type CloudEvent } from '@vigil/contracts';
+import { IncidentAcknowledgedV1, IncidentClassifiedV1, IncidentOpenedV1, IncidentRecurrenceDetectedV1, TaskCreatedV1, TaskSlaBreachedV1, Topics, type CloudEvent } from '@vigil/contracts';
 import type { IncidentFacts } from '../incident-facts';
-import { defaultTriggers, incidentOpened, severityRaised, taskSlaBreached, TriggerRegistry, type EscalationTrigger } from './trigger-registry';
+import { defaultTriggers, incidentOpened, recurrenceDetected, severityRaised, taskSlaBreached, TriggerRegistry, type EscalationTrigger } from './trigger-registry';
 
 const now = new Date('2026-11-24T07:00:00Z');
 const facts = (over: Partial<IncidentFacts> = {}): IncidentFacts => ({
@@ -54,6 +54,33 @@ describe('escalation triggers', () => {
     });
     expect(taskSlaBreached.evaluate(breach, { before: null, after: facts({ phase: 'closed' }), now })).toBeNull();
     expect(defaultTriggers().forEvent(TaskSlaBreachedV1.type)).toEqual([taskSlaBreached]);
+  });
+
+  it('pages the owner first on a recurrence during the recovery watch, acknowledged or not, once per recurrence', () => {
+    const recurrence = (owner: string | null, count = 1, time = now): CloudEvent => ({
+      ...event(IncidentRecurrenceDetectedV1.type, time),
+      data: {
+        incidentId: facts().incidentId,
+        owner,
+        alert: { alertId: 'a', dedupKey: 'd', title: 'Beacon from web-01 again', source: 'edr', receivedAt: now.toISOString() },
+        matchedAssetIds: ['b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e'],
+        matchedObservables: ['ip:203.0.113.7'],
+        recurrenceCount: count,
+        watchEndsAt: now.toISOString(),
+      },
+    });
+    const recovered = facts({ phase: 'recovered', acknowledgedAt: now.toISOString() });
+    expect(recurrenceDetected.evaluate(recurrence('u-irene', 2), { before: recovered, after: recovered, now })).toEqual({
+      key: 'recurrence-detected:2',
+      reason: 'recurrence during the recovery watch (2): Beacon from web-01 again — matched asset b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e, ip:203.0.113.7',
+      supersedes: false,
+      pageFirst: 'u-irene',
+    });
+    // No owner: the policy alone; closed meanwhile or replayed long after: nobody.
+    expect(recurrenceDetected.evaluate(recurrence(null), { before: recovered, after: recovered, now })?.pageFirst).toBeUndefined();
+    expect(recurrenceDetected.evaluate(recurrence('u-irene'), { before: recovered, after: facts({ phase: 'closed' }), now })).toBeNull();
+    expect(recurrenceDetected.evaluate(recurrence('u-irene', 1, new Date(now.getTime() - 2 * 3_600_000)), { before: recovered, after: recovered, now })).toBeNull();
+    expect(defaultTriggers().forEvent(IncidentRecurrenceDetectedV1.type).map((t) => t.kind)).toContain('recurrence-detected');
   });
 
   it('lets a new trigger plug in on another event, and subscribes to its topic', () => {

@@ -1,4 +1,4 @@
-import { EventCatalog, IncidentOpenedV1, TaskSlaBreachedV1, Topics, type CloudEvent, type EventData } from '@vigil/contracts';
+import { EventCatalog, IncidentOpenedV1, IncidentRecurrenceDetectedV1, TaskSlaBreachedV1, Topics, type CloudEvent, type EventData } from '@vigil/contracts';
 import { SEVERITY_RANK, TERMINAL_PHASES, type IncidentFacts } from '../incident-facts';
 
 /** What a trigger sees: the event, the incident's facts before and after it, and the time. */
@@ -16,6 +16,11 @@ export interface TriggerFiring {
   reason: string;
   /** Whether the incident's running escalations of other policies stop (superseded) when this one starts. */
   supersedes: boolean;
+  /**
+   * A person (their token subject) paged before the policy's steps, e.g. the incident's owner: a
+   * step of its own, waiting as long as the policy's first step. Absent from the roster: the policy alone.
+   */
+  pageFirst?: string;
 }
 
 /**
@@ -112,6 +117,27 @@ export const taskSlaBreached: EscalationTrigger = {
   },
 };
 
+/**
+ * An alert recurred on a recovered incident during its recovery watch (triage attached it as a
+ * recurrence): its owner is paged first, then the policy the rules choose, acknowledged or not —
+ * the threat may be back. One escalation per recurrence.
+ */
+export const recurrenceDetected: EscalationTrigger = {
+  kind: 'recurrence-detected',
+  eventTypes: [IncidentRecurrenceDetectedV1.type],
+  evaluate(event, { after, now }) {
+    if (!after || TERMINAL_PHASES.includes(after.phase) || tooOld(event, now)) return null;
+    const d = event.data as EventData<typeof IncidentRecurrenceDetectedV1>;
+    const matched = [...d.matchedAssetIds.map((id) => `asset ${id}`), ...d.matchedObservables].join(', ');
+    return {
+      key: `recurrence-detected:${d.recurrenceCount}`,
+      reason: `recurrence during the recovery watch (${d.recurrenceCount}): ${d.alert.title}${matched ? ` — matched ${matched}` : ''}`,
+      supersedes: false,
+      ...(d.owner ? { pageFirst: d.owner } : {}),
+    };
+  },
+};
+
 export function defaultTriggers(): TriggerRegistry {
-  return new TriggerRegistry().register(incidentOpened).register(severityRaised).register(taskSlaBreached);
+  return new TriggerRegistry().register(incidentOpened).register(severityRaised).register(taskSlaBreached).register(recurrenceDetected);
 }

@@ -1,14 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import type { CloudEvent } from '@vigil/contracts';
 import type { EntityManager } from 'typeorm';
 import { AlertTriage, type AlertReceived } from '../triage-alert';
 
-/** vigil.alert.received.v1 → suppressed, waiting for promotion, attached, or a new incident. */
+/** vigil.alert.received.v1 → suppressed, waiting for promotion, attached, a recurrence, or a new incident. */
 @Injectable()
 export class CorrelateAlertHandler {
   constructor(private readonly triage: AlertTriage) {}
 
-  async handle(event: CloudEvent, manager: EntityManager): Promise<void> {
-    await this.triage.triage(manager, event.data as AlertReceived);
+  /**
+   * A run of consecutive alerts from one partition, in one transaction, placed set-wise (the
+   * consumer hands over what is ready; at low load a run is a single alert).
+   */
+  async handleRun(alerts: readonly AlertReceived[], manager: EntityManager): Promise<void> {
+    await this.triage.placeRun(manager, alerts);
   }
 }
