@@ -22,6 +22,12 @@ export type EventHandler = (event: CloudEvent, manager: EntityManager, context: 
 export interface EventConsumerOptions {
   kafka: KafkaSettings;
   groupId: string;
+  /**
+   * The name the inbox rows are written under (default `groupId`). A service keeps one logical
+   * name whatever its group is called, so that a new group (a replay from offset 0) finds the
+   * events the service has already applied and skips them.
+   */
+  inboxConsumer?: string;
   topics: string[];
   /** Handlers by CloudEvents type; events of other types on these topics are skipped. */
   handlers: Record<string, EventHandler>;
@@ -306,13 +312,13 @@ export class EventConsumer {
 
   /** Returns false when the event had already been applied (redelivery). */
   private async applyOnce(event: CloudEvent, message: StringMessage, handler: EventHandler): Promise<boolean> {
-    const { dataSource, schema, groupId } = this.options;
+    const { dataSource, schema, groupId, inboxConsumer = groupId } = this.options;
     const afterCommit: Array<() => void> = [];
     const applied = await dataSource.transaction(async (manager) => {
       const inserted: unknown[] = await manager.query(
         `INSERT INTO "${schema}".inbox (consumer, event_id, event_type, topic, kafka_partition, kafka_offset)
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING event_id`,
-        [groupId, event.id, event.type, message.topic, message.partition, message.offset.toString()],
+        [inboxConsumer, event.id, event.type, message.topic, message.partition, message.offset.toString()],
       );
       if (inserted.length === 0) return false;
       await handler(event, manager, { afterCommit: (fn) => afterCommit.push(fn) });

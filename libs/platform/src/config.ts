@@ -84,6 +84,12 @@ export const BaseConfig = z.object({
     .max(64)
     .default(4)
     .describe('events the consumer applies at once, from different partitions (each partition stays in order); keep below DATABASE_POOL_SIZE'),
+  CONSUMER_GROUP_ID: z
+    .string()
+    .min(1)
+    .max(249)
+    .optional()
+    .describe('Kafka consumer group of this service (default vigil-<service>); a new group reads every topic from the start, and the inbox still skips what was applied'),
   KAFKA_BROKERS: brokerList,
   KAFKA_CLIENT_ID: z.string().min(1).optional(),
   KAFKA_TLS: flag.default(false).describe('connect to the brokers over TLS'),

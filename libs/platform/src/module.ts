@@ -143,7 +143,9 @@ export function eventConsumerProvider(options: {
       new ConsumerHost(
         new EventConsumer({
           kafka: runtime.kafka,
-          groupId: `vigil-${runtime.service}`,
+          groupId: runtime.config.CONSUMER_GROUP_ID ?? `vigil-${runtime.service}`,
+          // The inbox keeps the service's own name, so that another group finds what was applied.
+          inboxConsumer: `vigil-${runtime.service}`,
           topics: options.topics,
           handlers: options.handlers(...deps),
           dataSource: runtime.dataSource,
