@@ -178,13 +178,16 @@ describe('replay from offset 0 into fresh consumer groups', () => {
     }
     // A source resolves one of its alerts.
     await post('/v1/integrations/pagerduty/enqueue', { routing_key: keys.pagerduty, event_action: 'resolve', dedup_key: `replay-${run}-0-2` });
+    return dedupKeys;
+  }
 
-    // Analysts: acknowledge an incident, write a note, move it on.
+  /** Analysts at work on the first incident (once its alerts have stopped changing it): acknowledge it, write a note. */
+  async function analysts(dedupKeys: string[]) {
     const incident = await eventually(async () => {
       const res = await http('GET', `${services.triage.url}/v1/incidents?dedupKey=${encodeURIComponent(dedupKeys[0])}`);
-      return res.json?.items?.[0] as { id: string } | undefined;
+      return res.json?.items?.[0] as { incidentId: string } | undefined;
     }, 60_000);
-    const path = `${services.triage.url}/v1/incidents/${incident.id}`;
+    const path = `${services.triage.url}/v1/incidents/${incident.incidentId}`;
     const alice = await as('alice');
     expect((await incidentAction(path, 'acknowledge', {}, alice)).status).toBeLessThan(300);
     expect((await http('POST', `${path}/notes`, { body: `Replay test ${run}: looking into it` }, alice)).status).toBeLessThan(300);
@@ -201,7 +204,7 @@ describe('replay from offset 0 into fresh consumer groups', () => {
   }
 
   it('leaves every table of every service unchanged', async () => {
-    await traffic();
+    const dedupKeys = await traffic();
     const defaults = Object.fromEntries(CONSUMING.map((s) => [s, `vigil-${s}`])) as Record<Consuming, string>;
     // What each service reads: the partitions its own group has committed (it subscribes to them).
     const partitions = {} as Record<Consuming, string[]>;
@@ -209,6 +212,8 @@ describe('replay from offset 0 into fresh consumer groups', () => {
       for (const s of CONSUMING) partitions[s] = [...(await committed(defaults[s])).keys()];
       return CONSUMING.every((s) => partitions[s].length > 0) ? true : undefined;
     }, 60_000, 1000);
+    await settled(defaults, partitions);
+    await analysts(dedupKeys);
     await settled(defaults, partitions);
     const before = await digest();
     expect(Object.keys(before).length).toBeGreaterThan(20);

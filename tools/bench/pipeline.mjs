@@ -239,6 +239,14 @@ export class AlertMix {
   }
 
   build(format, seed, id) {
+    const request = this.body(format, seed, id);
+    // The dedup key as intake stores it (the formats prefix theirs), to account for unanswered requests.
+    const key = `${this.run}-${id}`;
+    request.dedupKey = format === 'alertmanager' ? `am:${key}` : format === 'ocsf' ? `ocsf:${key}` : key;
+    return request;
+  }
+
+  body(format, seed, id) {
     const key = `${this.run}-${id}`;
     const severity = this.pick(['low', 'medium', 'high', 'critical']);
     const title = `Bench ${seed.category} on ${seed.host}`;
@@ -287,7 +295,8 @@ export class AlertMix {
  */
 export class Ledger {
   constructor() {
-    this.keys = new Map(); // dedup key → { due, alertId, accepted, repeats }
+    this.keys = new Map(); // dedup key → { due, alertId, repeats, step }
+    this.unsure = new Map(); // dedup key → requests for it that got no answer
     this.statuses = {};
     this.requests = 0;
     this.accepted = 0;
@@ -297,11 +306,14 @@ export class Ledger {
     this.step = 0;
   }
 
-  record(due, status, answer) {
+  record(due, status, answer, request) {
     this.requests++;
     this.statuses[status] = (this.statuses[status] ?? 0) + 1;
     if (status !== 202) {
       this.failures++;
+      // No answer at all (connection reset, timeout): the request may have committed before it was
+      // cut off, so one more occurrence of its alert is possible, not required.
+      if (typeof status === 'string' && request?.dedupKey) this.unsure.set(request.dedupKey, (this.unsure.get(request.dedupKey) ?? 0) + 1);
       return;
     }
     this.accepted++;
@@ -361,14 +373,14 @@ export async function openLoop({ url, keys, mix, ledger, rate, seconds, connecti
           ledger.record(origin + due, 202, answered(request.format, JSON.parse(text), request));
         } else {
           failed++;
-          ledger.record(origin + due, res.statusCode);
+          ledger.record(origin + due, res.statusCode, undefined, request);
         }
       })
       .catch((e) => {
         const code = e.code ?? 'error';
         statuses[code] = (statuses[code] ?? 0) + 1;
         failed++;
-        ledger.record(origin + due, code);
+        ledger.record(origin + due, code, undefined, request);
       })
       .finally(() => {
         histogram.recordValue(Math.max(1, Math.round((performance.now() - due) * 1000)));
@@ -516,14 +528,20 @@ export async function watchPlacements(stack) {
   });
   const byAlert = new Map(); // alert id → [{ eventId, incidentId }]
   const stream = await consumer.consume({ topics: ['vigil.incidents.v1'], mode: 'earliest', autocommit: false });
+  // CloudEvents in Kafka's binary mode: id and type are ce_* headers, the value is the data.
+  const header = (m, name) => {
+    const v = m.headers instanceof Map ? m.headers.get(name) : m.headers?.[name];
+    return v === undefined ? undefined : String(v);
+  };
   stream.on('data', (m) => {
-    if (!m.value || !m.value.includes('alert')) return;
+    if (!m.value || !PLACING.has(header(m, 'ce_type'))) return;
     try {
-      const e = JSON.parse(m.value);
-      if (!PLACING.has(e.type) || !e.data?.alert?.alertId) return;
-      const list = byAlert.get(e.data.alert.alertId) ?? [];
-      if (!list.some((x) => x.eventId === e.id)) list.push({ eventId: e.id, incidentId: e.data.incident?.incidentId });
-      byAlert.set(e.data.alert.alertId, list);
+      const data = JSON.parse(m.value);
+      const id = header(m, 'ce_id');
+      if (!data.alert?.alertId || !id) return;
+      const list = byAlert.get(data.alert.alertId) ?? [];
+      if (!list.some((x) => x.eventId === id)) list.push({ eventId: id, incidentId: data.incident?.incidentId });
+      byAlert.set(data.alert.alertId, list);
     } catch {
       /* not a Vigil event */
     }
@@ -642,10 +660,18 @@ export async function reconcile(stack, ledger, run) {
   for (const a of attached) {
     const link = links.get(a.alert_id);
     const e = entries.get(a.alert_id);
+    // Triage tells every occurrence of an alert (each repeat) with an event that places it; never
+    // more than the requests that may have reached it.
     const events = stack.placements?.get(a.alert_id) ?? [];
-    if (events.length > 1) {
+    const sent = ledger.keys.get(a.dedup_key);
+    const mayHaveSent = 1 + (sent?.repeats ?? 0) + (ledger.unsure.get(a.dedup_key) ?? 0);
+    if (events.length > mayHaveSent) {
       r.placedEventsDoubled++;
-      example('placed by two events', a.dedup_key);
+      example(`placed by ${events.length} events for ${mayHaveSent} request(s)`, a.dedup_key);
+    }
+    if (new Set(events.map((x) => x.incidentId)).size > 1) {
+      r.onTwoTimelines++;
+      example('placed on two incidents', a.dedup_key);
     }
     if (!link || (stack.placements && !e)) {
       r.notOnTimeline++;
@@ -659,9 +685,9 @@ export async function reconcile(stack, ledger, run) {
     if (e && e.incidents.length > 1) {
       r.onTwoTimelines++;
       example('on two timelines', a.dedup_key);
-    } else if (e && e.entries > 1) {
+    } else if (e && e.entries > events.length) {
       r.timelineDoubled++;
-      example('twice on its timeline', a.dedup_key);
+      example('more timeline entries than events', a.dedup_key);
     }
   }
 
@@ -732,7 +758,7 @@ export function printReconciliation(r, log) {
     `${fmt(r.placed)} placed (${fmt(r.pending)} pending), lost ${r.lost}, placed twice ${r.doubled}, two alerts in intake ${r.intakeDoubled}; ` +
     `${fmt(r.unacknowledgedButPlaced)} placed without a 202 (request cut off after its commit: allowed)`);
   log(`  timelines: not on one ${r.notOnTimeline}, on another incident ${r.onOtherTimeline}, on two ${r.onTwoTimelines}, twice on one ${r.timelineDoubled}; ` +
-    `placed by two events on vigil.incidents.v1 ${r.placedEventsDoubled}`);
+    `more placing events on vigil.incidents.v1 than requests for the alert ${r.placedEventsDoubled}`);
   log(`  ${fmt(r.incidents)} incidents: tasks (${r.playbookSteps} playbook steps each) missing ${r.tasksMissing}, doubled ${r.tasksDoubled}; ` +
     `automatic notices ${fmt(r.notices)} (incident × audience), missing ${r.noticesMissing}, doubled ${r.noticesDoubled}`);
   if (r.examples.length) log(`  e.g. ${r.examples.join('; ')}`);
