@@ -114,6 +114,9 @@ async function main() {
     for (const r of cpuRows) log(r);
     log('');
 
+    // A step that did not drain leaves a backlog: let it finish before counting what is missing.
+    const final = await waitForPlacement(stack, ledger, { timeoutMs: 1_800_000, log });
+    if (!final.complete) log('the pipeline did NOT finish its backlog within 30 minutes: what is missing below may be late rather than lost');
     const rec = await reconcile(stack, ledger, run);
     printReconciliation(rec, log);
 

@@ -400,7 +400,13 @@ export async function openLoop({ url, keys, mix, ledger, rate, seconds, connecti
 // ---------------------------------------------------------------------------------------------
 
 /** Committed offsets of each consuming service's group against the topics' ends (Kafka admin API). */
-export async function consumerLag(admin, groups = CONSUMERS.map((s) => `vigil-${s}`), partitions = PARTITIONS) {
+export async function consumerLag(admin, groups, partitions) {
+  const offsets = await groupOffsets(admin, groups, partitions);
+  return offsets && Object.fromEntries(Object.entries(offsets).map(([g, o]) => [g, o.lag]));
+}
+
+/** Per consuming service: messages behind (lag) and the sum of its committed offsets (progress). */
+export async function groupOffsets(admin, groups = CONSUMERS.map((s) => `vigil-${s}`), partitions = PARTITIONS) {
   const ends = new Map();
   const indexes = Array.from({ length: partitions }, (_, i) => i);
   const topics = await admin.listOffsets({ topics: TOPICS.map((name) => ({ name, partitions: indexes.map((partitionIndex) => ({ partitionIndex, timestamp: -1n })) })) }).catch(() => null);
@@ -408,19 +414,22 @@ export async function consumerLag(admin, groups = CONSUMERS.map((s) => `vigil-${
   for (const t of topics) for (const p of t.partitions) ends.set(`${t.name}:${p.partitionIndex}`, p.offset);
   const committed = await admin.listConsumerGroupOffsets({ groups }).catch(() => null);
   if (!committed) return null;
-  const lag = {};
+  const out = {};
   for (const g of committed) {
-    let sum = 0n;
+    let lag = 0n;
+    let done = 0n;
     for (const t of g.topics) {
       if (!TOPICS.includes(t.name)) continue;
       for (const p of t.partitions) {
         const end = ends.get(`${t.name}:${p.partitionIndex}`) ?? 0n;
-        sum += end - (p.committedOffset < 0n ? 0n : p.committedOffset);
+        const at = p.committedOffset < 0n ? 0n : p.committedOffset;
+        lag += end - at;
+        done += at;
       }
     }
-    lag[g.groupId.replace(/^vigil-/, '')] = Number(sum);
+    out[g.groupId.replace(/^vigil-/, '')] = { lag: Number(lag), committed: Number(done) };
   }
-  return lag;
+  return out;
 }
 
 /** Samples lag every second until stopped; keeps each group's maximum and last value. */
