@@ -70,31 +70,38 @@ async function main() {
       const drainSeconds = (performance.now() - drainStart) / 1000;
       const lagSeen = await lag.stop();
 
+      results.push({ rate, load, drained, drainSeconds });
+      lagRows.push(`| ${fmt(rate)} | ${CONSUMERS.map((c) => `${fmt(lagSeen.max[c] ?? 0)}`).join(' | ')} |`);
+      cpuRows.push(`| ${fmt(rate)} | ${['intake', 'triage', 'tasking', 'comms', 'reporting', 'postgres', 'kafka', 'load'].map((p) => cpu[p]).join(' | ')} |`);
+      log(`step ${i + 1}: ${fmt(rate)}/s offered, ${fmt(Math.round(load.acceptedPerSecond))}/s accepted, backlog drained ${drained.complete ? `in ${drainSeconds.toFixed(1)} s` : `NOT within ${drainSeconds.toFixed(0)} s`}`);
+    }
+
+    // A step that did not drain leaves a backlog: let it finish before measuring and counting.
+    const final = await waitForPlacement(stack, ledger, { timeoutMs: 1_800_000, log });
+    if (!final.complete) log('the pipeline did NOT finish its backlog within 30 minutes: latencies below leave out what was still unplaced, and what is missing may be late rather than lost');
+    for (const [i, r] of results.entries()) {
       const keys = [...ledger.keys].filter(([, k]) => k.step === i);
       const triage = await triageRows(stack.admin, keys.map(([key]) => key));
       const due = new Map(keys);
-      const decided = triage.map((r) => r.decided - due.get(r.dedup_key).due);
-      const attached = triage.filter((r) => r.disposition === 'attached');
-      const { entries } = await reportingRows(stack.admin, attached.map((r) => r.alert_id), stack.placements);
-      const dueOfAlert = new Map(attached.map((r) => [r.alert_id, due.get(r.dedup_key).due]));
+      const decided = triage.map((row) => row.decided - due.get(row.dedup_key).due);
+      const attached = triage.filter((row) => row.disposition === 'attached');
+      const { entries } = await reportingRows(stack.admin, attached.map((row) => row.alert_id), stack.placements);
+      const dueOfAlert = new Map(attached.map((row) => [row.alert_id, due.get(row.dedup_key).due]));
       const shown = [...entries.values()].filter((e) => e.shown !== null).map((e) => e.shown - dueOfAlert.get(e.alert_id));
-      const d = summary(decided);
-      const s = summary(shown);
-      results.push({ rate, load, d, s, drained, drainSeconds, newAlerts: keys.length });
+      r.d = summary(decided);
+      const t = summary(shown);
+      const { load, drained, drainSeconds } = r;
       rows.push(
-        `| ${fmt(rate)} | ${fmt(Math.round(load.acceptedPerSecond))} | ${fmt(keys.length)} | ${ms(load.httpP50)} / ${ms(load.httpP99)} | ` +
-          `${ms(d.p50)} / ${ms(d.p99)} / ${ms(d.max)} | ${ms(s.p50)} / ${ms(s.p99)} / ${ms(s.max)} (${fmt(s.n)}) | ` +
+        `| ${fmt(r.rate)} | ${fmt(Math.round(load.acceptedPerSecond))} | ${fmt(keys.length)} | ${ms(load.httpP50)} / ${ms(load.httpP99)} | ` +
+          `${ms(r.d.p50)} / ${ms(r.d.p99)} / ${ms(r.d.max)} (${fmt(r.d.n)}) | ${ms(t.p50)} / ${ms(t.p99)} / ${ms(t.max)} (${fmt(t.n)}) | ` +
           `${drained.complete ? `${drainSeconds.toFixed(1)} s` : `NOT within ${drainSeconds.toFixed(0)} s`} | ${load.failed ? JSON.stringify(load.statuses) : '–'} |`,
       );
-      lagRows.push(`| ${fmt(rate)} | ${CONSUMERS.map((c) => `${fmt(lagSeen.max[c] ?? 0)}`).join(' | ')} |`);
-      cpuRows.push(`| ${fmt(rate)} | ${['intake', 'triage', 'tasking', 'comms', 'reporting', 'postgres', 'kafka', 'load'].map((p) => cpu[p]).join(' | ')} |`);
-      log(`step ${i + 1}: ${fmt(rate)}/s offered, ${fmt(Math.round(load.acceptedPerSecond))}/s accepted, → triage p99 ${ms(d.p99)} ms, → timeline p99 ${ms(s.p99)} ms, drained ${drained.complete ? `in ${drainSeconds.toFixed(1)} s` : 'NOT'}`);
     }
 
     log('');
     log('Per step (alerts/s; latencies in ms from the alert\'s scheduled send time; "new alerts" are those first sent in the step, repeats excluded):');
     log('');
-    log('| offered /s | accepted /s | new alerts | HTTP p50 / p99 | → triage decision p50 / p99 / max | → on the incident\'s timeline p50 / p99 / max (n) | backlog drained after the step | errors |');
+    log('| offered /s | accepted /s | new alerts | HTTP p50 / p99 | → triage decision p50 / p99 / max (n) | → on the incident\'s timeline p50 / p99 / max (n) | backlog drained after the step | errors |');
     log('|---|---|---|---|---|---|---|---|');
     for (const r of rows) log(r);
     log('');
@@ -114,9 +121,6 @@ async function main() {
     for (const r of cpuRows) log(r);
     log('');
 
-    // A step that did not drain leaves a backlog: let it finish before counting what is missing.
-    const final = await waitForPlacement(stack, ledger, { timeoutMs: 1_800_000, log });
-    if (!final.complete) log('the pipeline did NOT finish its backlog within 30 minutes: what is missing below may be late rather than lost');
     const rec = await reconcile(stack, ledger, run);
     printReconciliation(rec, log);
 
