@@ -117,7 +117,7 @@ async function main() {
     console.log('Recovered = seconds from the fault until every service answers ready, intake accepts alerts again and every consumer with a backlog has committed progress (Kafka committed offsets); the backlog is what was left to read then.');
     console.log('');
     const rec = await reconcile(stack, ledger, run);
-    printReconciliation(rec, (m) => console.log(m));
+    printReconciliation(rec, (m) => console.log(m), drained.complete);
     console.log(`\naccepted ${fmt(rec.accepted)}, placed ${fmt(rec.placed)}, lost ${rec.lost}, doubled ${rec.doubled + rec.intakeDoubled + rec.timelineDoubled + rec.onTwoTimelines + rec.tasksDoubled + rec.noticesDoubled}`);
     if (!rec.ok || failedFaults > 0 || !drained.complete) {
       console.log(`chaos: FAILED${failedFaults ? ` (${failedFaults} fault(s) not recovered from)` : ''}`);

@@ -122,7 +122,7 @@ async function main() {
     log('');
 
     const rec = await reconcile(stack, ledger, run);
-    printReconciliation(rec, log);
+    printReconciliation(rec, log, final.complete);
 
     log('');
     log('Ceilings (the same work with nothing else in the way):');

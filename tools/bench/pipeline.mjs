@@ -762,9 +762,11 @@ export async function reconcile(stack, ledger, run) {
   return r;
 }
 
-export function printReconciliation(r, log) {
+/** `drained` false: the backlog had not drained, so what is missing may be late rather than lost. */
+export function printReconciliation(r, log, drained = true) {
+  const missing = drained ? `lost ${r.lost}` : `not placed (yet: the backlog did not drain, so late or lost) ${r.lost}`;
   log(`reconciliation: ${fmt(r.accepted)} alerts accepted (${fmt(r.requestsAccepted)} requests answered 202, the rest of them repeats), ` +
-    `${fmt(r.placed)} placed (${fmt(r.pending)} pending), lost ${r.lost}, placed twice ${r.doubled}, two alerts in intake ${r.intakeDoubled}; ` +
+    `${fmt(r.placed)} placed (${fmt(r.pending)} pending), ${missing}, placed twice ${r.doubled}, two alerts in intake ${r.intakeDoubled}; ` +
     `${fmt(r.unacknowledgedButPlaced)} placed without a 202 (request cut off after its commit: allowed)`);
   log(`  timelines: not on one ${r.notOnTimeline}, on another incident ${r.onOtherTimeline}, on two ${r.onTwoTimelines}, twice on one ${r.timelineDoubled}; ` +
     `more placing events on vigil.incidents.v1 than requests for the alert ${r.placedEventsDoubled}`);
