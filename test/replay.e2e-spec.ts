@@ -210,8 +210,10 @@ describe('replay from offset 0 into fresh consumer groups', () => {
     const partitions = {} as Record<Consuming, string[]>;
     await eventually(async () => {
       for (const s of CONSUMING) partitions[s] = [...(await committed(defaults[s])).keys()];
-      return CONSUMING.every((s) => partitions[s].length > 0) ? true : undefined;
-    }, 60_000, 1000);
+      const idle = CONSUMING.filter((s) => partitions[s].length === 0);
+      if (idle.length > 0) throw new Error(`no offsets committed yet by ${idle.map((s) => defaults[s]).join(', ')}`);
+      return true;
+    }, 120_000, 1000);
     await settled(defaults, partitions);
     await analysts(dedupKeys);
     await settled(defaults, partitions);
