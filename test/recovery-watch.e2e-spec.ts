@@ -62,6 +62,9 @@ describe('recovery watch (intake → triage → tasking → comms, reporting)', 
   async function recoveredIncident(host: string, owner: string): Promise<string> {
     const { incidentId } = await placed(await post({ title: `Ransomware on ${host}`, category: 'ransomware', dedupKey: `rw-${host}`, assets: [{ hostname: host }] }));
     const path = t(`/v1/incidents/${incidentId}`);
+    // Acknowledged, as a responder would: an unacknowledged SEV1 (whose clock a test below moves days
+    // back) would otherwise stay in the SEV1-not-acknowledged gauge for the suites after this one.
+    expect((await incidentAction(path, 'acknowledge', {})).status).toBe(200);
     expect((await incidentAction(path, 'assignment', { owner, responders: [] })).status).toBe(200);
     for (const to of ['triaged', 'contained', 'eradicated', 'recovered']) expect([to, (await incidentAction(path, 'transition', { to })).status]).toEqual([to, 200]);
     return incidentId;
@@ -140,6 +143,7 @@ describe('recovery watch (intake → triage → tasking → comms, reporting)', 
     const late = await placed(await post({ title: `Beacon to C2 from ${host}`, category: 'malware', dedupKey: `beacon-${host}`, assets: [{ hostname: host }] }));
     expect(late.correlatedBy).toBe('opened');
     expect(late.incidentId).not.toBe(incidentId);
+    expect((await incidentAction(t(`/v1/incidents/${late.incidentId}`), 'acknowledge', {})).status).toBe(200);
     expect(await incident(incidentId)).toMatchObject({ recurrenceCount: 0, lastRecurrenceAt: null, alertCount: 1 });
   });
 });
