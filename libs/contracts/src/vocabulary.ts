@@ -72,7 +72,16 @@ export const ObservableType = z.enum(['ip', 'domain', 'url', 'hash', 'email', 'u
 export type ObservableType = z.infer<typeof ObservableType>;
 
 /** RFC 3339 timestamp with offset, as every Vigil contract writes time. */
-export const Timestamp = z.iso.datetime({ offset: true });
+/**
+ * An RFC 3339 date-time that PostgreSQL can store: years 0001 to 9999 (it has no year 0) and a UTC
+ * offset within ±15:59 (its limit); anything else would fail deep inside instead of naming the field.
+ */
+export const Timestamp = z.iso
+  .datetime({ offset: true })
+  .regex(
+    /^([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-.*(Z|[+-](0[0-9]|1[0-5]):[0-5][0-9])$/,
+    'must be a date-time from year 0001 to 9999 with a UTC offset within ±15:59',
+  );
 
 /**
  * What a person or a machine client may do in Vigil, from the seeds' incident response team plus

@@ -7,8 +7,10 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { requestContext, type RequestContext } from './auth/request-context';
 import type { BaseConfig } from './config';
 import { redactConfig } from './config';
-import { ProblemFilter } from './http/problem';
+import { Problem, ProblemFilter, sendProblem } from './http/problem';
 import { setupOpenApi } from './http/openapi';
+import { AllowedMethods, nulPointer } from './http/routing';
+import { LowercaseUuidParams } from './http/zod';
 
 class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
@@ -108,6 +110,18 @@ export async function startService(
     },
   });
   const fastify = adapter.getInstance();
+  // A known path asked with a method it does not have: 405 with Allow, before any body parsing.
+  const allowed = new AllowedMethods();
+  fastify.addHook('onRoute', (route) => allowed.add(route.url, route.method));
+  fastify.addHook('onRequest', (request, reply, done) => {
+    // NUL cannot be stored (see nulPointer): refused in a path or query as in a body.
+    if (/%00/.test(request.url)) {
+      return sendProblem(reply, request, Problem.validation([{ pointer: '', detail: 'the URL must not contain the NUL character (%00)' }], 'The URL is not valid.'));
+    }
+    const methods = allowed.of(request.url.split('?')[0]);
+    if (!methods.length || methods.includes(request.method)) return done();
+    sendProblem(reply, request, new Problem(405, 'Method not allowed', `${request.method} is not allowed here; allowed: ${methods.join(', ')}.`, {}, { allow: methods.join(', ') }));
+  });
   // Every request carries its context (caller, audit state) through the work it causes.
   fastify.addHook('onRequest', (request, _reply, done) => {
     const ctx: RequestContext = {
@@ -138,11 +152,15 @@ export async function startService(
     if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
       return done(Object.assign(new Error(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`), { statusCode: 400 }), undefined);
     }
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch (error) {
-      done(Object.assign(new Error(`Malformed JSON: ${(error as Error).message}`), { statusCode: 400 }), undefined);
+      return done(Object.assign(new Error(`Malformed JSON: ${(error as Error).message}`), { statusCode: 400 }), undefined);
     }
+    const nul = nulPointer(parsed);
+    if (nul !== undefined) return done(Object.assign(Problem.validation([{ pointer: nul, detail: 'must not contain the NUL character (\\u0000)' }]), { statusCode: 400 }), undefined);
+    done(null, parsed);
   });
   // Unknown routes and Fastify's own errors (bad JSON, wrong content type, body too large) reach
   // Nest's handlers, and so the ProblemFilter, which renders them as problem+json.
@@ -169,6 +187,7 @@ export async function startService(
     bodyParser: false, // keep our JSON parser (Nest would register its own)
   });
   app.useGlobalFilters(new ProblemFilter(logger));
+  app.useGlobalPipes(new LowercaseUuidParams());
   await configure?.(app);
   setupOpenApi(app, { title: info.title, description: info.description, version: info.version });
   await app.listen({ port: config.PORT, host: config.HOST });

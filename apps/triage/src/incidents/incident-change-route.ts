@@ -9,7 +9,8 @@ const IF_MATCH_HEADER = {
   name: 'If-Match',
   required: true,
   description: 'the incident version the change is based on, as its ETag ("3"); a stale one is a 412, a missing one a 428',
-  schema: { type: 'string', example: '"3"' },
+  // Exactly what expectedVersion (concurrency.ts) accepts: `*`, or one or more strong tags of digits.
+  schema: { type: 'string', pattern: '^[\\t\\v\\f \\u00a0]*(\\*|"?[0-9]{1,9}"?[\\t\\v\\f \\u00a0]*(,[\\t\\v\\f \\u00a0]*"?[0-9]{1,9}"?[\\t\\v\\f \\u00a0]*)*)[\\t\\v\\f \\u00a0]*$', example: '"3"' },
 };
 
 /**

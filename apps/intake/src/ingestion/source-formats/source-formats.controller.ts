@@ -4,6 +4,7 @@ import { ApiJsonBody, ApiJsonResponse, ApiProblems, ForeignErrorResponse, Public
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { IncidentReport, mapAlertmanager, mapElastic, mapOcsf, mapPagerDuty, mapReport, mapSplunk, pagerDutyInvalidEvent } from '../../formats';
+import { ApiIdempotencyKey } from '../idempotency-key';
 import { IngestService } from '../ingest.service';
 import type { SignalOutcome } from '../signal-writer';
 
@@ -48,6 +49,7 @@ export class SourceFormatsController {
 
   @Post('integrations/alertmanager')
   @HttpCode(202)
+  @ApiIdempotencyKey()
   @ApiOperation({
     summary: 'Prometheus Alertmanager webhook (version 4)',
     description:
@@ -72,6 +74,7 @@ export class SourceFormatsController {
 
   @Post('integrations/pagerduty/enqueue')
   @HttpCode(202)
+  @ApiIdempotencyKey()
   @ApiOperation({
     summary: 'PagerDuty Events API v2 compatible endpoint',
     description:
@@ -99,6 +102,7 @@ export class SourceFormatsController {
 
   @Post('integrations/ocsf')
   @HttpCode(202)
+  @ApiIdempotencyKey()
   @ApiOperation({
     summary: 'OCSF Detection Finding (class_uid 2004), one or an array',
     description: '`finding_info.uid` is the dedup key; `activity_id` 1 Create and 2 Update trigger, 3 Close resolves; `severity_id`, `time`/`start_time`, `resources` and `observables` are mapped.',
@@ -113,6 +117,7 @@ export class SourceFormatsController {
 
   @Post('integrations/elastic')
   @HttpCode(202)
+  @ApiIdempotencyKey()
   @ApiOperation({
     summary: 'Elastic Security alerts (documents with kibana.alert.* fields), one or an array',
     description: 'Fields may be dotted (`"kibana.alert.rule.name"`) or nested. A `closed` workflow status resolves.',
@@ -127,6 +132,7 @@ export class SourceFormatsController {
 
   @Post('integrations/splunk')
   @HttpCode(202)
+  @ApiIdempotencyKey()
   @ApiOperation({
     summary: 'Splunk webhook alert action',
     description: 'Splunk cannot set headers on a webhook: put the key in the URL as `?api_key=`.',
@@ -141,6 +147,7 @@ export class SourceFormatsController {
 
   @Post('reports')
   @HttpCode(202)
+  @ApiIdempotencyKey()
   @ApiOperation({
     summary: 'A person reports an incident',
     description: 'What an employee saw, when, and on what: it enters triage like any alert (source `report:<e-mail>`).',

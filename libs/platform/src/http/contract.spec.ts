@@ -1,0 +1,124 @@
+// @nestjs/common 12 ships only as ES modules, which the unit project does not transform (see
+// problem.spec.ts): its decorators are stand-ins here, the code under test is plain functions.
+jest.mock('@nestjs/common', () => ({
+  Injectable: () => () => undefined,
+  Catch: () => () => undefined,
+  HttpException: class HttpException extends Error {},
+}));
+
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { z } from 'zod';
+import { AllowedMethods, nulPointer, routePatternRegex } from './routing';
+import { completeContract, openApiPath, queryParameters, UUID_SCHEMA } from './contract';
+import { toJsonSchema } from './json-schema';
+import { LowercaseUuidParams, lowercaseUuids, ZodPipe } from './zod';
+
+describe('the OpenAPI document completed from the routes', () => {
+  it('writes Fastify route patterns as OpenAPI paths, `::` being a literal colon', () => {
+    expect(openApiPath('v1/incidents/:incidentId/alerts')).toBe('/v1/incidents/{incidentId}/alerts');
+    expect(openApiPath('v1/assets::import')).toBe('/v1/assets:import');
+    expect(openApiPath('/v1/audit/triage//records/')).toBe('/v1/audit/triage/records');
+  });
+
+  it('documents a zod query parameter by parameter, with what zod accepts', () => {
+    const parameters = queryParameters(
+      z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50), q: z.string().trim().min(1).max(10).describe('free text').optional(), id: z.uuid() }),
+    );
+    expect(parameters).toEqual([
+      { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+      { name: 'q', in: 'query', required: false, description: 'free text', schema: { type: 'string', minLength: 1, maxLength: 10, pattern: expect.stringMatching(/^\[\^/) } },
+      { name: 'id', in: 'query', required: true, schema: expect.objectContaining({ type: 'string', format: 'uuid' }) },
+    ]);
+  });
+
+  it('types UUID path parameters, replaces hand-written query parameters and adds the platform problems', () => {
+    const document = {
+      openapi: '3.0.0',
+      info: { title: 't', version: '1' },
+      paths: {
+        '/v1/things/{thingId}': {
+          get: {
+            parameters: [
+              { name: 'thingId', in: 'path', required: true, schema: { type: 'string' } },
+              { name: 'limit', in: 'query', required: false, description: 'page size', schema: { type: 'number' } },
+              { name: 'stale', in: 'query', required: false, schema: { type: 'string' } },
+            ],
+            responses: { '200': { description: 'ok' }, '400': { description: 'PagerDuty shape', content: { 'application/json': { schema: {} } } } },
+            security: [{ bearer: [] }],
+          },
+        },
+      },
+    } as unknown as OpenAPIObject;
+    const routes = [{ method: 'get', path: '/v1/things/{thingId}', uuidParams: ['thingId'], query: z.strictObject({ limit: z.coerce.number().int().max(5).optional() }) }];
+    const completed = completeContract(document, routes, () => ({})) as any;
+    const op = completed.paths['/v1/things/{thingId}'].get;
+    expect(op.parameters).toEqual([
+      { name: 'thingId', in: 'path', required: true, schema: UUID_SCHEMA },
+      { name: 'limit', in: 'query', required: false, description: 'page size', schema: { type: 'integer', minimum: Number.MIN_SAFE_INTEGER, maximum: 5 } },
+    ]);
+    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '503']);
+    // A refusal in another API's shape may still come from the platform as a problem.
+    expect(Object.keys(op.responses['400'].content).sort()).toEqual(['application/json', 'application/problem+json']);
+    expect(op.responses['503'].headers['Retry-After']).toBeDefined();
+  });
+
+  it('says in JSON Schema that a trimmed string needs a character other than white space, and leaves email to its pattern', () => {
+    const schema = toJsonSchema(z.object({ title: z.string().trim().min(1), mail: z.email() }), 'input') as any;
+    const notBlank = new RegExp(schema.properties.title.pattern);
+    expect(['a', '  b ', '\u00a0x'].every((v) => notBlank.test(v))).toBe(true);
+    expect([' ', '\t\n', '\ufeff', '\u3000'].some((v) => notBlank.test(v))).toBe(false);
+    expect(schema.properties.mail.format).toBeUndefined();
+    expect(schema.properties.mail.pattern).toBeDefined();
+  });
+});
+
+describe('UUIDs in one spelling', () => {
+  it('lower-cases the strings a schema declares as UUIDs, and nothing else', () => {
+    const Body = z.strictObject({ target: z.uuid(), ids: z.array(z.uuid()), note: z.string(), nested: z.object({ id: z.uuid().optional() }).meta({ id: 'Nested' }) });
+    const upper = 'A1B2C3D4-E5F6-4A7B-8C9D-0E1F2A3B4C5D';
+    const value = { target: upper, ids: [upper], note: upper, nested: { id: upper } };
+    const result = lowercaseUuids(value, toJsonSchema(Body, 'input')) as typeof value;
+    expect(result).toEqual({ target: upper.toLowerCase(), ids: [upper.toLowerCase()], note: upper, nested: { id: upper.toLowerCase() } });
+    expect(new ZodPipe(Body).transform(value)).toEqual(result);
+  });
+
+  it('lower-cases UUID path parameters', () => {
+    const pipe = new LowercaseUuidParams();
+    expect(pipe.transform('A1B2C3D4-E5F6-4A7B-8C9D-0E1F2A3B4C5D', { type: 'param' })).toBe('a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d');
+    expect(pipe.transform('Group_Key', { type: 'param' })).toBe('Group_Key');
+    expect(pipe.transform('A1B2C3D4-E5F6-4A7B-8C9D-0E1F2A3B4C5D', { type: 'body' })).toBe('A1B2C3D4-E5F6-4A7B-8C9D-0E1F2A3B4C5D');
+  });
+});
+
+describe('405 for a known path asked with another method', () => {
+  const allowed = new AllowedMethods();
+  allowed.add('/v1/integrations', ['GET', 'POST']);
+  allowed.add('/v1/integrations/:integrationId', 'DELETE');
+  allowed.add('/v1/integrations/splunk', 'POST');
+  allowed.add('/v1/assets::import', 'POST');
+  allowed.add('/docs/*', 'GET');
+
+  it('names the methods of the most specific matching routes (static before parameters)', () => {
+    expect(allowed.of('/v1/integrations')).toEqual(['GET', 'HEAD', 'POST']);
+    expect(allowed.of('/v1/integrations/5a0c2bbe-4c1a-4e0e-9f7e-0d2a57b3c111')).toEqual(['DELETE']);
+    expect(allowed.of('/v1/integrations/splunk')).toEqual(['POST']);
+    expect(allowed.of('/v1/assets:import')).toEqual(['POST']);
+    expect(allowed.of('/docs/static/index.html')).toEqual(['GET', 'HEAD']);
+    expect(allowed.of('/v1/nothing')).toEqual([]);
+  });
+
+  it('reads route patterns as Fastify does', () => {
+    expect(routePatternRegex('/v1/incidents/:incidentId/tasks').test('/v1/incidents/abc/tasks')).toBe(true);
+    expect(routePatternRegex('/v1/incidents/:incidentId/tasks').test('/v1/incidents/a/b/tasks')).toBe(false);
+    expect(routePatternRegex('/v1/alerts::batch').test('/v1/alerts:batch')).toBe(true);
+  });
+});
+
+describe('NUL characters', () => {
+  it('are found in strings and keys, at any depth, and named by JSON pointer', () => {
+    expect(nulPointer({ a: 'ok', b: [{ 'c/d': 'x\u0000' }] })).toBe('/b/0/c~1d');
+    expect(nulPointer({ 'k\u0000': 1 })).toBe('/k\u0000');
+    expect(nulPointer('\u0000')).toBe('');
+    expect(nulPointer({ a: ['fine', 1, null, true] })).toBeUndefined();
+  });
+});

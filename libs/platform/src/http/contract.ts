@@ -1,0 +1,123 @@
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { z } from 'zod';
+import { toJsonSchema } from './json-schema';
+
+/**
+ * The OpenAPI document completed from what the routes really do, so that no hand-written decorator
+ * can drift from validation: path parameters checked by ParseUUIDPipe are documented as UUIDs,
+ * queries validated by a ZodPipe are documented parameter by parameter from that very schema, and
+ * every operation lists the problems the platform itself can answer with (bad request, token,
+ * permission, body size and type, dependency down).
+ */
+
+type JsonSchema = Record<string, unknown>;
+type Operation = {
+  parameters?: Array<{ name: string; in: string; required?: boolean; description?: string; schema?: JsonSchema }>;
+  requestBody?: { required?: boolean; content?: Record<string, { schema?: JsonSchema }> };
+  responses?: Record<string, { description?: string; content?: Record<string, { schema?: JsonSchema }>; headers?: Record<string, unknown> }>;
+  security?: Array<Record<string, string[]>>;
+};
+
+/** ParseUUIDPipe's own pattern (any version 1–8, RFC variant, nil and max), as JSON Schema. */
+export const UUID_SCHEMA: JsonSchema = (() => {
+  const { $schema: _ignored, ...schema } = z.toJSONSchema(z.uuid(), { target: 'draft-2020-12' }) as JsonSchema;
+  return schema;
+})();
+
+export interface RouteContract {
+  method: string;
+  /** The OpenAPI path (`/v1/incidents/{incidentId}`). */
+  path: string;
+  uuidParams: string[];
+  query?: z.ZodType;
+  body?: z.ZodType;
+}
+
+/** Fastify's pattern of a route (`/v1/incidents/:incidentId`, `/v1/assets::import`) as an OpenAPI path. */
+export function openApiPath(pattern: string): string {
+  const joined = `/${pattern}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
+  // `::` is a literal colon: set aside while the parameters are rewritten.
+  return joined.split('::').map((part) => part.replace(/:(\w+)/g, '{$1}')).join(':');
+}
+
+function inputSchema(schema: z.ZodType): JsonSchema {
+  const { $schema: _ignored, ...json } = toJsonSchema(schema, 'input');
+  return json;
+}
+
+/** The query parameters a zod object schema accepts, each with the JSON Schema of its values. */
+export function queryParameters(schema: z.ZodType): Array<{ name: string; in: 'query'; required: boolean; description?: string; schema: JsonSchema }> {
+  const json = inputSchema(schema) as { properties?: Record<string, JsonSchema>; required?: string[] };
+  const required = new Set(json.required ?? []);
+  return Object.entries(json.properties ?? {}).map(([name, property]) => {
+    const { description, ...rest } = property as JsonSchema & { description?: string };
+    return { name, in: 'query' as const, required: required.has(name), ...(description ? { description } : {}), schema: rest };
+  });
+}
+
+const PROBLEM_REF = { $ref: '#/components/schemas/ProblemDetails' };
+
+/** What the platform answers on any route, whatever the handler does (see bootstrap, guard, filter). */
+const GENERIC: Record<string, { description: string; when: (op: Operation) => boolean; headers?: Record<string, unknown> }> = {
+  // Any URL can be malformed (a NUL, a query this route does not take).
+  '400': { description: 'The request is invalid; `errors` names each bad field.', when: () => true },
+  '401': {
+    description: 'No valid credentials: the `WWW-Authenticate` header and `detail` say why.',
+    when: (op) => Boolean(op.security?.length),
+    headers: { 'WWW-Authenticate': { schema: { type: 'string' }, description: 'the Bearer challenge (RFC 6750)' } },
+  },
+  '403': { description: 'The caller may not do this; `detail` says why.', when: (op) => Boolean(op.security?.length) },
+  '413': { description: 'The body is larger than this service accepts.', when: (op) => Boolean(op.requestBody) },
+  '415': { description: 'The body is not JSON (`application/json`).', when: (op) => Boolean(op.requestBody) },
+  '503': {
+    description: 'A dependency (database, identity provider) is unavailable; retry after the Retry-After delay.',
+    when: (op) => Boolean(op.security?.length),
+    headers: { 'Retry-After': { schema: { type: 'integer', minimum: 0 }, description: 'seconds to wait before retrying' } },
+  },
+};
+
+/**
+ * Completes `document` in place from the application's routes; returns it. `bodySchema` gives the
+ * documented schema of a body (a reference to its component).
+ */
+export function completeContract(document: OpenAPIObject, routes: RouteContract[], bodySchema: (schema: z.ZodType) => JsonSchema): OpenAPIObject {
+  const paths = document.paths as Record<string, Record<string, Operation>>;
+  for (const route of routes) {
+    const operation = paths[route.path]?.[route.method];
+    if (!operation) continue;
+    for (const name of route.uuidParams) {
+      const parameter = operation.parameters?.find((p) => p.in === 'path' && p.name === name);
+      if (parameter) parameter.schema = { ...UUID_SCHEMA };
+    }
+    if (route.query) {
+      const given = new Map((operation.parameters ?? []).filter((p) => p.in === 'query').map((p) => [p.name, p]));
+      const documented = queryParameters(route.query).map((p) => {
+        const description = p.description ?? given.get(p.name)?.description;
+        return { ...p, ...(description ? { description } : {}) };
+      });
+      operation.parameters = [...(operation.parameters ?? []).filter((p) => p.in !== 'query'), ...documented];
+    }
+    if (route.body) {
+      const content = operation.requestBody?.content ?? {};
+      operation.requestBody = { ...operation.requestBody, required: true, content: { ...content, 'application/json': { ...content['application/json'], schema: bodySchema(route.body) } } };
+    }
+  }
+  for (const operations of Object.values(paths)) {
+    for (const operation of Object.values(operations)) {
+      if (!operation || typeof operation !== 'object' || !('responses' in operation)) continue;
+      const responses = (operation.responses ??= {});
+      for (const [status, generic] of Object.entries(GENERIC)) {
+        if (!generic.when(operation)) continue;
+        responses[status] ??= { description: generic.description };
+        if (generic.headers) responses[status].headers = { ...generic.headers, ...responses[status].headers };
+      }
+      // Any refusal may come from the platform (parser, guard, filter) as a problem, whatever
+      // shape the route's own refusals take (PagerDuty's, for one).
+      for (const [status, response] of Object.entries(responses)) {
+        if (!/^[45]\d\d$/.test(status)) continue;
+        response.content = { ...response.content, 'application/problem+json': { schema: PROBLEM_REF } };
+      }
+    }
+  }
+  return document;
+}

@@ -1,0 +1,78 @@
+import { provisionServiceDatabase } from '@vigil/platform';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SERVICES, startService, testEnv, tokenFor, withDatabase, type ServiceName, type ServiceProcess } from './support/harness';
+
+/** What tools/api-contract/run.mjs writes with --json. */
+interface ContractFigures {
+  results: Array<{
+    service: ServiceName;
+    operations: number;
+    cases: number;
+    failures: Array<{ operation: string; check: string; title: string }>;
+    errors: Array<{ operation: string; message: string }>;
+    exitCode: number;
+  }>;
+}
+
+/**
+ * `npm run test:api` on a budget, inside `npm test`: schemathesis with all its checks against the
+ * OpenAPI document of every service, with a real token of someone holding every role and real
+ * intake keys. Any failure (a server error, an undocumented status or content type, a request the
+ * document calls valid being refused or the reverse, a wrong answer to an undeclared method) fails
+ * this test. The longer run and its figures are in docs/api-contract.md.
+ *
+ * schemathesis writes what it likes (suppression rules, restricted incidents, disabled correlation
+ * rules), so the services run against a database of their own, not the one other suites share.
+ */
+describe('API contract (schemathesis against every service)', () => {
+  const services = {} as Record<ServiceName, ServiceProcess>;
+  const database = `vigil_api_contract_${process.pid}`;
+
+  beforeAll(async () => {
+    const env = testEnv();
+    await withDatabase((client) => client.query(`CREATE DATABASE ${database}`));
+    const inContractDatabase = (url: string) => Object.assign(new URL(url), { pathname: `/${database}` }).toString();
+    // The login roles are the cluster's (the global set-up made them); only the schemas are new.
+    await provisionServiceDatabase(
+      inContractDatabase(env.adminUrl),
+      SERVICES.map((s) => ({ schema: s, role: `vigil_${s}`, password: decodeURIComponent(new URL(env.serviceUrls[s]).password) })),
+    );
+    await Promise.all(SERVICES.map(async (s) => (services[s] = await startService(s, { DATABASE_URL: inContractDatabase(env.serviceUrls[s]), LOG_LEVEL: 'warn' }))));
+  }, 300_000);
+
+  afterAll(async () => {
+    // Intake first, so that what it accepted is placed before triage stops.
+    await services.intake?.stop();
+    await Promise.all(SERVICES.filter((s) => s !== 'intake').map((s) => services[s]?.stop()));
+  }, 120_000);
+
+  it('finds no failure in any service', async () => {
+    const work = mkdtempSync(join(testEnv().workDir, 'api-contract-'));
+    const figuresFile = join(work, 'figures.json');
+    const args = [
+      join(__dirname, '..', 'tools', 'api-contract', 'run.mjs'),
+      ...SERVICES.flatMap((s) => ['--url', `${s}=${services[s].url}`]),
+      '--max-examples', '3',
+      '--seed', '1',
+      '--json', figuresFile,
+      '--report-dir', join(work, 'reports'),
+      '--quiet',
+    ];
+    const child = spawn(process.execPath, args, { env: { ...process.env, VIGIL_CONTRACT_BEARER: await tokenFor('tester') }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+
+    const figures = JSON.parse(readFileSync(figuresFile, 'utf8')) as ContractFigures;
+    expect(figures.results.map((r) => r.service)).toEqual([...SERVICES]);
+    for (const r of figures.results) {
+      // Every operation was exercised, and nothing failed: the list of failures names each one.
+      expect({ service: r.service, tested: r.operations > 0 && r.cases >= r.operations }).toEqual({ service: r.service, tested: true });
+      expect({ service: r.service, failures: r.failures, errors: r.errors }).toEqual({ service: r.service, failures: [], errors: [] });
+    }
+    expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
+  }, 600_000);
+});
