@@ -2,7 +2,8 @@ import { provisionServiceDatabase } from '@vigil/platform';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SERVICES, startService, testEnv, tokenFor, withDatabase, type ServiceName, type ServiceProcess } from './support/harness';
+import { randomUUID } from 'node:crypto';
+import { createIntegration, eventually, http, SERVICES, startService, testEnv, tokenFor, withDatabase, type ServiceName, type ServiceProcess } from './support/harness';
 
 /** What tools/api-contract/run.mjs writes with --json. */
 interface ContractFigures {
@@ -47,6 +48,33 @@ describe('API contract (schemathesis against every service)', () => {
     await services.intake?.stop();
     await Promise.all(SERVICES.filter((s) => s !== 'intake').map((s) => services[s]?.stop()));
   }, 120_000);
+
+  it('takes UUIDs in any case, in paths and in bodies (links, move, merge)', async () => {
+    const triage = services.triage.url;
+    const { apiKey } = await createIntegration(services.intake.url, 'canonical');
+    const send = async (title: string) =>
+      (await http('POST', `${services.intake.url}/v1/alerts`, { title, source: 'uuid-case', severity: 'high', dedupKey: randomUUID() }, { authorization: `Bearer ${apiKey}` })).json
+        .alertId as string;
+    const placed = (alertId: string) =>
+      eventually(async () => {
+        const res = await http('GET', `${triage}/v1/alerts/${alertId.toUpperCase()}`);
+        return res.status === 200 && res.json.incidentId ? (res.json.incidentId as string) : undefined;
+      }, 60_000);
+    const [a, b, c] = await Promise.all(['Case A on web-11', 'Case B on web-12', 'Case C on web-13'].map(send));
+    const [incidentA, incidentB, incidentC] = await Promise.all([a, b, c].map(placed));
+    expect(new Set([incidentA, incidentB, incidentC]).size).toBe(3);
+    const A = `${triage}/v1/incidents/${incidentA.toUpperCase()}`;
+
+    expect((await http('GET', A)).json.incidentId).toBe(incidentA);
+    const link = await http('POST', `${A}/links`, { incidentId: incidentB.toUpperCase(), relation: 'related' });
+    expect([link.status, link.json.items?.map((l: { incidentId: string }) => l.incidentId)]).toEqual([201, [incidentB]]);
+    const move = await http('POST', `${A}/alerts`, { alertId: c.toUpperCase(), reason: 'same campaign' }, { 'if-match': '*' });
+    expect(move.status).toBe(200);
+    expect((await http('GET', `${triage}/v1/alerts/${c}`)).json.incidentId).toBe(incidentA);
+    const merge = await http('POST', `${A}/merge`, { incidentIds: [incidentB.toUpperCase()], reason: 'same campaign' }, { 'if-match': '*' });
+    expect(merge.status).toBe(200);
+    expect((await http('GET', `${triage}/v1/incidents/${incidentB}`)).json.phase).toBe('merged');
+  }, 180_000);
 
   it('finds no failure in any service', async () => {
     const work = mkdtempSync(join(testEnv().workDir, 'api-contract-'));

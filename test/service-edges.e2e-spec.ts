@@ -57,6 +57,32 @@ describe('a service at its edges: bad input, bad configuration, shutdown', () =>
     expect(unknown.status).toBe(404);
   });
 
+  it('answers 405 with Allow to a method a known path does not have, before reading any body', async () => {
+    for (const method of ['PUT', 'DELETE', 'QUERY']) {
+      const res = await http(method, `${intake.url}/v1/alerts`, '{"title":', { 'content-type': 'text/plain' });
+      expect({ method, status: res.status, allow: res.headers.get('allow'), type: res.json?.type }).toEqual({ method, status: 405, allow: 'POST', type: 'https://vigil.dev/problems/method-not-allowed' });
+    }
+    // A static path is its own, even where a parametric one of another method would match it.
+    const splunk = await http('DELETE', `${intake.url}/v1/integrations/splunk`);
+    expect([splunk.status, splunk.headers.get('allow')]).toEqual([405, 'POST']);
+    expect((await http('GET', `${intake.url}/v1/integrations`)).status).toBe(200);
+    expect((await http('PATCH', `${intake.url}/v1/nothing-here`)).status).toBe(404);
+  });
+
+  it('refuses NUL characters, which cannot be stored, naming the field', async () => {
+    const body = await post(JSON.stringify({ title: 'a\u0000b', source: 'edr', severity: 'low', labels: { 'k\u0000': 'v' } }));
+    expect([body.status, body.json.errors?.[0]]).toEqual([400, { pointer: '/title', detail: 'must not contain the NUL character (\\u0000)' }]);
+    const query = await http('GET', `${intake.url}/v1/alerts/00000000-0000-4000-8000-000000000000?x=%00`);
+    expect(query.status).toBe(400);
+  });
+
+  it('takes a UUID in a path in any case', async () => {
+    const accepted = await post(JSON.stringify({ title: 'Case test', source: 'edr', severity: 'low' }));
+    expect(accepted.status).toBe(202);
+    const upper = await http('GET', `${intake.url}/v1/alerts/${accepted.json.alertId.toUpperCase()}`);
+    expect([upper.status, upper.json.alertId]).toEqual([200, accepted.json.alertId]);
+  });
+
   it('refuses to start on a bad configuration and names each bad variable', async () => {
     const env = testEnv();
     const bad = startServiceProcess('intake', {

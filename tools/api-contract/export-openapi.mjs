@@ -54,8 +54,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (values.out) {
     mkdirSync(values.out, { recursive: true });
     for (const [name, document] of Object.entries(documents)) writeFileSync(join(values.out, `${name}.openapi.json`), `${JSON.stringify(document, null, 2)}\n`);
+    process.exit(0);
   } else {
-    process.stdout.write(`${JSON.stringify(documents)}\n`);
+    // Exit once the (large) document is flushed: a pipe is written asynchronously.
+    process.stdout.write(`${JSON.stringify(documents)}\n`, () => process.exit(0));
   }
-  process.exit(0);
 }

@@ -125,7 +125,7 @@ export class IncidentsQueryController {
     if (query.cursor) {
       const c = decodeCursor(query.cursor, query.sort, sort.column !== 'severity');
       if (sort.column === 'severity') {
-        if (!IncidentSeverity.safeParse(c.value).success || !c.at) throw Problem.validation([{ pointer: '/cursor', detail: 'is not a cursor this API returned' }]);
+        if (!IncidentSeverity.safeParse(c.value).success || !c.at) throw Problem.unprocessable([{ pointer: '/cursor', detail: 'is not a cursor this API returned' }]);
         const v = p(c.value);
         where.push(`(i.severity > ${v} OR (i.severity = ${v} AND (i.created_at, i.id) < (${p(c.at)}::timestamptz, ${p(c.id)}::uuid)))`);
       } else {

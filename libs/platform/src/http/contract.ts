@@ -68,6 +68,12 @@ const GENERIC: Record<string, { description: string; when: (op: Operation) => bo
   },
   '403': { description: 'The caller may not do this; `detail` says why.', when: (op) => Boolean(op.security?.length) },
   '413': { description: 'The body is larger than this service accepts.', when: (op) => Boolean(op.requestBody) },
+  // See Problem.unprocessable: what a schema cannot say (existence, now, opaque cursors).
+  '422': {
+    description:
+      'The request matches its schema but cannot be applied as it stands: it names something that does not exist, a time on the wrong side of now, or a cursor this API did not issue; `errors` names each field.',
+    when: (op) => Boolean(op.requestBody || op.parameters?.some((p) => p.in === 'query' && p.name === 'cursor')),
+  },
   '415': { description: 'The body is not JSON (`application/json`).', when: (op) => Boolean(op.requestBody) },
   '503': {
     description: 'A dependency (database, identity provider) is unavailable; retry after the Retry-After delay.',

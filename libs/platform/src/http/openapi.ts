@@ -41,6 +41,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: 'The request is invalid; `errors` names each bad field.',
   404: 'No such resource.',
   409: 'The request conflicts with the current state.',
+  422: 'The request matches its schema but cannot be applied as it stands (it names something that does not exist, a time on the wrong side of now, a cursor this API did not issue); `errors` names each field.',
   401: 'No valid access token: the `WWW-Authenticate` header and `detail` say why (missing, expired, wrong issuer or audience, bad signature).',
   403: 'The caller\'s roles do not grant this; `detail` names the permission and the roles that have it.',
   412: 'The resource changed since it was read (If-Match does not match its version); read it again.',

@@ -21,6 +21,15 @@ export class Problem extends Error {
     return new Problem(400, 'Invalid request', detail, { errors });
   }
 
+  /**
+   * A request that matches its documented schema but cannot be applied as it stands: it names
+   * something that does not exist, a time on the wrong side of now, an opaque value (a cursor) this
+   * API did not issue. 400 stays for what the schema itself refuses.
+   */
+  static unprocessable(errors: FieldError[], detail = 'The request cannot be applied as it stands.'): Problem {
+    return new Problem(422, 'Unprocessable content', detail, { errors });
+  }
+
   static notFound(what: string): Problem {
     return new Problem(404, 'Not found', `${what} does not exist.`);
   }
