@@ -4,7 +4,7 @@
 // any failure or error.
 //
 // Usage: npm run test:api [-- --max-examples N] [--max-time SECONDS] [--services intake,triage]
-//          [--seed N] [--workers N] [--report-dir DIR] [--json FILE] [--keep]
+//          [--seed N] [--workers N] [--report-dir DIR] [--json FILE] [--keep] [--parallel]
 //          [--url intake=http://host:port --url triage=…]
 //   --max-examples  test cases per operation and phase (schemathesis' own budget; default 100)
 //   --max-time      time budget per service, in seconds (fuzzing repeats until it is spent)
@@ -38,6 +38,8 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     url: { type: 'string', multiple: true, default: [] },
     keep: { type: 'boolean', default: false },
+    // All services at once (one schemathesis each): for long runs, which are bound by generation.
+    parallel: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
   },
 });
@@ -201,8 +203,7 @@ async function main() {
     for (const kind of INGEST_KINDS) env[`VIGIL_CONTRACT_KEY_${kind.toUpperCase()}`] ??= '';
     const budget = [maxExamples && `${maxExamples} examples per operation`, maxTime && `${maxTime} s per service`].filter(Boolean).join(', ');
     say(`schemathesis ${schemathesisVersion()}, all checks, ${budget}; reports in ${reportDir}`);
-    for (const service of services) {
-      if (interrupted) break;
+    const runOne = async (service) => {
       const started = Date.now();
       say(`${service}: ${urls[service]}/openapi.json …`);
       const result = await runSchemathesis({
@@ -218,7 +219,15 @@ async function main() {
         onLine: args.quiet ? undefined : (line) => console.log(`  [${service}] ${line}`),
       });
       result.seconds = Math.round((Date.now() - started) / 1000);
-      results.push(result);
+      return result;
+    };
+    if (args.parallel) {
+      results.push(...(await Promise.all(services.map(runOne))));
+    } else {
+      for (const service of services) {
+        if (interrupted) break;
+        results.push(await runOne(service));
+      }
     }
   } finally {
     await stack?.stop();

@@ -97,7 +97,10 @@ export async function runSchemathesis({ python, service, url, env, maxExamples, 
     ...(maxTime ? ['--max-time', String(maxTime)] : []),
     ...(seed !== undefined ? ['--seed', String(seed)] : []),
   ];
-  const child = spawn(python, args, { cwd: reportDir, env: { ...process.env, ...env, PYTHONUNBUFFERED: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own working directory: schemathesis keeps its example database there (.hypothesis/).
+  const cwd = join(reportDir, service);
+  mkdirSync(cwd, { recursive: true });
+  const child = spawn(python, args, { cwd, env: { ...process.env, ...env, PYTHONUNBUFFERED: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   child.on('close', () => running.delete(child));
   let output = '';

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query, UseInterceptors } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { HistoryList, IncidentCategory, IncidentPage, IncidentPhase, IncidentSeverity, IncidentView } from '@vigil/contracts';
-import { ApiJsonResponse, ApiProblems, Caller, canSeeIncident, Permit, Problem, visibilityCondition, ZodPipe, type Principal } from '@vigil/platform';
+import { HistoryList, IncidentCategory, IncidentPage, IncidentPhase, IncidentSeverity, IncidentView, Timestamp } from '@vigil/contracts';
+import { ApiJsonResponse, ApiProblems, Caller, canSeeIncident, JS_WHITESPACE, Permit, Problem, visibilityCondition, ZodPipe, type Principal } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { normaliseHostname, normaliseIp } from '../assets/normalise';
@@ -12,11 +12,20 @@ import { decodeCursor, pageOf } from '../paging';
 import { toOneView, toViews } from './incident-views';
 import { requireIncident } from './incident-writes';
 
-const list = <T extends z.ZodType<string, string>>(item: T) =>
-  z
+/**
+ * A comma-separated list of 1 to 20 values of an enum (empty entries skipped). The pattern says
+ * exactly that, so that the API document does too.
+ */
+const list = <T extends z.ZodEnum<Record<string, string>>>(item: T) => {
+  const ws = `[${JS_WHITESPACE}]*`;
+  const value = `(${item.options.map((o) => String(o).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`;
+  const pattern = new RegExp(`^${ws}(,${ws})*${value}(${ws}(,${ws})+${value}){0,19}${ws}(,${ws})*$`);
+  return z
     .string()
+    .regex(pattern, `a comma-separated list of 1 to 20 of: ${item.options.join(', ')}`)
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(item).min(1).max(20));
+};
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -38,8 +47,8 @@ const ListQuery = z.strictObject({
   category: list(IncidentCategory).optional(),
   assignee: z.string().trim().min(1).max(200).optional(),
   asset: z.string().trim().min(1).max(253).optional(),
-  detectedFrom: z.iso.datetime({ offset: true }).optional(),
-  detectedTo: z.iso.datetime({ offset: true }).optional(),
+  detectedFrom: Timestamp.optional(),
+  detectedTo: Timestamp.optional(),
   q: z.string().trim().min(1).max(200).optional(),
   exercise: z.enum(['false', 'true', 'any']).default('false'),
   dedupKey: z.string().min(1).max(255).optional(),
@@ -111,7 +120,7 @@ export class IncidentsQueryController {
     if (query.detectedTo) where.push(`i.detected_at < ${p(query.detectedTo)}`);
     if (query.q) {
       const tsquery = textQuery(query.q);
-      if (!tsquery) throw Problem.validation([{ pointer: '/q', detail: 'needs at least one letter or digit' }], 'The query is not valid.');
+      if (!tsquery) throw Problem.unprocessable([{ pointer: '/q', detail: 'needs at least one letter or digit' }], 'The query cannot be searched for.');
       where.push(`i.search @@ to_tsquery('simple', ${p(tsquery)})`);
     }
     if (query.exercise !== 'any') where.push(`i.exercise = ${p(query.exercise === 'true')}`);
