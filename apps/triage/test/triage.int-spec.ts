@@ -458,7 +458,7 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
       expect((await http('GET', t('/v1/incidents?cursor=bm9wZQ'))).status).toBe(422);
     });
 
-    it('answers 400, never 500, to a forged cursor on every list: an id that is no UUID, a date that does not exist', async () => {
+    it('answers 422, never 500, to a forged cursor on every list: an id that is no UUID, a date that does not exist', async () => {
       const forge = (c: Record<string, string>) => Buffer.from(JSON.stringify(c)).toString('base64url');
       const lists = [
         ['/v1/incidents', '-createdAt'],

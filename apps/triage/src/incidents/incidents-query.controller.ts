@@ -20,9 +20,10 @@ const list = <T extends z.ZodEnum<Record<string, string>>>(item: T) => {
   const ws = `[${JS_WHITESPACE}]*`;
   const value = `(${item.options.map((o) => String(o).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`;
   const pattern = new RegExp(`^${ws}(,${ws})*${value}(${ws}(,${ws})+${value}){0,19}${ws}(,${ws})*$`);
+  // Documented only: the items are checked one by one below, so that an error names the bad one.
   return z
     .string()
-    .regex(pattern, `a comma-separated list of 1 to 20 of: ${item.options.join(', ')}`)
+    .meta({ pattern: pattern.source })
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(item).min(1).max(20));
 };
