@@ -76,12 +76,12 @@ export type ObservableType = z.infer<typeof ObservableType>;
  * An RFC 3339 date-time that PostgreSQL can store: years 0001 to 9999 (it has no year 0) and a UTC
  * offset within ±15:59 (its limit); anything else would fail deep inside instead of naming the field.
  */
+const STORABLE_TIME = /^([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-.*(Z|[+-](0[0-9]|1[0-5]):[0-5][0-9])$/;
 export const Timestamp = z.iso
-  .datetime({ offset: true })
-  .regex(
-    /^([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-.*(Z|[+-](0[0-9]|1[0-5]):[0-5][0-9])$/,
-    'must be a date-time from year 0001 to 9999 with a UTC offset within ±15:59',
-  );
+  .datetime({ offset: true, abort: true })
+  .refine((v) => STORABLE_TIME.test(v), { message: 'must be a date-time from year 0001 to 9999 with a UTC offset within ±15:59' })
+  // The refinement, in the JSON Schema too (the API documents say what is accepted).
+  .meta({ allOf: [{ pattern: STORABLE_TIME.source }] });
 
 /**
  * What a person or a machine client may do in Vigil, from the seeds' incident response team plus
