@@ -3,7 +3,8 @@
 // document. Used by `npm run test:api` (run.mjs) and by test/api-contract.e2e-spec.ts through it.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -113,18 +114,21 @@ export async function runSchemathesis({ python, service, url, env, maxExamples, 
   child.stderr.on('data', collect);
   const code = await new Promise((r) => child.on('close', (c, signal) => r(c ?? signal)));
   writeFileSync(join(reportDir, `${service}.txt`), output);
-  return { service, url, exitCode: code, output, ...summarise(ndjson), report: { ndjson, junit } };
+  return { service, url, exitCode: code, output, ...(await summarise(ndjson)), report: { ndjson, junit } };
 }
 
 /**
  * Counts from the NDJSON event stream: test cases sent (every scenario's requests), operations,
- * and the distinct failures schemathesis reports, each with its operation and title.
+ * and the distinct failures schemathesis reports, each with its operation and title. Read line by
+ * line: a long run's stream is larger than a string may be.
  */
-export function summarise(ndjsonFile) {
+export async function summarise(ndjsonFile) {
   const result = { cases: 0, operations: 0, failures: [], errors: [] };
   if (!existsSync(ndjsonFile)) return { ...result, missing: true };
-  for (const line of readFileSync(ndjsonFile, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
+  const lines = createInterface({ input: createReadStream(ndjsonFile), crlfDelay: Infinity });
+  for await (const line of lines) {
+    // Only these events count; the rest (and their large bodies) are not parsed at all.
+    if (!/^\{"(LoadingFinished|ScenarioFinished|NonFatalError|FatalError)"/.test(line)) continue;
     const event = JSON.parse(line);
     const [kind, body] = Object.entries(event)[0] ?? [];
     if (kind === 'LoadingFinished') {
