@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Client } from 'pg';
-import { as, createIntegration, freePort, http, readTopic, serveStack, startService, withDatabase as withIntakeDatabase, type ServiceProcess } from './support/harness';
+import { Client } from 'pg';
+import { as, createIntegration, eventually, freePort, http, readTopic, serveStack, startService, withDatabase as withIntakeDatabase, type ServiceProcess } from './support/harness';
 
 /**
  * Intake on its own, over a real database and broker: keys, deduplication, idempotency, formats.
@@ -17,6 +17,7 @@ describe('intake', () => {
   let admin: { authorization: string };
   const stops: Array<() => Promise<void>> = [];
   let databaseUrl: string;
+  let intakeDatabaseUrl: string;
   let brokers: string;
 
   const withDatabase = <T>(fn: (db: Client) => Promise<T>) => withIntakeDatabase(fn, databaseUrl);
@@ -33,7 +34,8 @@ describe('intake', () => {
     databaseUrl = pg.info.url;
     brokers = kafka.info.brokers;
     const provisioned = await serveStack<{ urls: Record<string, string> }>(['provision', '--database-url', databaseUrl, '--brokers', brokers]);
-    intake = await startService('intake', { DATABASE_URL: provisioned.info.urls.intake, KAFKA_BROKERS: brokers });
+    intakeDatabaseUrl = provisioned.info.urls.intake;
+    intake = await startService('intake', { DATABASE_URL: intakeDatabaseUrl, KAFKA_BROKERS: brokers });
     for (const kind of ['canonical', 'alertmanager', 'pagerduty', 'ocsf', 'elastic', 'splunk', 'report']) {
       keys[kind] = (await createIntegration(intake.url, kind)).apiKey;
     }
@@ -107,19 +109,72 @@ describe('intake', () => {
 
   describe('deduplication', () => {
     it('counts repeats of an open alert as occurrences and opens a new alert after resolve', async () => {
+      // A canonical source triggers and a PagerDuty-speaking one resolves: they share a namespace.
+      const namespace = `ns-${randomUUID().slice(0, 8)}`;
+      const canonical = (await createIntegration(intake.url, 'canonical', { dedupNamespace: namespace })).apiKey;
+      const pagerduty = (await createIntegration(intake.url, 'pagerduty', { dedupNamespace: namespace })).apiKey;
       const dedupKey = `dup-${randomUUID()}`;
-      const first = await post('/v1/alerts', alert({ dedupKey }));
-      const second = await post('/v1/alerts', alert({ dedupKey }));
+      const first = await post('/v1/alerts', alert({ dedupKey }), canonical);
+      const second = await post('/v1/alerts', alert({ dedupKey }), canonical);
       expect(first.json).toMatchObject({ outcome: 'created', occurrences: 1 });
       expect(second.json).toMatchObject({ alertId: first.json.alertId, outcome: 'deduplicated', occurrences: 2 });
       const stored = await http('GET', `${intake.url}/v1/alerts/${first.json.alertId}`);
       expect(stored.json).toMatchObject({ status: 'triggered', occurrences: 2 });
 
-      const pd = (action: string) => post('/v1/integrations/pagerduty/enqueue', { routing_key: keys.pagerduty, event_action: action, dedup_key: dedupKey }, null);
+      const pd = (action: string) => post('/v1/integrations/pagerduty/enqueue', { routing_key: pagerduty, event_action: action, dedup_key: dedupKey }, null);
       expect((await pd('resolve')).status).toBe(202);
-      const third = await post('/v1/alerts', alert({ dedupKey }));
+      const third = await post('/v1/alerts', alert({ dedupKey }), canonical);
       expect(third.json.outcome).toBe('created');
       expect(third.json.alertId).not.toBe(first.json.alertId);
+    });
+
+    it('scopes dedup keys per integration: another integration can neither repeat, acknowledge nor resolve an alert', async () => {
+      const dedupKey = `scoped-${randomUUID()}`;
+      const mine = await post('/v1/alerts', alert({ dedupKey }));
+      const other = await createIntegration(intake.url, 'canonical');
+      const theirs = await post('/v1/alerts', alert({ dedupKey }), other.apiKey);
+      expect(theirs.json).toMatchObject({ outcome: 'created', occurrences: 1 });
+      expect(theirs.json.alertId).not.toBe(mine.json.alertId);
+
+      const pdKey = `scoped-pd-${randomUUID()}`;
+      const pd = (key: string, action: string) =>
+        post('/v1/integrations/pagerduty/enqueue', { routing_key: key, event_action: action, dedup_key: pdKey, ...(action === 'trigger' ? { payload: { summary: 'Disk full', source: 'db-01', severity: 'error' } } : {}) }, null);
+      expect((await pd(keys.pagerduty, 'trigger')).status).toBe(202);
+      const intruder = (await createIntegration(intake.url, 'pagerduty')).apiKey;
+      expect((await pd(intruder, 'acknowledge')).status).toBe(202); // PagerDuty answers success for an unknown key too
+      expect((await pd(intruder, 'resolve')).status).toBe(202);
+      const { rows } = await withDatabase((db) => db.query(`SELECT status, integration_id FROM intake.alerts WHERE dedup_key = $1`, [pdKey]));
+      expect(rows.map((r: { status: string }) => r.status)).toEqual(['triggered']); // neither acknowledged nor resolved from outside
+
+      const integrations = (await http('GET', `${intake.url}/v1/integrations`, null, admin)).json.items;
+      expect(integrations.find((i: { integrationId: string }) => i.integrationId === other.integrationId)).toMatchObject({ dedupNamespace: null, allowIncidentReference: false });
+      const badNamespace = await post('/v1/integrations', { name: 'bad', kind: 'canonical', dedupNamespace: 'Not A Name' }, null, admin);
+      expect(badNamespace.status).toBe(400);
+      expect(badNamespace.json.errors[0].pointer).toBe('/dedupNamespace');
+    });
+
+    it('keeps the vigil_incident label only from integrations allowed to name an incident, and records the drop', async () => {
+      const incidentId = randomUUID();
+      const sent = alert({ labels: { vigil_incident: incidentId, 'vigil.incident': incidentId, rule: 'phish-report' } });
+      const untrusted = await post('/v1/alerts', sent);
+      const stored = (await http('GET', `${intake.url}/v1/alerts/${untrusted.json.alertId}`)).json;
+      expect(stored.alert.labels).toEqual({ rule: 'phish-report' });
+      expect(stored.ignoredLabels).toEqual({ vigil_incident: incidentId, 'vigil.incident': incidentId });
+
+      const trusted = await createIntegration(intake.url, 'canonical', { allowIncidentReference: true });
+      const allowed = await post('/v1/alerts', alert({ labels: { vigil_incident: incidentId } }), trusted.apiKey);
+      const kept = (await http('GET', `${intake.url}/v1/alerts/${allowed.json.alertId}`)).json;
+      expect(kept.alert.labels).toEqual({ vigil_incident: incidentId });
+      expect(kept.ignoredLabels).toEqual({});
+
+      const events = await readTopic('vigil.alerts.v1', (messages) => {
+        const mine = messages.map((m) => JSON.parse(m.value)).filter((e) => [untrusted.json.alertId, allowed.json.alertId].includes(e.alertId));
+        return mine.length >= 2 ? mine : undefined;
+      }, 30_000, brokers);
+      const byId = Object.fromEntries(events.map((e) => [e.alertId, e]));
+      expect(byId[untrusted.json.alertId].labels).toEqual({ rule: 'phish-report' });
+      expect(byId[allowed.json.alertId].labels).toEqual({ vigil_incident: incidentId });
+      expect(byId[allowed.json.alertId].dedupNamespace).toBe(`integration:${trusted.integrationId}`);
     });
 
     it('applies random trigger/acknowledge/resolve sequences per dedup key exactly as PagerDuty does (property)', async () => {
@@ -309,6 +364,66 @@ describe('intake', () => {
         return mine.length >= 2 ? mine : undefined;
       }, 30_000, brokers);
       expect(events.map((e) => e.headers.ce_type)).toEqual(['vigil.alert.received.v1', 'vigil.alert.repeated.v1']);
+    });
+  });
+
+  describe('group commit: one sender never fails another', () => {
+    it('writes a failed flush again request by request: the one the database refuses gets 422, the others 202', async () => {
+      const poison = `Poison ${randomUUID()}`;
+      // Stands in for any value PostgreSQL refuses that validation let through.
+      await withDatabase((db) => db.query(`ALTER TABLE intake.alerts ADD CONSTRAINT test_poison CHECK (title <> '${poison}') NOT VALID`));
+      try {
+        const bodies = Array.from({ length: 40 }, (_, i) => alert({ title: i === 17 ? poison : `Group commit ${i}` }));
+        const answers = await Promise.all(bodies.map((b) => post('/v1/alerts', b)));
+        expect(answers[17].status).toBe(422);
+        expect(answers[17].headers.get('content-type')).toContain('application/problem+json');
+        expect(answers[17].json.detail).toContain('23514');
+        const others = answers.filter((_, i) => i !== 17);
+        expect(others.map((a) => a.status)).toEqual(others.map(() => 202));
+        const stored = await withDatabase((db) =>
+          db.query(`SELECT dedup_key FROM intake.alerts WHERE dedup_key = ANY($1)`, [bodies.map((b) => b.dedupKey)]),
+        );
+        expect(stored.rows.map((r: { dedup_key: string }) => r.dedup_key).sort()).toEqual(bodies.filter((_, i) => i !== 17).map((b) => b.dedupKey).sort());
+      } finally {
+        await withDatabase((db) => db.query(`ALTER TABLE intake.alerts DROP CONSTRAINT test_poison`));
+      }
+    });
+
+    it('bounds what waits for a slow database: beyond INTAKE_MAX_QUEUED_BYTES a 503 with Retry-After, and 202 again once it drains', async () => {
+      const small = await startService('intake', { DATABASE_URL: intakeDatabaseUrl, KAFKA_BROKERS: brokers, INTAKE_MAX_QUEUED_BYTES: '4096' });
+      const db = new Client({ connectionString: databaseUrl });
+      await db.connect();
+      try {
+        const body = () => alert({ description: 'x'.repeat(1000) }); // about 1.1 KB each: three or four fit
+        // The database stops answering intake's writes: they wait on this lock.
+        await db.query('BEGIN');
+        await db.query('LOCK TABLE intake.alerts IN ACCESS EXCLUSIVE MODE');
+        const sent = Array.from({ length: 12 }, () => body());
+        let answered = 0;
+        const pending = sent.map((b) =>
+          http('POST', `${small.url}/v1/alerts`, b, { authorization: `Bearer ${keys.canonical}` }).finally(() => answered++),
+        );
+        // The refused are answered at once, while the database is still held.
+        await eventually(async () => (answered >= 8 ? true : undefined), 10_000, 50);
+        await db.query('COMMIT');
+        const answers = await Promise.all(pending);
+        const accepted = answers.filter((a) => a.status === 202);
+        const refused = answers.filter((a) => a.status === 503);
+        expect(accepted.length + refused.length).toBe(12);
+        expect(accepted.length).toBeGreaterThanOrEqual(1);
+        expect(accepted.length).toBeLessThanOrEqual(4);
+        for (const r of refused) {
+          expect(r.headers.get('retry-after')).toBe('1');
+          expect(r.headers.get('content-type')).toContain('application/problem+json');
+        }
+        const stored = await db.query(`SELECT count(*)::int AS n FROM intake.alerts WHERE dedup_key = ANY($1)`, [sent.map((b) => b.dedupKey)]);
+        expect(stored.rows[0].n).toBe(accepted.length);
+        expect((await http('POST', `${small.url}/v1/alerts`, body(), { authorization: `Bearer ${keys.canonical}` })).status).toBe(202);
+      } finally {
+        await db.query('ROLLBACK').catch(() => undefined);
+        await db.end();
+        await small.stop();
+      }
     });
   });
 

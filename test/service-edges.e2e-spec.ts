@@ -27,6 +27,28 @@ describe('a service at its edges: bad input, bad configuration, shutdown', () =>
     expect(res.json).toMatchObject({ status: 400, title: 'Invalid request', instance: '/v1/alerts' });
   });
 
+  it('answers 400 naming each field PostgreSQL could not store — U+0000, a lone surrogate, a year-0000 date — never 500', async () => {
+    const nul = await post('{"title":"Port scan\\u0000","source":"ids","severity":"low","labels":{"rule":"\\ud800"}}');
+    expect(nul.status).toBe(400);
+    expect(nul.headers.get('content-type')).toContain('application/problem+json');
+    expect(nul.json.errors).toEqual([
+      { pointer: '/title', detail: 'must not contain the NUL character (U+0000)' },
+      { pointer: '/labels/rule', detail: expect.stringContaining('lone UTF-16 surrogate') },
+    ]);
+
+    for (const occurredAt of ['0000-01-01T00:00:00Z', '0001-01-01T00:00:00+01:00', '9999-12-31T23:59:59-10:00', '2026-11-24T06:40:00+16:00']) {
+      const res = await post(JSON.stringify({ title: 'Port scan', source: 'ids', severity: 'low', occurredAt }));
+      expect({ occurredAt, status: res.status, pointers: res.json.errors?.map((e: { pointer: string }) => e.pointer) }).toEqual({ occurredAt, status: 400, pointers: ['/occurredAt'] });
+    }
+
+    const query = await http('POST', `${intake.url}/v1/alerts?note=%00`, { title: 'Port scan', source: 'ids', severity: 'low' }, { authorization: `Bearer ${apiKey}` });
+    expect(query.status).toBe(400);
+    expect(query.json.errors).toEqual([{ pointer: '/note', detail: expect.stringContaining('U+0000') }]);
+
+    // The service is none the worse: the next alert is taken.
+    expect((await post(JSON.stringify({ title: 'Port scan', source: 'ids', severity: 'low' }))).status).toBe(202);
+  });
+
   it('rejects malformed JSON, depth bombs, other content types and oversized bodies with 4xx, never 5xx', async () => {
     const malformed = await post('{"title": ');
     expect(malformed.status).toBe(400);
@@ -69,11 +91,13 @@ describe('a service at its edges: bad input, bad configuration, shutdown', () =>
     expect((await http('PATCH', `${intake.url}/v1/nothing-here`)).status).toBe(404);
   });
 
-  it('refuses NUL characters, which cannot be stored, naming the field', async () => {
+  it('refuses NUL characters in a query or path too, naming the parameter', async () => {
     const body = await post(JSON.stringify({ title: 'a\u0000b', source: 'edr', severity: 'low', labels: { 'k\u0000': 'v' } }));
-    expect([body.status, body.json.errors?.[0]]).toEqual([400, { pointer: '/title', detail: 'must not contain the NUL character (\\u0000)' }]);
+    expect([body.status, body.json.errors?.[0]]).toEqual([400, { pointer: '/title', detail: 'must not contain the NUL character (U+0000)' }]);
     const query = await http('GET', `${intake.url}/v1/alerts/00000000-0000-4000-8000-000000000000?x=%00`);
-    expect(query.status).toBe(400);
+    expect([query.status, query.json.errors?.[0]?.pointer]).toEqual([400, '/x']);
+    const path = await http('GET', `${intake.url}/v1/alerts/a%00b`);
+    expect([path.status, path.json.errors?.[0]?.pointer]).toEqual([400, '/alertId']);
   });
 
   it('takes a UUID in a path in any case', async () => {

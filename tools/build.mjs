@@ -1,7 +1,7 @@
 // Compiles apps/ and libs/ to dist/ with swc (type checking is `npm run typecheck`).
 // `@vigil/*` imports are rewritten to relative paths, so `node dist/apps/<svc>/src/main.js` runs as is.
 import { transformFile } from '@swc/core';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,6 +20,16 @@ async function* sources(dir) {
       if (entry.name !== '__fixtures__') yield* sources(path); // test data, not code to ship
     }
     else if (entry.name.endsWith('.ts') && !/\.(spec|test|int-spec|e2e-spec)\.ts$/.test(entry.name) && !entry.name.endsWith('.d.ts')) yield path;
+  }
+}
+
+/** Data an app reads at run time (e.g. reporting's exercise scenarios): copied beside the code. */
+async function* assets(dir) {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== '__fixtures__' && entry.name !== 'node_modules') yield* assets(path);
+    } else if (/\.ya?ml$/.test(entry.name)) yield path;
   }
 }
 
@@ -48,7 +58,16 @@ await Promise.all(
     if (map) await writeFile(`${target}.map`, map);
   }),
 );
-if (!quiet) console.log(`built ${files.length} files into dist/ in ${Date.now() - started} ms`);
+const copied = [];
+for await (const f of assets(join(root, 'apps'))) copied.push(f);
+await Promise.all(
+  copied.map(async (file) => {
+    const target = join(out, relative(root, file));
+    await mkdir(dirname(target), { recursive: true });
+    await copyFile(file, target);
+  }),
+);
+if (!quiet) console.log(`built ${files.length} files and copied ${copied.length} data files into dist/ in ${Date.now() - started} ms`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await build();

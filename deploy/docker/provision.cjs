@@ -2,9 +2,11 @@
 // Provisioning steps of the Helm migrations hook (and of compose), run from any Vigil image:
 //
 //   node deploy/docker/provision.cjs topics     creates the missing Kafka topics and their
-//                                               dead-letter topics; reads KAFKA_BROKERS,
+//                                               dead-letter topics, and sets the dead-letter topics'
+//                                               retention; reads KAFKA_BROKERS,
 //                                               KAFKA_TOPIC_PARTITIONS, KAFKA_REPLICATION_FACTOR,
-//                                               KAFKA_MIN_INSYNC_REPLICAS (validated as the services do)
+//                                               KAFKA_MIN_INSYNC_REPLICAS, KAFKA_DLQ_RETENTION_MS
+//                                               (validated as the services do)
 //   node deploy/docker/provision.cjs database   creates (or updates) each service's login role and
 //                                               schema; reads DATABASE_ADMIN_URL and, for each
 //                                               service, <SERVICE>_DATABASE_URL (role and password
@@ -32,6 +34,7 @@ async function topics() {
     KAFKA_TOPIC_PARTITIONS: true,
     KAFKA_REPLICATION_FACTOR: true,
     KAFKA_MIN_INSYNC_REPLICAS: true,
+    KAFKA_DLQ_RETENTION_MS: true,
   });
   const config = parseConfig('provision', schema);
   const admin = createAdmin(kafkaSettingsOf(config, 'vigil-provision'));
@@ -40,6 +43,7 @@ async function topics() {
       partitions: config.KAFKA_TOPIC_PARTITIONS,
       replicationFactor: config.KAFKA_REPLICATION_FACTOR,
       minInsyncReplicas: config.KAFKA_MIN_INSYNC_REPLICAS,
+      deadLetterRetentionMs: config.KAFKA_DLQ_RETENTION_MS,
     };
     const created = await provisionTopics(admin, vigilTopics(), settings);
     say(created.length ? `created topics ${created.join(', ')} (${JSON.stringify(settings)})` : 'every topic exists already');

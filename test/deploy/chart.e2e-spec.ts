@@ -94,7 +94,7 @@ describe('Helm chart helm/vigil', () => {
     expect(pod.initContainers.map((c: any) => c.name)).toEqual(['provision-database', ...SERVICES.map((s) => `migrate-${s}`)]);
     expect(pod.containers.map((c: any) => c.name)).toEqual(['create-topics']);
     const topicEnv = Object.fromEntries(pod.containers[0].env.filter((e: any) => e.value).map((e: any) => [e.name, e.value]));
-    expect(topicEnv).toMatchObject({ KAFKA_TOPIC_PARTITIONS: '12', KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' });
+    expect(topicEnv).toMatchObject({ KAFKA_TOPIC_PARTITIONS: '12', KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2', KAFKA_DLQ_RETENTION_MS: '2592000000' });
     // HPA replaces a fixed replica count.
     const intake = rendered.production.objects.find((o) => o.kind === 'Deployment' && componentOf(o) === 'intake')!;
     expect(intake.spec.replicas).toBeUndefined();
@@ -362,8 +362,14 @@ describe('Helm chart helm/vigil', () => {
 
     // The helm test script against a stand-in service that wants the token on /metrics.
     const token = 'metrics-token-0123456789abcdef';
+    let kafka = 'ok';
     const server = createServer((req, res) => {
       const allowed = req.url !== '/metrics' || req.headers.authorization === `Bearer ${token}`;
+      if (req.url === '/health/ready') {
+        // Ready while the database answers, whatever Kafka's state.
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: kafka === 'ok' ? 'ok' : 'degraded', checks: { database: 'ok', kafka } }));
+        return;
+      }
       res.writeHead(allowed ? 200 : 401).end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -375,6 +381,9 @@ describe('Helm chart helm/vigil', () => {
     try {
       expect(await helmTest({ METRICS_BEARER_TOKEN: token })).toEqual({ exit: 0, out: expect.stringContaining(`200 ${url}/metrics`) });
       expect(await helmTest({})).toEqual({ exit: 1, out: expect.stringContaining(`401 ${url}/metrics`) });
+      // A service can be ready without Kafka, but an installation is not done until Kafka answers.
+      kafka = 'unavailable';
+      expect(await helmTest({ METRICS_BEARER_TOKEN: token })).toEqual({ exit: 1, out: expect.stringContaining(`200 ${url}/health/ready (kafka: unavailable)`) });
     } finally {
       server.close();
     }
@@ -405,6 +414,7 @@ describe('Helm chart helm/vigil', () => {
     // Stand-ins for the Secrets a platform team creates, shaped as docs/deploy.md describes them.
     const fakeSecret = (secret: string, key: string) => {
       if (key === 'webhook-url') return 'https://chat.example.com/hooks/T000/B000';
+      if (key === 'smtp-url') return 'smtps://vigil:secret@mail.example.com:465';
       if (key.endsWith('-url')) return 'postgres://vigil_x:secret@postgres.data.svc:5432/vigil';
       if (/token|pepper|secret/.test(key)) return `${secret}-${key}-0123456789abcdef0123456789`;
       return 'value';

@@ -127,7 +127,8 @@ describe('Prometheus rules and Grafana dashboards', () => {
             }),
         ),
       );
-      webhook = await startReceiver((req) => (JSON.parse(req.body).incident.title.startsWith('Unreachable') ? 503 : 204));
+      // The IR team's channel (which fails for "Unreachable" incidents) and the on-call person's webhook.
+      webhook = await startReceiver((req) => (req.path === '/ir-team' && JSON.parse(req.body).incident.title.startsWith('Unreachable') ? 503 : 204));
       const chartEnv = (service: ServiceName) => {
         const deployment = objects.find((o) => o.kind === 'Deployment' && componentOf(o) === service)!;
         const env = deploymentEnv(objects, deployment, () => '');
@@ -136,16 +137,32 @@ describe('Prometheus rules and Grafana dashboards', () => {
         for (const k of Object.keys(env)) if (k.startsWith('AUTH_') || k === 'METRICS_BEARER_TOKEN') delete env[k];
         return env;
       };
+      // Intake first: reporting sends exercise injects to it with integration keys of its own.
+      services.intake = await startService('intake', chartEnv('intake'));
+      ({ apiKey } = await createIntegration(url('intake'), 'canonical'));
+      const [exerciseAlerts, exerciseReports] = [await createIntegration(url('intake'), 'canonical', { allowIncidentReference: true }), await createIntegration(url('intake'), 'report')];
       const started = await Promise.all(
-        SERVICES.map((s) =>
+        SERVICES.filter((s) => s !== 'intake').map((s) =>
           startService(s, {
             ...chartEnv(s),
             ...(s === 'comms' ? { COMMS_WEBHOOK_URL: `${webhook.url}/ir-team`, COMMS_DELIVERY_MAX_ATTEMPTS: '2', COMMS_RETRY_BASE_MS: '50' } : {}),
+            ...(s === 'reporting'
+              ? { REPORTING_EXERCISE_INTAKE_URL: url('intake'), REPORTING_EXERCISE_ALERT_KEY: exerciseAlerts.apiKey, REPORTING_EXERCISE_REPORT_KEY: exerciseReports.apiKey }
+              : {}),
           }),
         ),
       );
       started.forEach((s) => (services[s.name as ServiceName] = s));
-      ({ apiKey } = await createIntegration(url('intake'), 'canonical'));
+      // On call: SEV1 incidents page a person and wait for an acknowledgement; anything else pages
+      // them once and runs out at once, so that every escalation panel has something to show.
+      const irene = await as('irene');
+      const post = async (path: string, body: unknown) => (await http('POST', `${url('tasking')}${path}`, body, irene)).json;
+      const person = await post('/v1/people', { name: `On call ${runId}`, contactMethods: [{ kind: 'webhook', url: `${webhook.url}/oncall` }] });
+      const steps = (waitMinutes: number) => [{ targets: [{ type: 'person', personId: person.personId }], waitMinutes }];
+      const sev1 = await post('/v1/escalation-policies', { name: `SEV1 ${runId}`, steps: steps(30) });
+      const others = await post('/v1/escalation-policies', { name: `Others ${runId}`, steps: steps(0) });
+      const routing = await http('PUT', `${url('tasking')}/v1/escalation-routing`, { rules: [{ match: { severities: ['SEV1'] }, policyId: sev1.policyId }], defaultPolicyId: others.policyId }, irene);
+      expect(routing.status).toBe(200);
 
       // Prometheus from deploy/prometheus/prometheus.yml (compose's), pointed at the test stack.
       const config = parseYaml(readFileSync(join(root, 'deploy/prometheus/prometheus.yml'), 'utf8'));
@@ -178,6 +195,8 @@ describe('Prometheus rules and Grafana dashboards', () => {
         await exited;
       }
       disarm?.();
+      // The escalation rules are one setting for the whole test database: leave none behind.
+      if (services.tasking) await http('PUT', `${url('tasking')}/v1/escalation-routing`, { rules: [], defaultPolicyId: null }, await as('irene')).catch(() => undefined);
       await Promise.all(Object.values(services).map((s) => s.stop()));
       await webhook?.close();
       if (promDir) rmSync(promDir, { recursive: true, force: true });
@@ -214,6 +233,8 @@ describe('Prometheus rules and Grafana dashboards', () => {
       const path = `${url('triage')}/v1/incidents/${incident.incidentId}`;
       await eventually(async () => ((await http('GET', `${url('tasking')}/v1/incidents/${incident.incidentId}/tasks`)).json.items.length >= 6 ? true : undefined));
       await eventually(async () => ((await http('GET', `${url('comms')}/v1/incidents/${incident.incidentId}/notifications`)).json.items[0]?.status === 'delivered' ? true : undefined));
+      // Paged before anyone acknowledges, so that the acknowledgement stops a running escalation.
+      await eventually(async () => (webhook.requests.some((r) => r.path === '/oncall' && JSON.parse(r.body).page.incidentId === incident.incidentId) ? true : undefined));
       // The actor of each change is the token's subject: analysts alice and bob of the test provider.
       expect((await incidentAction(path, 'acknowledge', {}, await as('alice'))).status).toBe(200);
       expect((await incidentAction(path, 'transition', { to: 'contained' }, await as('bob'))).status).toBe(409);
@@ -265,7 +286,11 @@ describe('Prometheus rules and Grafana dashboards', () => {
     }
 
     it('answers every query of every dashboard panel with data; pending panels are the documented ones', async () => {
+      // An exercise, run and ended, for the exercise scores (insider: not the category the rounds count).
+      const exercise = await http('POST', `${url('reporting')}/v1/exercises`, { scenario: 'insider-exfiltration' }, await as('irene'));
+      expect(exercise.status).toBe(201);
       const first = await round(1, { recovered: 0, failed: 0, deadLettered: 0 });
+      expect((await http('POST', `${url('reporting')}/v1/exercises/${exercise.json.exerciseId}/end`, {}, await as('irene'))).status).toBe(200);
       await round(2, first);
       await new Promise((r) => setTimeout(r, 2500)); // a couple more scrapes and rule evaluations
 

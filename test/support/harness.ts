@@ -197,7 +197,13 @@ export async function startService(name: ServiceName, extraEnv: Record<string, s
     },
     { logDir: join(env.workDir, 'logs') },
   );
-  await service.waitReady(90_000);
+  try {
+    await service.waitReady(90_000);
+  } catch (error) {
+    // A service that never became ready is not left running behind the failed test.
+    await service.kill().catch(() => undefined);
+    throw error;
+  }
   return service;
 }
 

@@ -2,8 +2,8 @@
 // single-node Kafka 4 (KRaft), or the ones named by DATABASE_URL / KAFKA_BROKERS — then migrations,
 // topics, a local OpenID provider (unless AUTH_ISSUER names one), and the five services. Data is
 // kept under .data/ so a second start finds it again. Ctrl-C stops everything cleanly.
+import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { build } from '../build.mjs';
@@ -15,6 +15,7 @@ import { ensureLocalApiKey, provisionDatabase, provisionKafkaTopics, root, SERVI
 
 const require = createRequire(import.meta.url);
 const { startServiceProcess } = require('./services.cjs');
+const { startChatReceiver, startSmtpReceiver } = require('./receivers.cjs');
 
 export const KAFKA_VERSION = process.env.VIGIL_KAFKA_VERSION; // default: see kafka.mjs
 const env = process.env;
@@ -49,24 +50,44 @@ async function shutdown(code = 0) {
 process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
 
-/** Stands in for the IR team's chat channel: prints each notification it is sent. */
-function startDemoWebhookReceiver(listenPort) {
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      try {
-        say(`📣 webhook received: ${JSON.parse(body).text}`);
-      } catch {
-        say(`📣 webhook received ${body.length} bytes`);
-      }
-      res.writeHead(204).end();
-    });
+/**
+ * Stand-ins for the outside world comms writes to, when no channel is configured: a chat receiver
+ * (the IR team's webhook and Slack, management's Teams) and an SMTP server (the IR team's, legal's,
+ * customers' and the authority's mailboxes). Each prints what it got; both keep it under .data/.
+ * Returns the COMMS_CHANNELS that point comms at them.
+ */
+async function startLocalReceivers() {
+  const chatPort = port('VIGIL_DEMO_WEBHOOK_PORT', 7499);
+  const smtpPort = port('VIGIL_DEMO_SMTP_PORT', 7498);
+  const secret = randomBytes(24).toString('hex');
+  const chat = await startChatReceiver({
+    port: chatPort,
+    dataDir: join(dataDir, 'inbox'),
+    secret,
+    onMessage: (r) => say(`📣 ${r.readable.kind}${r.signature === 'valid' ? ' (signed)' : ''} ${r.path}: ${r.readable.title}`),
+  }).catch((e) => {
+    throw new Error(`the local chat receiver cannot listen on ${chatPort} (${e.code}); set VIGIL_DEMO_WEBHOOK_PORT, or COMMS_CHANNELS to use your own channels`);
   });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(listenPort, '127.0.0.1', () => resolve(server));
+  cleanups.push(() => chat.close());
+  const smtp = await startSmtpReceiver({
+    port: smtpPort,
+    dataDir: join(dataDir, 'mail'),
+    onMessage: (m) => say(`✉️  mail to ${m.envelope.to.join(', ')}: ${m.mail.subject}`),
+  }).catch((e) => {
+    throw new Error(`the local SMTP receiver cannot listen on ${smtpPort} (${e.code}); set VIGIL_DEMO_SMTP_PORT, or COMMS_CHANNELS to use your own channels`);
   });
+  cleanups.push(() => smtp.close());
+  const mail = (name, to, audiences) => ({ kind: 'email', name, config: { host: '127.0.0.1', port: smtp.port, security: 'none', from: 'vigil@vigil.local', to }, secrets: {}, audiences });
+  const channels = [
+    { kind: 'webhook', name: 'ir-team-webhook', config: { url: `${chat.url}/ir-team` }, secrets: { signingSecret: secret }, audiences: ['ir_team'] },
+    { kind: 'slack', name: 'ir-team-slack', config: {}, secrets: { webhookUrl: `${chat.url}/slack/ir-team` }, audiences: ['ir_team'] },
+    { kind: 'teams', name: 'management-teams', config: {}, secrets: { webhookUrl: `${chat.url}/teams/management` }, audiences: ['management'] },
+    mail('ir-team-mail', ['ir-team@vigil.local'], ['ir_team']),
+    mail('legal-mail', ['legal@vigil.local'], ['legal']),
+    mail('customers-mail', ['customers@vigil.local'], ['customers']),
+    mail('regulators-mail', ['breach-notification@authority.local'], ['regulators']),
+  ];
+  return { chatUrl: `http://localhost:${chatPort}/`, smtp: `smtp://127.0.0.1:${smtpPort}`, channels };
 }
 
 function printLine(name, line) {
@@ -176,15 +197,9 @@ async function main() {
   });
   if (created.length) say(`created topics: ${created.join(', ')}`);
 
-  let webhookUrl = env.COMMS_WEBHOOK_URL;
-  if (!webhookUrl) {
-    const webhookPort = port('VIGIL_DEMO_WEBHOOK_PORT', 7499);
-    const receiver = await startDemoWebhookReceiver(webhookPort).catch((e) => {
-      throw new Error(`the demo webhook receiver cannot listen on ${webhookPort} (${e.code}); set VIGIL_DEMO_WEBHOOK_PORT or COMMS_WEBHOOK_URL`);
-    });
-    cleanups.push(() => new Promise((r) => receiver.close(r)));
-    webhookUrl = `http://127.0.0.1:${webhookPort}/ir-team`;
-  }
+  // Channels of your own (COMMS_CHANNELS, or the older COMMS_WEBHOOK_URL) reach comms from the
+  // environment as they are; without them, local receivers show what comms sends.
+  const local = env.COMMS_CHANNELS || env.COMMS_WEBHOOK_URL ? null : await startLocalReceivers();
 
   const auth = await startAuth(oidcPort);
 
@@ -202,7 +217,11 @@ async function main() {
           MIGRATIONS_RUN: 'true',
           LOG_LEVEL: env.LOG_LEVEL ?? 'info',
           ...auth.authEnv,
-          ...(name === 'comms' ? { COMMS_WEBHOOK_URL: webhookUrl } : {}),
+          ...(name === 'comms' && local ? { COMMS_CHANNELS: JSON.stringify(local.channels) } : {}),
+          // Pages by e-mail go to the local mail receiver too, unless you name your own server.
+          ...(name === 'comms' && local && !env.COMMS_SMTP_URL ? { COMMS_SMTP_URL: local.smtp } : {}),
+          // Pages link to the incident in triage and say how to acknowledge it there.
+          ...(name === 'tasking' ? { ONCALL_TRIAGE_URL: env.ONCALL_TRIAGE_URL ?? `http://localhost:${PORTS.triage}` } : {}),
           ...(name === 'intake' ? { INTAKE_API_KEY_PEPPER: env.INTAKE_API_KEY_PEPPER ?? credentials.intakeApiKeyPepper } : {}),
         },
         { logDir: join(dataDir, 'logs'), onLine: env.VIGIL_QUIET ? undefined : printLine },
@@ -230,7 +249,8 @@ Vigil is up.
 ${rows.join('\n')}
   PostgreSQL ${adminUrl.replace(/\/\/[^@]*@/, '//')}
   Kafka      ${brokers}
-  webhook    ${webhookUrl}
+  ${local ? `chat       ${local.chatUrl}   (what comms sent: webhook, Slack, Teams; also in .data/inbox/)
+  mail       ${local.smtp}   (every e-mail comms sent, in .data/mail/)` : `channels   from ${env.COMMS_CHANNELS ? 'COMMS_CHANNELS' : 'COMMS_WEBHOOK_URL'}`}
   OpenID     ${auth.issuer ?? env.AUTH_ISSUER}
 
 ${

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { AlertAcknowledgedV1, AlertReceivedV1, AlertRepeatedV1, AlertResolvedV1, Topics } from '@vigil/contracts';
+import { AlertAcknowledgedV1, AlertReceivedV1, AlertRepeatedV1, AlertResolvedV1, ReviewOpenedV1, ReviewStateChangedV1, Topics } from '@vigil/contracts';
 import { eventConsumerProvider } from '@vigil/platform';
 import { AlertsQueryController } from './alerts/alerts-query.controller';
 import { MoveAlertController } from './alerts/move-alert/move-alert.controller';
@@ -19,6 +19,7 @@ import { NotesController } from './incidents/notes/notes.controller';
 import { RestrictIncidentController } from './incidents/restrict-incident/restrict-incident.controller';
 import { AcknowledgeIncidentController } from './lifecycle/acknowledge-incident/acknowledge-incident.controller';
 import { CorrectClockController } from './lifecycle/correct-clock/correct-clock.controller';
+import { RecordReviewStateHandler } from './lifecycle/review-gate/record-review-state.handler';
 import { TransitionIncidentController } from './lifecycle/transition-incident/transition-incident.controller';
 
 @Module({})
@@ -49,14 +50,18 @@ export class TriageModule {
         AlertTriage,
         CorrelateAlertHandler,
         TrackAlertStatusHandler,
+        RecordReviewStateHandler,
         eventConsumerProvider({
-          topics: [Topics.alerts],
-          inject: [CorrelateAlertHandler, TrackAlertStatusHandler],
-          handlers: (correlate: CorrelateAlertHandler, trackStatus: TrackAlertStatusHandler) => ({
+          topics: [Topics.alerts, Topics.reviews],
+          inject: [CorrelateAlertHandler, TrackAlertStatusHandler, RecordReviewStateHandler],
+          handlers: (correlate: CorrelateAlertHandler, trackStatus: TrackAlertStatusHandler, reviews: RecordReviewStateHandler) => ({
             [AlertReceivedV1.type]: (event, manager) => correlate.handle(event, manager),
             [AlertRepeatedV1.type]: (event, manager) => trackStatus.handle(event, manager),
             [AlertAcknowledgedV1.type]: (event, manager) => trackStatus.handle(event, manager),
             [AlertResolvedV1.type]: (event, manager) => trackStatus.handle(event, manager),
+            // Closing waits for the post-incident review: triage keeps its state (lifecycle/review-gate).
+            [ReviewOpenedV1.type]: (event, manager) => reviews.handle(event, manager),
+            [ReviewStateChangedV1.type]: (event, manager) => reviews.handle(event, manager),
           }),
         }),
       ],

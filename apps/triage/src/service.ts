@@ -1,3 +1,4 @@
+import { inboxPruningMigration } from '@vigil/messaging';
 import { auditTrailMigration, type ServiceDefinition } from '@vigil/platform';
 import { TriageModule } from './app.module';
 import { registerCsvBodyParser } from './assets';
@@ -10,6 +11,9 @@ import { AnalystWorkbench1764300000000 } from './persistence/migrations/17643000
 import { ListIndexes1764400000000 } from './persistence/migrations/1764400000000-list-indexes';
 import { Identity1764800000000 } from './persistence/migrations/1764800000000-identity';
 import { JsonOutbox1764600000000 } from './persistence/migrations/1764600000000-json-outbox';
+import { BoundedCorrelationKeys1765000000000 } from './persistence/migrations/1765000000000-bounded-correlation-keys';
+import { IncidentSearch1765100000000 } from './persistence/migrations/1765100000000-incident-search';
+import { IncidentReviews1765200000000 } from './persistence/migrations/1765200000000-incident-reviews';
 
 export const service: ServiceDefinition<TriageConfig> = {
   info: {
@@ -20,7 +24,20 @@ export const service: ServiceDefinition<TriageConfig> = {
   },
   config: TriageConfig,
   entities: [Incident],
-  migrations: [Initial1764000000000, AlertStatus1764100000000, LeanOutbox1764200000000, AnalystWorkbench1764300000000, ListIndexes1764400000000, JsonOutbox1764600000000, auditTrailMigration('triage'), Identity1764800000000],
+  migrations: [
+    Initial1764000000000,
+    AlertStatus1764100000000,
+    LeanOutbox1764200000000,
+    AnalystWorkbench1764300000000,
+    ListIndexes1764400000000,
+    JsonOutbox1764600000000,
+    auditTrailMigration('triage'),
+    Identity1764800000000,
+    inboxPruningMigration('triage'),
+    BoundedCorrelationKeys1765000000000,
+    IncidentSearch1765100000000,
+    IncidentReviews1765200000000,
+  ],
   module: (platform) => TriageModule.register(platform),
   // The asset register imports CSV; every other route takes JSON only.
   configure: async (app) => registerCsvBodyParser(app),

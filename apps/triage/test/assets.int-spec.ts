@@ -102,6 +102,20 @@ describe('triage asset register (real PostgreSQL)', () => {
     expect(res.json.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual(['/colour', '/criticality', '/ips/0']);
   });
 
+  it('answers 400 naming each field that holds text PostgreSQL cannot store (U+0000, a lone surrogate), never 500', async () => {
+    const res = await http('POST', url('/v1/assets'), JSON.stringify(asset('nul', { name: 'web\u0000-01', owner: 'ops\ud800' })), { 'content-type': 'application/json' });
+    expectProblem(res, 400);
+    expect(res.json.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual(['/name', '/owner']);
+    const query = await http('GET', url('/v1/assets?q=%00'));
+    expectProblem(query, 400);
+    expect(query.json.errors).toEqual([{ pointer: '/q', detail: expect.stringContaining('U+0000') }]);
+
+    const file = `identifier,name,criticality,data_classification\n${tag}-nul1,Has a \u0000 in it,low,internal\n${tag}-nul2,Clean,low,internal\n`;
+    const imported = await http('POST', url('/v1/assets:import'), file, csv);
+    expect(imported.status).toBe(200);
+    expect(imported.json).toMatchObject({ created: 1, failed: [{ row: 2, identifier: `${tag}-nul1`, errors: [{ column: 'name', detail: expect.stringContaining('U+0000') }] }] });
+  });
+
   it('lists newest first, filters by q and criticality, and pages by cursor', async () => {
     const listTag = `${tag}-list`;
     const made = [];
@@ -294,6 +308,8 @@ describe('triage asset register (real PostgreSQL)', () => {
       dataClassification: 'internal',
       owner: 'ops',
       businessService: null,
+      hostnames: [`m-host.${tag}.example`],
+      ips: [],
     });
     expect(mostCritical(matched)).toBe('critical');
   });

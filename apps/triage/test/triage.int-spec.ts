@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { as, createIntegration, eventually, http, incidentAction, startService, withDatabase, type ServiceProcess } from '../../../test/support/harness';
+import { buildSearchDocuments } from '../src/incidents/search/search-text';
 
 /**
  * Triage as analysts use it, against the real broker and database: alerts come in through intake,
@@ -13,11 +14,14 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
   let reporting: ServiceProcess;
   let apiKey: string;
   let amKey: string;
+  let untrustedKey: string;
   const t = (path: string) => `${triage.url}${path}`;
 
   beforeAll(async () => {
     [intake, triage, reporting] = await Promise.all([startService('intake'), startService('triage'), startService('reporting')]);
-    ({ apiKey } = await createIntegration(intake.url, 'canonical'));
+    // Allowed to name incidents (label vigil_incident); `untrustedKey` is not.
+    ({ apiKey } = await createIntegration(intake.url, 'canonical', { allowIncidentReference: true }));
+    ({ apiKey: untrustedKey } = await createIntegration(intake.url, 'canonical'));
     ({ apiKey: amKey } = await createIntegration(intake.url, 'alertmanager'));
   }, 180_000);
 
@@ -115,6 +119,19 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
       const drill = await placed((await post({ title: 'Drill mail', labels: { vigil_incident: opened.incidentId }, exercise: true })).alertId);
       expect(drill.incidentId).not.toBe(opened.incidentId);
       expect((await incident(drill.incidentId)).exercise).toBe(true);
+    });
+
+    it('never attaches through a vigil_incident label or a dedup key from an integration that may not reach the incident', async () => {
+      const dedupKey = `phish-${uid()}`;
+      const opened = await placed((await post({ title: `Phishing ${uid()}`, category: 'phishing', dedupKey })).alertId);
+      const sent = await http('POST', `${intake.url}/v1/alerts`, { title: 'Attach me', source: 'elsewhere', severity: 'low', labels: { vigil_incident: opened.incidentId } }, { authorization: `Bearer ${untrustedKey}` });
+      expect(sent.status).toBe(202);
+      const stray = await placed(sent.json.alertId);
+      expect(stray.incidentId).not.toBe(opened.incidentId);
+      // The same dedup key from another integration is another alert, in another incident.
+      const sameKey = await http('POST', `${intake.url}/v1/alerts`, { title: 'Same key', source: 'elsewhere', severity: 'low', dedupKey }, { authorization: `Bearer ${untrustedKey}` });
+      expect(sameKey.json.outcome).toBe('created');
+      expect((await placed(sameKey.json.alertId)).incidentId).not.toBe(opened.incidentId);
     });
   });
 
@@ -344,9 +361,25 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
       const illegal = await incidentAction(path, 'transition', { to: 'recovered' });
       expect(illegal.status).toBe(409);
       expect(illegal.json.allowedTransitions).toEqual(['triaged', 'false_positive']);
-      for (const to of ['triaged', 'contained', 'eradicated', 'recovered', 'post_incident', 'closed']) {
+      for (const to of ['triaged', 'contained', 'eradicated', 'recovered', 'post_incident']) {
         expect([to, (await incidentAction(path, 'transition', { to })).status]).toEqual([to, 200]);
       }
+      // Closing waits for the post-incident review, which reporting opened and must see completed.
+      const early = await incidentAction(path, 'transition', { to: 'closed' });
+      expect(early.status).toBe(409);
+      expect(early.json.detail).toContain('cannot be closed');
+      const review = `${reporting.url}/v1/incidents/${opened.incidentId}/review`;
+      const reviewAction = async (method: string, suffix: string, body: unknown) => {
+        const current = await eventually(async () => {
+          const r = await http('GET', review);
+          return r.status === 200 ? r : undefined;
+        });
+        return http(method, `${review}${suffix}`, body, { 'if-match': current.headers.get('etag')! });
+      };
+      expect((await reviewAction('PATCH', '', { summary: 's', impact: 'i', rootCause: 'r' })).status).toBe(200);
+      expect((await reviewAction('POST', '/transition', { to: 'in_review' })).status).toBe(200);
+      expect((await reviewAction('POST', '/completion', {})).status).toBe(200);
+      await eventually(async () => ((await incidentAction(path, 'transition', { to: 'closed' })).status === 200 ? true : undefined));
       const closed = await incidentAction(path, 'transition', { to: 'triaged' });
       expect(closed.status).toBe(409);
       expect(closed.json.detail).toContain('closed is a final phase');
@@ -431,6 +464,85 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
       const bad = await http('GET', t('/v1/incidents?severity=SEV9&sort=sideways&colour=red'));
       expect(bad.status).toBe(400);
       expect(bad.json.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual(['/colour', '/severity/0', '/sort']);
+    });
+
+    it('finds incidents by the hostnames, addresses and ids analysts type (whole), in the title, observables and assets, and words by their start', async () => {
+      const n = uid();
+      const hash = randomUUID().replace(/-/g, '') + randomUUID().replace(/-/g, '');
+      const title = 'SMB admin share access from 10.9.9.9 to db-01';
+      // The register knows the host by another address and its CMDB id, which the alert does not name.
+      const registered = { identifier: `CMDB-${n}`, name: 'File server', hostnames: [`fs-${n}.corp.example`], ips: ['10.20.30.41'], criticality: 'medium', dataClassification: 'internal' };
+      expect((await http('POST', t('/v1/assets'), registered)).status).toBe(201);
+      const a = await placed(
+        (
+          await post({
+            title,
+            category: 'unauthorized_access',
+            dedupKey: `smb-${n}`,
+            assets: [{ hostname: `fs-${n}.corp.example`, ip: '10.20.30.40' }],
+            observables: [
+              { type: 'hash', value: hash },
+              { type: 'url', value: `https://evil-${n}.example/payload?id=7` },
+            ],
+          })
+        ).alertId,
+      );
+      const near = await placed((await post({ title: 'SMB admin share access from 10.9.9.90 to db-010', dedupKey: `smb-near-${n}` })).alertId);
+      expect(near.incidentId).not.toBe(a.incidentId);
+
+      const ids = async (q: string) => {
+        const res = await http('GET', t(`/v1/incidents?q=${encodeURIComponent(q)}&limit=200`));
+        expect([q, res.status]).toEqual([q, 200]);
+        return res.json.items.map((i: { incidentId: string }) => i.incidentId) as string[];
+      };
+      const finds = async (q: string, expected: string[], not: string[] = []) => {
+        const found = await ids(q);
+        for (const id of expected) expect([q, found]).toEqual([q, expect.arrayContaining([id])]);
+        for (const id of not) expect([q, found]).toEqual([q, expect.not.arrayContaining([id])]);
+      };
+      // Whole tokens of the title, matched whole: an address is not the start of another.
+      await finds('db-01', [a.incidentId], [near.incidentId]);
+      await finds('10.9.9.9', [a.incidentId], [near.incidentId]);
+      await finds('10.9.9.90', [near.incidentId], [a.incidentId]);
+      await finds('DB-01 smb', [a.incidentId], [near.incidentId]);
+      await finds('db-0', [], [a.incidentId, near.incidentId]);
+      // Words still match by their start, hyphenated or not.
+      await finds('adm shar', [a.incidentId, near.incidentId]);
+      await finds('db', [a.incidentId, near.incidentId]);
+      // Its observables and assets: the URL and its host, a hash, the asset's hostname (short and full) and address, the dedup key.
+      await finds(`evil-${n}.example`, [a.incidentId]);
+      await finds(`https://evil-${n}.example/payload?id=7`, [a.incidentId]);
+      await finds(hash.toUpperCase(), [a.incidentId]);
+      await finds(`fs-${n}`, [a.incidentId]);
+      await finds(`fs-${n}.corp.example.`, [a.incidentId]);
+      await finds('10.20.30.40', [a.incidentId]);
+      await finds(`smb-${n}`, [a.incidentId]);
+      await finds(`cmdb-${n} 10.20.30.41`, [a.incidentId]);
+
+      // An alert that joins later brings its own: here by asset and category, with an address of its own.
+      const later = await placed(
+        (
+          await post({
+            title: `Follow-up ${n}`,
+            category: 'unauthorized_access',
+            dedupKey: `smb-later-${n}`,
+            assets: [{ hostname: `fs-${n}.corp.example` }],
+            observables: [{ type: 'ip', value: '203.0.113.77' }],
+          })
+        ).alertId,
+      );
+      expect(later.incidentId).toBe(a.incidentId);
+      await finds('203.0.113.77', [a.incidentId]);
+      // A merged incident's words and tokens lead to the incident it was merged into.
+      expect((await incidentAction(t(`/v1/incidents/${a.incidentId}`), 'merge', { incidentIds: [near.incidentId], reason: 'same actor' })).status).toBe(200);
+      await finds('10.9.9.90 db-010', [a.incidentId, near.incidentId]);
+      expect((await http('GET', t('/v1/incidents?q=%22--%22'))).status).toBe(400);
+
+      // An incident from before this search has its document built from what is stored (as the migration does).
+      await withDatabase((db) => db.query(`UPDATE triage.incidents SET search = NULL WHERE id = $1`, [a.incidentId]));
+      await finds('db-01', [], [a.incidentId]);
+      expect(await buildSearchDocuments(async (sql, params) => (await withDatabase((db) => db.query(sql, params))).rows)).toBe(1);
+      for (const q of ['db-01 adm', '10.9.9.9', '203.0.113.77', hash, `evil-${n}.example`, `fs-${n}`, '10.20.30.40', `CMDB-${n}`, '10.20.30.41', '10.9.9.90']) await finds(q, [a.incidentId]);
     });
 
     it('pages by cursor in every sort without losing or repeating an incident, and keeps exercises apart', async () => {

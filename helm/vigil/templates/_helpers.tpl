@@ -111,6 +111,7 @@ reads, then its own, then services.<name>.env over them. Names are the services'
   "DATABASE_POOL_SIZE" ($v.database.poolSize | int64 | toString)
   "LOG_LEVEL" $v.logLevel
   "HTTP_BODY_LIMIT_BYTES" ($v.httpBodyLimitBytes | int64 | toString)
+  "TRUST_PROXY" ($v.trustProxy | toString)
   "MIGRATIONS_RUN" "false"
   "KAFKA_TOPICS_CREATE" "false"
 -}}
@@ -141,6 +142,11 @@ reads, then its own, then services.<name>.env over them. Names are the services'
 {{- $_ := set $c "COMMS_DELIVERY_MAX_ATTEMPTS" ($v.comms.deliveryMaxAttempts | int64 | toString) }}
 {{- $_ := set $c "COMMS_DELIVERY_TIMEOUT_MS" ($v.comms.deliveryTimeoutMs | int64 | toString) }}
 {{- $_ := set $c "COMMS_RETRY_BASE_MS" ($v.comms.retryBaseMs | int64 | toString) }}
+{{- with $v.comms.smtpFrom }}{{ $_ := set $c "COMMS_SMTP_FROM" . }}{{ end }}
+{{- end }}
+{{- if and (eq .component "tasking") $v.ingress.enabled $v.ingress.host }}
+{{- /* Pages link to the incident and its acknowledge route at the one public base URL. */}}
+{{- $_ := set $c "ONCALL_TRIAGE_URL" (printf "%s://%s" (ternary "https" "http" (gt (len $v.ingress.tls) 0)) $v.ingress.host) }}
 {{- end }}
 {{- range $name, $value := (get $v.services .component).env }}
 {{- $_ := set $c $name ($value | toString) }}
@@ -176,6 +182,12 @@ reads, then its own, then services.<name>.env over them. Names are the services'
     secretKeyRef:
       name: {{ $v.comms.existingSecret }}
       key: {{ $v.comms.webhookSecretKey }}
+      optional: true
+- name: COMMS_SMTP_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ $v.comms.existingSecret }}
+      key: {{ $v.comms.smtpUrlKey }}
       optional: true
 {{- end }}
 {{- if $v.kafka.sasl.existingSecret }}

@@ -1,6 +1,22 @@
 import { AlertAcknowledgedV1, AlertReceivedV1, AlertRepeatedV1, AlertResolvedV1 } from './events/alerts';
 import { EventCatalog, type EventType } from './events/catalog';
-import { NotificationDeliveredV1, NotificationFailedV1 } from './events/comms';
+import {
+  DecisionRecordedV1,
+  MessageApprovedV1,
+  MessageAwaitingApprovalV1,
+  MessageRejectedV1,
+  MessageSentV1,
+  NotificationDeliveredV1,
+  NotificationFailedV1,
+  ObligationApproachingV1,
+  ObligationChangedV1,
+  ObligationMissedV1,
+  ObligationOpenedV1,
+  ObligationSubmittedV1,
+  StatusUpdateDueV1,
+  StatusUpdateMissedV1,
+  type ObligationSnapshot,
+} from './events/comms';
 import type { EventData } from './events/define-event';
 import {
   IncidentAcknowledgedV1,
@@ -17,11 +33,25 @@ import {
   IncidentRestrictionChangedV1,
   type IncidentSnapshot,
 } from './events/incidents';
-import { TaskCancelledV1, TaskCreatedV1 } from './events/tasks';
-import { CloudEventHeaders, ContractViolation, createEvent, decodeEvent, isEvent, toKafkaHeaders, type CloudEvent } from './envelope';
+import {
+  EscalationExhaustedV1,
+  EscalationStartedV1,
+  EscalationStepExecutedV1,
+  EscalationStoppedV1,
+  PageDeliveredV1,
+  PageFailedV1,
+  PageRequestedV1,
+} from './events/escalations';
+import { ReviewActionItemAddedV1, ReviewOpenedV1, ReviewStateChangedV1 } from './events/reviews';
+import { TaskCancelledV1, TaskCompletedV1, TaskCreatedV1 } from './events/tasks';
+import { CloudEventHeaders, ContractViolation, createEvent, decodeEvent, isEvent, toKafkaHeaders, UnknownEventType, type CloudEvent } from './envelope';
 
 const incidentId = '3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 const alertId = '7a8b9c0d-1e2f-4a3b-9c4d-5e6f7a8b9c0d';
+const escalationId = '5d6e7f80-1a2b-4c3d-8e4f-5a6b7c8d9e0f';
+const policyId = '0b6f3c52-8f0e-4d44-9d7a-2d8c7f1e9a10';
+const pageId = '6f1c1f9e-3a57-4c38-9a43-0c3b7e2f4c11';
+const personId = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';
 
 const incident: IncidentSnapshot = {
   incidentId,
@@ -61,6 +91,31 @@ const notification = {
   at: '2026-11-24T06:42:00Z',
   lastError: null,
 };
+
+const message = {
+  messageId: 'd3e4f5a6-b7c8-4d9e-8f0a-1b2c3d4e5f6a',
+  incidentId,
+  audience: 'customers' as const,
+  purpose: 'initial_notice' as const,
+  textSha256: 'a'.repeat(64),
+};
+
+const obligation: ObligationSnapshot = {
+  obligationId: 'e4f5a6b7-c8d9-4e0f-9a1b-2c3d4e5f6a7b',
+  incidentId,
+  rule: 'gdpr-art33',
+  stage: 'notification',
+  regulation: 'GDPR',
+  title: 'Notify the supervisory authority of a personal data breach',
+  citation: 'Regulation (EU) 2016/679, Art. 33(1)',
+  audience: 'regulators',
+  status: 'open',
+  startedAt: '2026-11-24T09:00:00Z',
+  deadline: '2026-11-27T09:00:00Z',
+  deadlineKind: 'statutory',
+};
+
+const cadence = { incidentId, audience: 'management' as const, severity: 'SEV1' as const, intervalSeconds: 1800, lastUpdateAt: null, dueAt: '2026-11-24T07:11:05Z' };
 
 /** One valid data sample per event type of the catalog. */
 const samples: { [T in EventType]: EventData<(typeof EventCatalog)[T]> } = {
@@ -135,8 +190,107 @@ const samples: { [T in EventType]: EventData<(typeof EventCatalog)[T]> } = {
     actor: 'alice',
     mergedInto: alertId,
   },
+  [TaskCompletedV1.type]: {
+    taskId: 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b',
+    incidentId,
+    title: 'Detection: alert on lsass reads by unsigned binaries',
+    completedAt: '2026-12-01T10:00:00Z',
+    actor: 'u-alice',
+    note: 'rule deployed to every EDR policy',
+    actionItemId: '0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e',
+  },
+  [ReviewOpenedV1.type]: { review: { reviewId: 'f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0', incidentId, state: 'draft', exercise: false, version: 1 }, openedAt: '2026-11-26T09:00:00Z' },
+  [ReviewStateChangedV1.type]: {
+    review: { reviewId: 'f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0', incidentId, state: 'completed', exercise: false, version: 5 },
+    from: 'in_review',
+    to: 'completed',
+    actor: 'u-irene',
+    reason: null,
+  },
+  [ReviewActionItemAddedV1.type]: {
+    actionItem: {
+      actionItemId: '0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e',
+      incidentId,
+      origin: 'review',
+      reviewId: 'f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0',
+      exerciseId: null,
+      title: 'Alert on lsass reads by unsigned binaries',
+      type: 'detection',
+      owner: 'u-alice',
+      dueAt: '2026-12-10T17:00:00Z',
+      playbookVersionId: null,
+      exercise: false,
+    },
+    actor: 'u-irene',
+  },
   [NotificationDeliveredV1.type]: notification,
   [NotificationFailedV1.type]: { ...notification, attempts: 8, lastError: 'HTTP 502' },
+  [EscalationStartedV1.type]: {
+    escalationId,
+    incidentId,
+    policyId,
+    policyName: 'SEV1/SEV2',
+    policyVersion: 3,
+    trigger: { kind: 'incident-opened', reason: 'incident opened and not acknowledged' },
+    severity: 'SEV2',
+    exercise: false,
+    startedAt: '2026-11-24T06:41:06Z',
+  },
+  [EscalationStepExecutedV1.type]: {
+    escalationId,
+    incidentId,
+    step: { number: 1, cycle: 0, key: '0.1' },
+    targets: [{ type: 'schedule', scheduleId: policyId }],
+    paged: [{ pageId, personId, name: 'Alice Analyst' }],
+    unresolved: [],
+    executedAt: '2026-11-24T06:41:07Z',
+    nextStepDueAt: '2026-11-24T06:46:07Z',
+  },
+  [PageRequestedV1.type]: {
+    pageId,
+    escalationId,
+    incidentId,
+    step: { number: 1, cycle: 0, key: '0.1' },
+    person: { personId, name: 'Alice Analyst', timeZone: 'Europe/Berlin', contactMethods: [{ kind: 'email', address: 'alice@soc.example' }] },
+    incident: { title: 'Credential dumping detected on web-01', severity: 'SEV2', category: 'unauthorized_access', exercise: false, restricted: false, link: `https://vigil.example/v1/incidents/${incidentId}` },
+    acknowledge: { url: `https://vigil.example/v1/incidents/${incidentId}/acknowledge`, escalationUrl: `https://vigil.example/v1/escalations/${escalationId}/acknowledge`, instructions: 'POST with If-Match' },
+    reason: 'incident opened and not acknowledged',
+    requestedAt: '2026-11-24T06:41:07Z',
+  },
+  [EscalationStoppedV1.type]: { escalationId, incidentId, reason: 'acknowledged', detail: null, actor: 'u-alice', at: '2026-11-24T06:44:00Z', lastStep: { number: 1, cycle: 0, key: '0.1' } },
+  [EscalationExhaustedV1.type]: { escalationId, incidentId, policyId, policyName: 'SEV1/SEV2', stepsExecuted: 3, at: '2026-11-24T07:30:00Z' },
+  [PageDeliveredV1.type]: { pageId, escalationId, incidentId, personId, notificationId: notification.notificationId, channel: 'email', attempts: 1, at: '2026-11-24T06:41:09Z', lastError: null },
+  [PageFailedV1.type]: { pageId, escalationId, incidentId, personId, notificationId: null, channel: null, attempts: 0, at: '2026-11-24T06:41:09Z', lastError: 'no contact method comms can deliver to' },
+  [MessageAwaitingApprovalV1.type]: { ...message, draftedBy: 'u-carol', approverRoles: ['legal', 'ir_manager'], at: '2026-11-24T08:00:00Z' },
+  [MessageApprovedV1.type]: { ...message, approvedBy: 'u-leo', comment: null, at: '2026-11-24T08:10:00Z' },
+  [MessageRejectedV1.type]: { ...message, rejectedBy: 'u-leo', reason: 'not yet', at: '2026-11-24T08:10:00Z' },
+  [MessageSentV1.type]: {
+    ...message,
+    outcome: 'sent',
+    draftedBy: 'u-carol',
+    approvedBy: 'u-leo',
+    channels: [{ name: 'customer-mail', kind: 'email', recipients: ['all-customers@example.com'], delivered: true }],
+    automatic: false,
+    at: '2026-11-24T08:11:00Z',
+  },
+  [DecisionRecordedV1.type]: {
+    decisionId: 'f5a6b7c8-d9e0-4f1a-8b2c-3d4e5f6a7b8c',
+    incidentId,
+    kind: 'personal_data_breach',
+    effectiveAt: '2026-11-24T09:00:00Z',
+    awareAt: '2026-11-24T09:00:00Z',
+    decidedBy: 'u-leo',
+    reason: 'CRM export held customer e-mail addresses',
+    implied: false,
+    recordedAt: '2026-11-24T09:05:00Z',
+  },
+  [ObligationOpenedV1.type]: { obligation, decisionId: 'f5a6b7c8-d9e0-4f1a-8b2c-3d4e5f6a7b8c' },
+  [ObligationApproachingV1.type]: { obligation, timeLeftSeconds: 3600, at: '2026-11-27T08:00:00Z' },
+  [ObligationMissedV1.type]: { obligation: { ...obligation, status: 'late' }, at: '2026-11-27T09:00:01Z', severity: 'SEV1' },
+  [ObligationSubmittedV1.type]: { obligation: { ...obligation, status: 'submitted' }, submittedAt: '2026-11-26T10:00:00Z', submittedBy: 'u-leo', reference: 'CNIL-1', lateReason: null },
+  [ObligationChangedV1.type]: { obligation: { ...obligation, status: 'paused' }, change: 'paused', actor: 'u-leo', reason: 'law-enforcement request', at: '2026-11-25T10:00:00Z' },
+  [StatusUpdateDueV1.type]: { ...cadence, at: '2026-11-24T07:11:05Z' },
+  [StatusUpdateMissedV1.type]: { ...cadence, graceSeconds: 600, at: '2026-11-24T07:21:05Z' },
 };
 
 const catalogTypes = Object.keys(EventCatalog) as EventType[];
@@ -274,6 +428,14 @@ describe(decodeEvent.name, () => {
     const { headers, value } = validRecord();
     const violation = violationOf(() => decodeEvent({ ...headers, ce_type: type }, value));
     expect(violation.message).toBe(`unknown event type ${type}`);
+    // Told apart from a broken message, so that a consumer can skip it instead of dead-lettering.
+    expect(violation).toBeInstanceOf(UnknownEventType);
+    expect(violation).toMatchObject({ type });
+  });
+
+  it('does not call a broken message of a known type an unknown type', () => {
+    const { headers } = validRecord();
+    expect(violationOf(() => decodeEvent(headers, 'not json'))).not.toBeInstanceOf(UnknownEventType);
   });
 
   it.each([

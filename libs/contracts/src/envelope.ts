@@ -30,12 +30,23 @@ export const CloudEventHeaders = {
 
 /** Thrown when a message breaks its contract: it will never succeed, so it is not retried. */
 export class ContractViolation extends Error {
-  override readonly name = 'ContractViolation';
+  override readonly name: string = 'ContractViolation';
   constructor(
     message: string,
     readonly issues: string[] = [],
   ) {
     super(issues.length ? `${message}: ${issues.join('; ')}` : message);
+  }
+}
+
+/**
+ * A well-formed envelope whose type this build's catalog does not know: a newer producer during a
+ * rolling upgrade, most likely. Not the message's fault, and nothing this consumer could apply.
+ */
+export class UnknownEventType extends ContractViolation {
+  override readonly name = 'UnknownEventType';
+  constructor(readonly type: string) {
+    super(`unknown event type ${type}`);
   }
 }
 
@@ -78,7 +89,8 @@ export function toKafkaHeaders(event: CloudEvent): Record<string, string> {
 
 /**
  * Decodes and validates a record on the consuming side. Anything that breaks the contract
- * (missing attribute, unknown type, bad JSON, data not matching the schema) is a ContractViolation.
+ * (missing attribute, bad JSON, data not matching the schema) is a ContractViolation; a type not
+ * in the catalog is an UnknownEventType (a ContractViolation too, for callers that do not care).
  */
 export function decodeEvent(headers: ReadonlyMap<string, string> | Record<string, string>, value: Buffer | string | null): CloudEvent {
   const get = (name: string): string | undefined =>
@@ -94,7 +106,7 @@ export function decodeEvent(headers: ReadonlyMap<string, string> | Record<string
   }
   const type = get(CloudEventHeaders.type)!;
   const definition = findEventDefinition(type);
-  if (!definition) throw new ContractViolation(`unknown event type ${type}`);
+  if (!definition) throw new UnknownEventType(type);
   let json: unknown;
   try {
     json = JSON.parse(value === null ? '' : value.toString());

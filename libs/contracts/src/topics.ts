@@ -9,6 +9,13 @@ export const Topics = {
   tasks: 'vigil.tasks.v1',
   comms: 'vigil.comms.v1',
   reviews: 'vigil.reviews.v1',
+  /**
+   * Escalations and the pages they request (tasking → comms, reporting), keyed by incident id.
+   * Their own topic rather than vigil.tasks.v1: a page carries a person's contact details
+   * (personal data), so this topic can have tighter ACLs and a shorter retention than tasks, and
+   * the consumers of tasks need not read pages.
+   */
+  escalations: 'vigil.escalations.v1',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];

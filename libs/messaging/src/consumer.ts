@@ -1,10 +1,11 @@
 import { metrics } from '@opentelemetry/api';
 import { Consumer, stringDeserializers, type Message, type MessagesStream } from '@platformatic/kafka';
-import { ContractViolation, decodeEvent, deadLetterTopicOf, type CloudEvent } from '@vigil/contracts';
+import { ContractViolation, decodeEvent, deadLetterTopicOf, UnknownEventType, type CloudEvent } from '@vigil/contracts';
 import { contextFromHeaders, inSpan, SpanKind } from '@vigil/telemetry';
 import fastq from 'fastq';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
+import { DlqHeaders, RedriveHeaders } from './dead-letters';
 import { backoff, isTransientInfrastructureError, sleep } from './errors';
 import { connectionOptions, type KafkaSettings, type StringProducer } from './kafka';
 
@@ -40,7 +41,15 @@ export interface EventConsumerOptions {
   maxBuffered?: number;
   /** How long processed offsets wait to be committed together; default 100 ms. */
   commitIntervalMs?: number;
+  /**
+   * How long `start()` waits for the first group join before it returns anyway (the consumer keeps
+   * trying in the background, so a service starts and serves while Kafka is away); default 15 s.
+   */
+  startWaitMs?: number;
 }
+
+/** Outcomes of `vigil.events.consumed`. */
+const OUTCOMES = ['applied', 'duplicate', 'skipped', 'unknown_type', 'dead_lettered'] as const;
 
 /**
  * Consumes Vigil events exactly once in effect: each event id is recorded in the inbox table in
@@ -66,8 +75,11 @@ export class EventConsumer {
   private commitTimer?: NodeJS.Timeout;
   private committing: Promise<void> = Promise.resolve();
   private readonly processed = metrics.getMeter('vigil').createCounter('vigil.events.consumed', {
-    description: 'events consumed, by outcome (applied, duplicate, skipped, dead_lettered)',
+    description: 'events consumed, by outcome (applied, duplicate, skipped, unknown_type, dead_lettered)',
   });
+  /** Unknown event types already logged: one line per type, every occurrence counted. */
+  private readonly unknownTypesLogged = new Set<string>();
+  private subscribed?: () => void;
   /** Messages behind, per topic and partition, as last measured (partitions this member owns). */
   private readonly lag = new Map<string, { topic: string; partition: number; lag: number }>();
 
@@ -86,13 +98,21 @@ export class EventConsumer {
       });
     // Every outcome series exists from the start, so that rate() and increase() see the first event.
     for (const topic of options.topics) {
-      for (const outcome of ['applied', 'duplicate', 'skipped', 'dead_lettered']) this.processed.add(0, { topic, outcome });
+      for (const outcome of OUTCOMES) this.processed.add(0, { topic, outcome });
     }
   }
 
+  /**
+   * Starts consuming. Waits for the first group join (up to `startWaitMs`), so that a healthy
+   * service is consuming by the time it listens; a broker that is away does not hold the service
+   * back: the consumer keeps trying to join in the background.
+   */
   async start(): Promise<void> {
-    await this.subscribe();
+    const joined = new Promise<void>((resolve) => (this.subscribed = resolve));
     this.loop = this.run();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([joined, new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.startWaitMs ?? 15_000)))]);
+    clearTimeout(timer);
   }
 
   private async subscribe(): Promise<void> {
@@ -122,6 +142,7 @@ export class EventConsumer {
     });
     this.consumer.on('consumer:lag:error', () => undefined); // the next round tries again
     this.consumer.startLagMonitoring({ topics }, this.options.lagIntervalMs ?? 5000);
+    this.subscribed?.();
   }
 
   /** Finishes the message in hand, commits its offset, leaves the group. */
@@ -129,7 +150,11 @@ export class EventConsumer {
     this.stopping = true;
     this.consumer?.stopLagMonitoring();
     await this.stream?.close().catch(() => undefined);
-    await this.loop?.catch(() => undefined);
+    // Still joining (the broker is away): give the join up rather than wait out its retries.
+    if (!this.stream) await this.consumer?.close(true).catch(() => undefined);
+    await Promise.race([this.loop?.catch(() => undefined), sleep(10_000)]);
+    // A join that completed while stopping has a stream of its own.
+    await this.stream?.close().catch(() => undefined);
     await this.flushCommits();
     await this.consumer?.close(true).catch(() => undefined);
   }
@@ -143,6 +168,7 @@ export class EventConsumer {
     while (!this.stopping) {
       try {
         if (!this.stream) await this.subscribe();
+        if (this.stopping) break;
         await this.consumeStream(this.stream!);
         if (!this.stopping) throw new Error('the message stream ended');
       } catch (error) {
@@ -198,10 +224,32 @@ export class EventConsumer {
 
   private async handle(message: StringMessage): Promise<void> {
     const headers = Object.fromEntries(message.headers);
+    // A dead letter redriven for another consumer group (the DLQ tool): this group applied it, or
+    // never had to, when it first came by.
+    const redriveFor = headers[RedriveHeaders.forGroup];
+    if (redriveFor !== undefined && redriveFor !== this.options.groupId) {
+      this.processed.add(1, { topic: message.topic, outcome: 'skipped' });
+      this.markDone(message);
+      return;
+    }
     let event: CloudEvent;
     try {
       event = decodeEvent(message.headers, message.value ?? null);
     } catch (error) {
+      if (error instanceof UnknownEventType) {
+        // A type from a newer producer (a rolling upgrade): nothing this build could apply, and
+        // nothing wrong with the message. Counted, logged once per type, and passed over.
+        this.processed.add(1, { topic: message.topic, outcome: 'unknown_type' });
+        if (!this.unknownTypesLogged.has(error.type)) {
+          this.unknownTypesLogged.add(error.type);
+          this.options.logger.warn(
+            { eventType: error.type, topic: message.topic, partition: message.partition, offset: message.offset.toString() },
+            'consumer: skipping events of a type this version does not know (counted in vigil.events.consumed{outcome="unknown_type"}; logged once per type)',
+          );
+        }
+        this.markDone(message);
+        return;
+      }
       // A message that breaks its contract will never succeed: straight to the DLQ.
       await this.deadLetter(message, error as Error, 1);
       return;
@@ -318,14 +366,14 @@ export class EventConsumer {
     const dlq = deadLetterTopicOf(message.topic);
     const headers: Record<string, string> = {
       ...Object.fromEntries(message.headers),
-      'vigil-dlq-error': String(error.message).slice(0, 4000),
-      'vigil-dlq-error-class': error instanceof ContractViolation ? 'contract_violation' : error.name,
-      'vigil-dlq-original-topic': message.topic,
-      'vigil-dlq-original-partition': String(message.partition),
-      'vigil-dlq-original-offset': message.offset.toString(),
-      'vigil-dlq-consumer-group': this.options.groupId,
-      'vigil-dlq-attempts': String(attempts),
-      'vigil-dlq-at': new Date().toISOString(),
+      [DlqHeaders.error]: String(error.message).slice(0, 4000),
+      [DlqHeaders.errorClass]: error instanceof ContractViolation ? 'contract_violation' : error.name,
+      [DlqHeaders.originalTopic]: message.topic,
+      [DlqHeaders.originalPartition]: String(message.partition),
+      [DlqHeaders.originalOffset]: message.offset.toString(),
+      [DlqHeaders.consumerGroup]: this.options.groupId,
+      [DlqHeaders.attempts]: String(attempts),
+      [DlqHeaders.at]: new Date().toISOString(),
     };
     for (let attempt = 1; ; attempt++) {
       try {

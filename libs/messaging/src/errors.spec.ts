@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { backoff, isTransientInfrastructureError } from './errors';
+import { backoff, INFRASTRUCTURE_SQLSTATES, isInfrastructureSqlState, isTransientInfrastructureError } from './errors';
 
 const pgError = (code: string, message = 'pg error') => Object.assign(new Error(message), { code });
 
@@ -37,6 +37,89 @@ describe(isTransientInfrastructureError.name, () => {
 
   it('does not read "08" inside a longer code as a connection exception', () => {
     expect(isTransientInfrastructureError(pgError('2208F'))).toBe(false);
+  });
+
+  // Faults of the database that every message would meet alike: waited out, never dead-lettered.
+  it.each([
+    ['53100', 'disk full'],
+    ['53200', 'out of memory'],
+    ['53300', 'too many connections'],
+    ['53400', 'configuration limit exceeded'],
+    ['25006', 'read-only transaction (failover)'],
+    ['25P03', 'idle-in-transaction session timeout'],
+    ['57014', 'query cancelled (statement_timeout)'],
+    ['57P01', 'admin shutdown'],
+    ['57P02', 'crash shutdown'],
+    ['57P03', 'cannot connect now'],
+    ['57P05', 'idle session timeout'],
+    ['55P03', 'lock not available (lock_timeout)'],
+    ['58030', 'I/O error'],
+    ['58P01', 'undefined file'],
+    ['08000', 'connection exception'],
+    ['08003', 'connection does not exist'],
+    ['08P01', 'protocol violation'],
+    ['28P01', 'invalid password'],
+    ['3D000', 'database does not exist'],
+    ['40001', 'serialization failure'],
+    ['40P01', 'deadlock detected'],
+    ['XX001', 'data corrupted'],
+  ])('waits out SQLSTATE %s (%s)', (code) => {
+    expect(isTransientInfrastructureError(pgError(code))).toBe(true);
+  });
+
+  // Faults of the message (or of the handler's code): bounded retries, then the DLQ.
+  it.each([
+    ['22001', 'string data right truncation'],
+    ['22003', 'numeric value out of range'],
+    ['22007', 'invalid datetime format'],
+    ['22008', 'datetime field overflow (year 0000)'],
+    ['22021', 'character not in repertoire (NUL)'],
+    ['22P05', 'untranslatable character'],
+    ['23502', 'not-null violation'],
+    ['23505', 'unique violation'],
+    ['23514', 'check violation'],
+    ['23P01', 'exclusion violation'],
+    ['40002', 'transaction integrity constraint violation'],
+    ['42601', 'syntax error'],
+    ['42703', 'undefined column'],
+    ['54000', 'program limit exceeded (index row too large)'],
+    ['P0001', 'raise exception'],
+    ['XX000', 'internal error'],
+    ['0A000', 'feature not supported'],
+  ])('counts SQLSTATE %s (%s) against the message', (code) => {
+    expect(isTransientInfrastructureError(pgError(code))).toBe(false);
+  });
+
+  it('finds the fault in TypeORM\'s driverError', () => {
+    const queryFailed = Object.assign(new Error('could not extend file: No space left on device'), { driverError: pgError('53100') });
+    expect(isTransientInfrastructureError(queryFailed)).toBe(true);
+  });
+
+  it('does not loop on an error that is its own cause', () => {
+    const e: Error & { cause?: unknown } = new Error('self');
+    e.cause = e;
+    expect(isTransientInfrastructureError(e)).toBe(false);
+  });
+});
+
+describe(isInfrastructureSqlState.name, () => {
+  it('matches every code of a listed class and only well-formed codes', () => {
+    for (const { sqlstate } of INFRASTRUCTURE_SQLSTATES) {
+      const code = sqlstate.length === 2 ? `${sqlstate}ABC` : sqlstate;
+      expect(isInfrastructureSqlState(code)).toBe(true);
+    }
+    expect(isInfrastructureSqlState('53')).toBe(false);
+    expect(isInfrastructureSqlState('531000')).toBe(false);
+    expect(isInfrastructureSqlState('')).toBe(false);
+  });
+
+  it('never counts a data exception (22) or an integrity violation (23) as infrastructure (property)', () => {
+    const alnum = fc.constantFrom(...'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'.split(''));
+    fc.assert(
+      fc.property(fc.constantFrom('22', '23'), fc.array(alnum, { minLength: 3, maxLength: 3 }), (cls, rest) => {
+        expect(isInfrastructureSqlState(`${cls}${rest.join('')}`)).toBe(false);
+      }),
+    );
   });
 });
 

@@ -3,3 +3,5 @@ export * from './errors';
 export * from './kafka';
 export * from './outbox';
 export * from './consumer';
+export * from './dead-letters';
+export * from './poll-loop';

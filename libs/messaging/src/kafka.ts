@@ -1,4 +1,4 @@
-import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
+import { Admin, ConfigResourceTypes, IncrementalAlterConfigOperationTypes, Producer, stringSerializers } from '@platformatic/kafka';
 import { allTopics, deadLetterTopicOf } from '@vigil/contracts';
 
 export interface KafkaSettings {
@@ -22,7 +22,18 @@ export interface TopicSettings {
   partitions: number;
   replicationFactor: number;
   minInsyncReplicas: number;
+  /** How long dead letters are kept (`retention.ms` of every `.dlq` topic); default DLQ_RETENTION_MS. */
+  deadLetterRetentionMs?: number;
 }
+
+/**
+ * Dead letters are kept 30 days by default: long enough to notice, fix the cause and redrive
+ * (`npm run dlq`) after a long weekend or a holiday, and explicit rather than whatever the broker's
+ * default happens to be (7 days out of the box).
+ */
+export const DLQ_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+
+const isDeadLetterTopic = (topic: string) => topic.endsWith('.dlq');
 
 export type StringProducer = Producer<string, string, string, string>;
 
@@ -50,19 +61,33 @@ export function vigilTopics(): string[] {
 }
 
 /**
- * Creates the given topics (topics are never auto-created). Idempotent: existing topics are left
- * as they are. Returns the topics that were created.
+ * Creates the given topics (topics are never auto-created). Idempotent: existing topics keep their
+ * partitions and settings, except that every dead-letter topic gets its retention set (again), so
+ * that an upgrade gives topics created before it the same explicit retention. Returns the topics
+ * that were created.
  */
 export async function provisionTopics(admin: Admin, topics: string[], settings: TopicSettings): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !existing.has(t));
-  if (missing.length === 0) return [];
-  await admin.createTopics({
-    topics: missing,
-    partitions: settings.partitions,
-    replicas: settings.replicationFactor,
-    configs: [{ name: 'min.insync.replicas', value: String(settings.minInsyncReplicas) }],
-  });
+  const retentionMs = String(settings.deadLetterRetentionMs ?? DLQ_RETENTION_MS);
+  const common = [{ name: 'min.insync.replicas', value: String(settings.minInsyncReplicas) }];
+  for (const [group, configs] of [
+    [missing.filter((t) => !isDeadLetterTopic(t)), common],
+    [missing.filter(isDeadLetterTopic), [...common, { name: 'retention.ms', value: retentionMs }]],
+  ] as const) {
+    if (group.length === 0) continue;
+    await admin.createTopics({ topics: [...group], partitions: settings.partitions, replicas: settings.replicationFactor, configs: [...configs] });
+  }
+  const deadLetterTopics = topics.filter((t) => existing.has(t) && isDeadLetterTopic(t));
+  if (deadLetterTopics.length) {
+    await admin.incrementalAlterConfigs({
+      resources: deadLetterTopics.map((topic) => ({
+        resourceType: ConfigResourceTypes.TOPIC,
+        resourceName: topic,
+        configs: [{ name: 'retention.ms', configOperation: IncrementalAlterConfigOperationTypes.SET, value: retentionMs }],
+      })),
+    });
+  }
   return missing;
 }
 

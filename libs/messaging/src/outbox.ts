@@ -1,7 +1,7 @@
 import { metrics } from '@opentelemetry/api';
 import { toKafkaHeaders, type CloudEvent } from '@vigil/contracts';
 import { contextFromHeaders, currentTraceHeaders, inSpan, SpanKind } from '@vigil/telemetry';
-import { Client } from 'pg';
+import { Client, type ClientConfig } from 'pg';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
 import { backoff, sleep } from './errors';
@@ -105,6 +105,50 @@ export interface OutboxRelayOptions {
   lingerMs?: number;
   /** The relay vacuums the outbox after deleting this many rows; default 20,000. */
   vacuumEveryRows?: number;
+  /** TCP keepalive of the leader's connection, which holds the leadership lock; default LEADER_KEEPALIVE. */
+  leaderKeepalive?: LeaderKeepalive;
+}
+
+/** TCP keepalive probes on the leader's connection, in both directions. */
+export interface LeaderKeepalive {
+  /** Seconds without traffic before the first probe. */
+  idleSeconds: number;
+  /** Seconds between unanswered probes. */
+  intervalSeconds: number;
+  /** Unanswered probes after which the connection is dead. */
+  count: number;
+}
+
+/**
+ * The relay's leadership is a session advisory lock, freed when PostgreSQL ends the session. A
+ * leader whose node vanishes (power, network) never closes its connection, and with the kernel's
+ * defaults the server would notice after about two hours (7200 s idle, then 9 probes 75 s apart),
+ * publishing nothing meanwhile. With these the server gives up on it after
+ * 5 + 2 × 3 = 11 seconds, and another replica takes over at its next sweep (5 s).
+ */
+export const LEADER_KEEPALIVE: LeaderKeepalive = { idleSeconds: 5, intervalSeconds: 2, count: 3 };
+
+/**
+ * Connection settings of the relay's LISTEN and leadership session: server-side keepalive (the
+ * server is the one that must notice a lost node and free the lock), `tcp_user_timeout` for data
+ * the server sent that is never acknowledged (a NOTIFY to a vanished node), and client-side
+ * keepalive so that the relay notices a lost server too.
+ */
+export function leaderConnectionConfig(databaseUrl: string, schema: string, keepalive: LeaderKeepalive = LEADER_KEEPALIVE): ClientConfig {
+  const { idleSeconds, intervalSeconds, count } = keepalive;
+  const deadAfterMs = (idleSeconds + intervalSeconds * count) * 1000;
+  return {
+    connectionString: databaseUrl,
+    application_name: `${schema}-outbox-relay`,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: idleSeconds * 1000,
+    options: [
+      `-c tcp_keepalives_idle=${idleSeconds}`,
+      `-c tcp_keepalives_interval=${intervalSeconds}`,
+      `-c tcp_keepalives_count=${count}`,
+      `-c tcp_user_timeout=${deadAfterMs}`,
+    ].join(' '),
+  };
 }
 
 /**
@@ -209,7 +253,7 @@ export class OutboxRelay {
       if (!this.leader) this.leader = await this.tryLead(this.listener);
       return;
     }
-    const client = new Client({ connectionString: this.options.databaseUrl, application_name: `${this.options.schema}-outbox-relay` });
+    const client = new Client(leaderConnectionConfig(this.options.databaseUrl, this.options.schema, this.options.leaderKeepalive));
     client.on('error', (error) => {
       this.options.logger.warn({ err: error }, 'outbox relay: listen connection lost');
       this.listener = undefined;
@@ -223,7 +267,10 @@ export class OutboxRelay {
     this.leader = await this.tryLead(client);
   }
 
-  /** The advisory lock lives as long as the LISTEN session; a crashed leader frees it at once. */
+  /**
+   * The advisory lock lives as long as the LISTEN session: a crashed leader frees it at once, a
+   * vanished one within seconds (leaderConnectionConfig).
+   */
   private async tryLead(client: Client): Promise<boolean> {
     const { rows } = await client.query<{ locked: boolean }>(
       `SELECT pg_try_advisory_lock(hashtext($1)) AS locked`,

@@ -1,3 +1,5 @@
+import type { QueryRunner } from 'typeorm';
+
 /**
  * Outbox and inbox tables, created by each service's first migration inside its own schema.
  * Frozen once released: a later change gets a new `...V2` function, as migrations must replay
@@ -73,6 +75,34 @@ export function jsonOutboxV3(schema: string): { up: string[]; down: string[] } {
       `ALTER TABLE ${s}.outbox ALTER COLUMN headers TYPE json USING headers::json, ALTER COLUMN payload TYPE json USING payload::json`,
     ],
     down: [`ALTER TABLE ${s}.outbox ALTER COLUMN headers TYPE jsonb USING headers::jsonb, ALTER COLUMN payload TYPE jsonb USING payload::jsonb`],
+  };
+}
+
+/**
+ * The migration every service runs so that its inbox can be pruned (the retention job deletes ids
+ * of events processed longer ago than PRUNE_AFTER_HOURS): an index on `processed_at`, without
+ * which each pruning batch would read the whole table. Built concurrently, outside a transaction,
+ * so that consumers keep writing to the inbox meanwhile; an index left invalid by an interrupted
+ * build is dropped and built again.
+ */
+export function inboxPruningMigration(schema: string) {
+  return class InboxPruning1764950000000 {
+    name = 'InboxPruning1764950000000';
+    transaction = false;
+    async up(q: QueryRunner): Promise<void> {
+      const [index] = (await q.query(
+        `SELECT i.indisvalid AS valid FROM pg_index i
+           JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = $1 AND c.relname = 'inbox_processed_at'`,
+        [schema],
+      )) as Array<{ valid: boolean }>;
+      if (index?.valid) return;
+      if (index) await q.query(`DROP INDEX CONCURRENTLY "${schema}".inbox_processed_at`);
+      await q.query(`CREATE INDEX CONCURRENTLY inbox_processed_at ON "${schema}".inbox (processed_at)`);
+    }
+    async down(q: QueryRunner): Promise<void> {
+      await q.query(`DROP INDEX CONCURRENTLY IF EXISTS "${schema}".inbox_processed_at`);
+    }
   };
 }
 

@@ -1,13 +1,35 @@
+import { metrics } from '@opentelemetry/api';
+import { MeterProvider, MetricReader, type SumMetricData } from '@opentelemetry/sdk-metrics';
 import { Admin } from '@platformatic/kafka';
 import { AlertReceivedV1, createEvent, deadLetterTopicOf, toKafkaHeaders, type CloudEvent } from '@vigil/contracts';
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import pino from 'pino';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { eventually, readTopic, testEnv } from '../../../test/support/harness';
 import { EventConsumer } from '../src/consumer';
 import { createProducer, provisionTopics, type StringProducer } from '../src/kafka';
-import { enqueueEvent, OutboxRelay } from '../src/outbox';
+import { enqueueEvent, LEADER_KEEPALIVE, leaderConnectionConfig, OutboxRelay } from '../src/outbox';
 import { jsonOutboxV3, leanOutboxV2, messagingTablesV1 } from '../src/tables';
+
+/** Reads the metrics of this process on demand. */
+class TestMetricReader extends MetricReader {
+  protected async onForceFlush(): Promise<void> {
+    // nothing buffered: collect() reads the instruments directly
+  }
+  protected async onShutdown(): Promise<void> {
+    // nothing to release
+  }
+  async sum(name: string, attributes: Record<string, string>): Promise<number | undefined> {
+    const { resourceMetrics } = await this.collect();
+    const metric = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === name) as SumMetricData | undefined;
+    const point = metric?.dataPoints.find((p) => Object.entries(attributes).every(([k, v]) => p.attributes[k] === v));
+    return point?.value;
+  }
+}
+const metricReader = new TestMetricReader();
+metrics.setGlobalMeterProvider(new MeterProvider({ readers: [metricReader] }));
 
 /**
  * The delivery guarantees of the messaging library against a real broker and database:
@@ -18,7 +40,16 @@ describe(EventConsumer.name, () => {
   const run = randomUUID().slice(0, 8);
   const schema = `msgtest_${run}`;
   const topic = `vigil.test-${run}.v1`;
-  const logger = pino({ level: 'silent' });
+  const logLines: string[] = [];
+  const logger = pino(
+    { level: 'warn' },
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logLines.push(chunk.toString());
+        done();
+      },
+    }),
+  );
   let dataSource: DataSource;
   let producer: StringProducer;
   let consumer: EventConsumer;
@@ -151,6 +182,26 @@ describe(EventConsumer.name, () => {
     expect(JSON.parse(parked.value).title).toBe(`always-fail-${run}`);
   });
 
+  it('skips events of a type it does not know (a newer producer), counted and logged once, never dead-lettered', async () => {
+    const key = `rolling-upgrade-${run}`;
+    const newer = (n: number) => ({ ...alert(`from-a-newer-producer-${n}`, key), type: 'vigil.alert.escalated.v9' });
+    const unknown = [newer(1), newer(2)];
+    // A message that does break its contract, behind them on the same partition: once it is in the
+    // DLQ, the unknown ones were handled before it.
+    const broken = alert(`broken-${run}`, key);
+    await publish(unknown[0], key);
+    await publish(unknown[1], key);
+    await producer.send({ messages: [{ topic, key, value: 'not json', headers: toKafkaHeaders(broken) }] });
+    await publish(alert(`after-the-newer-ones-${run}`, key), key);
+    await eventually(async () => ((await effects(`after-the-newer-ones-${run}`)) === 1 ? true : undefined));
+    const parked = await readTopic(deadLetterTopicOf(topic), (messages) => (messages.some((m) => m.headers.ce_id === broken.id) ? messages : undefined));
+    expect(parked.filter((m) => unknown.some((u) => u.id === m.headers.ce_id))).toEqual([]);
+    const skipped = logLines.filter((l) => l.includes('vigil.alert.escalated.v9'));
+    expect(skipped).toHaveLength(1); // one line for the type, however many of its events come by
+    expect(JSON.parse(skipped[0])).toMatchObject({ level: 40, eventType: 'vigil.alert.escalated.v9', topic });
+    expect(await metricReader.sum('vigil.events.consumed', { topic, outcome: 'unknown_type' })).toBe(2);
+  });
+
   it('waits out an unavailable database instead of dead-lettering', async () => {
     const event = alert(`database-away-${run}`);
     await publish(event);
@@ -217,5 +268,22 @@ describe(OutboxRelay.name, () => {
       return rows[0].n === 0 ? 0 : undefined;
     }, 10_000);
     expect(left).toBe(0);
+  });
+
+  it('leads on a session the server gives up on within seconds once the leader node is gone', async () => {
+    const client = new Client(leaderConnectionConfig(testEnv().adminUrl, schema));
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        `SELECT current_setting('tcp_keepalives_idle') AS idle, current_setting('tcp_keepalives_interval') AS interval,
+                current_setting('tcp_keepalives_count') AS count, current_setting('tcp_user_timeout') AS user_timeout,
+                current_setting('application_name') AS name`,
+      );
+      // Over TCP, as the services connect: probes after 5 s idle, 2 s apart, dead after 3 unanswered.
+      expect(rows[0]).toEqual({ idle: '5', interval: '2', count: '3', user_timeout: '11000', name: `${schema}-outbox-relay` });
+      expect(LEADER_KEEPALIVE.idleSeconds + LEADER_KEEPALIVE.intervalSeconds * LEADER_KEEPALIVE.count).toBeLessThanOrEqual(15);
+    } finally {
+      await client.end();
+    }
   });
 });

@@ -7,9 +7,10 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { requestContext, type RequestContext } from './auth/request-context';
 import type { BaseConfig } from './config';
 import { redactConfig } from './config';
+import { parseJsonBody, unstorableStrings } from './http/json-body';
 import { Problem, ProblemFilter, sendProblem } from './http/problem';
 import { setupOpenApi } from './http/openapi';
-import { AllowedMethods, nulPointer } from './http/routing';
+import { AllowedMethods } from './http/routing';
 import { LowercaseUuidParams } from './http/zod';
 
 class PinoNestLogger implements LoggerService {
@@ -29,25 +30,6 @@ class PinoNestLogger implements LoggerService {
   verbose(message: unknown, context?: string) {
     this.logger.trace({ context }, String(message));
   }
-}
-
-/** JSON nesting deeper than this is refused before it reaches any handler (depth bombs). */
-const MAX_JSON_DEPTH = 32;
-
-function jsonDepthExceeds(text: string, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92) i++; // backslash: skip the escaped character
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 123 || c === 91) {
-      if (++depth > max) return true;
-    } else if (c === 125 || c === 93) depth--;
-  }
-  return false;
 }
 
 /**
@@ -102,7 +84,10 @@ export async function startService(
   const adapter = new FastifyAdapter({
     bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
     logger: false,
-    trustProxy: true,
+    // Whose X-Forwarded-For to believe (TRUST_PROXY): by default nobody's, so that no client can
+    // choose the address its requests are audited and rate-limited under.
+    // (A hop count as Fastify itself reads one: the nearest `hops` proxies are trusted.)
+    trustProxy: typeof config.TRUST_PROXY === 'number' ? (_address: string, hop: number) => hop < (config.TRUST_PROXY as number) : config.TRUST_PROXY,
     // A caller's request id is kept when it is sane, so the audit record ties to its logs.
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
@@ -114,10 +99,6 @@ export async function startService(
   const allowed = new AllowedMethods();
   fastify.addHook('onRoute', (route) => allowed.add(route.url, route.method));
   fastify.addHook('onRequest', (request, reply, done) => {
-    // NUL cannot be stored (see nulPointer): refused in a path or query as in a body.
-    if (/%00/.test(request.url)) {
-      return sendProblem(reply, request, Problem.validation([{ pointer: '', detail: 'the URL must not contain the NUL character (%00)' }], 'The URL is not valid.'));
-    }
     const methods = allowed.of(request.url.split('?')[0]);
     if (!methods.length || methods.includes(request.method)) return done();
     sendProblem(reply, request, new Problem(405, 'Method not allowed', `${request.method} is not allowed here; allowed: ${methods.join(', ')}.`, {}, { allow: methods.join(', ') }));
@@ -143,24 +124,24 @@ export async function startService(
     if (ctx) ctx.finished = true;
     done();
   });
-  // Parse JSON ourselves so that malformed bodies and depth bombs become clear 400 problems.
+  // Parse JSON ourselves so that malformed bodies, depth bombs and text PostgreSQL cannot store
+  // (U+0000, lone surrogates) become clear 400 problems in every service, naming each field.
   // Only JSON is accepted: any other content type is a 415 problem.
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(/^application\/([\w.+-]+\+)?json$/, { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
     if (text.length === 0) return done(null, undefined);
-    if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
-      return done(Object.assign(new Error(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`), { statusCode: 400 }), undefined);
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      return done(Object.assign(new Error(`Malformed JSON: ${(error as Error).message}`), { statusCode: 400 }), undefined);
-    }
-    const nul = nulPointer(parsed);
-    if (nul !== undefined) return done(Object.assign(Problem.validation([{ pointer: nul, detail: 'must not contain the NUL character (\\u0000)' }]), { statusCode: 400 }), undefined);
-    done(null, parsed);
+    const parsed = parseJsonBody(text);
+    if (parsed.ok) return done(null, parsed.value);
+    const problem = parsed.errors ? Problem.validation(parsed.errors, parsed.detail) : new Problem(400, 'Invalid request', parsed.detail);
+    done(Object.assign(problem, { statusCode: 400 }), undefined);
+  });
+  // A query or path parameter can carry U+0000 or a lone surrogate too (`?q=%00`): refused the same
+  // way, before any handler hands it to PostgreSQL.
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    const errors = [...unstorableStrings(request.query ?? {}), ...unstorableStrings(request.params ?? {})];
+    if (errors.length === 0) return done();
+    done(Object.assign(Problem.validation(errors, 'The query or path holds text that cannot be stored.'), { statusCode: 400 }));
   });
   // Unknown routes and Fastify's own errors (bad JSON, wrong content type, body too large) reach
   // Nest's handlers, and so the ProblemFilter, which renders them as problem+json.

@@ -27,6 +27,12 @@ describe(parseConfig.name, () => {
       HOST: '0.0.0.0',
       DATABASE_URL: 'postgres://vigil:s3cret@db:5432/vigil',
       DATABASE_POOL_SIZE: 10,
+      DATABASE_STATEMENT_TIMEOUT_MS: 30_000,
+      DATABASE_LOCK_TIMEOUT_MS: 10_000,
+      DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: 60_000,
+      PRUNE_AFTER_HOURS: 168,
+      PRUNE_INTERVAL_SECONDS: 600,
+      PRUNE_BATCH_SIZE: 1000,
       CONSUMER_CONCURRENCY: 4,
       KAFKA_BROKERS: ['kafka-1:9092', 'kafka-2:9093'],
       MIGRATIONS_RUN: false,
@@ -35,8 +41,10 @@ describe(parseConfig.name, () => {
       KAFKA_REPLICATION_FACTOR: 3,
       KAFKA_TLS: false,
       KAFKA_MIN_INSYNC_REPLICAS: 2,
+      KAFKA_DLQ_RETENTION_MS: 30 * 24 * 3_600_000,
       LOG_LEVEL: 'info',
       HTTP_BODY_LIMIT_BYTES: 1024 * 1024,
+      TRUST_PROXY: false,
       AUTH_ISSUER: 'https://idp.example/realms/soc',
       AUTH_AUDIENCE: 'urn:vigil:api',
       AUTH_ROLES_CLAIM: 'roles',
@@ -118,12 +126,39 @@ describe(parseConfig.name, () => {
     ['MIGRATIONS_RUN', 'maybe', 'expected one of "0"|"1"|"true"|"false"|"yes"|"no"'],
     ['LOG_LEVEL', 'loud', '"silent"'],
     ['HTTP_BODY_LIMIT_BYTES', '100', '>=1024'],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', '50', 'must be 0 (no limit) or between 100 and 3600000'],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', '-1', 'must be 0 (no limit) or between 100 and 3600000'],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', 'soon', 'expected number'],
+    ['DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', '500', 'between 1000 and 3600000'],
+    ['PRUNE_AFTER_HOURS', '24', '>=48'],
+    ['PRUNE_INTERVAL_SECONDS', '0', '>=1'],
+    ['PRUNE_BATCH_SIZE', '0', '>=1'],
+    ['KAFKA_DLQ_RETENTION_MS', '1000', '>=3600000'],
   ])('names %s and the reason when it is %p', (name, value, reason) => {
     const { problems } = configErrorOf({ ...validEnv, [name]: value });
     expect(problems).toHaveLength(1);
     expect(problems[0].startsWith(`${name}: `)).toBe(true);
     expect(problems[0]).toContain(reason);
     expect(problems[0]).not.toContain('is required but not set');
+  });
+
+  it('takes the session limits, 0 turning one off', () => {
+    const config = parseConfig('intake', BaseConfig, {
+      ...validEnv,
+      DATABASE_STATEMENT_TIMEOUT_MS: '0',
+      DATABASE_LOCK_TIMEOUT_MS: '0',
+      DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '120000',
+    });
+    expect(config).toMatchObject({ DATABASE_STATEMENT_TIMEOUT_MS: 0, DATABASE_LOCK_TIMEOUT_MS: 0, DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: 120_000 });
+  });
+
+  it.each([
+    ['5000', '6000'],
+    ['5000', '0'],
+  ])('refuses a lock timeout its statement timeout would always cut short (statement %s ms, lock %s ms)', (statement, lock) => {
+    expect(configErrorOf({ ...validEnv, DATABASE_STATEMENT_TIMEOUT_MS: statement, DATABASE_LOCK_TIMEOUT_MS: lock }).problems).toEqual([
+      `DATABASE_LOCK_TIMEOUT_MS: must not exceed DATABASE_STATEMENT_TIMEOUT_MS (${statement})`,
+    ]);
   });
 
   it('reports every problem at once, in the error message too', () => {
@@ -228,5 +263,24 @@ describe('parseConfig, Kafka authentication', () => {
 
   it('refuses an unknown mechanism', () => {
     expect(() => parseConfig('intake', BaseConfig, { ...base, KAFKA_SASL_MECHANISM: 'kerberos' })).toThrow(/KAFKA_SASL_MECHANISM/);
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  const trust = (value: string) => parseConfig('intake', BaseConfig, { ...validEnv, TRUST_PROXY: value }).TRUST_PROXY;
+
+  it('trusts no proxy by default', () => {
+    expect(parseConfig('intake', BaseConfig, validEnv).TRUST_PROXY).toBe(false);
+    expect(trust('false')).toBe(false);
+    expect(trust('0')).toBe(false);
+  });
+
+  it('takes a number of hops, or proxy addresses and CIDR blocks', () => {
+    expect(trust('1')).toBe(1);
+    expect(trust('10.0.0.0/8, 192.0.2.7 ,2001:db8::/32,::1')).toEqual(['10.0.0.0/8', '192.0.2.7', '2001:db8::/32', '::1']);
+  });
+
+  it.each([['true'], ['11'], ['10.0.0.0/33'], ['2001:db8::/129'], ['proxy.example'], ['10.0.0.1/8/1'], [' , ']])('refuses %p, naming the variable', (value) => {
+    expect(() => trust(value)).toThrow(/TRUST_PROXY: must be false, the number of proxies/);
   });
 });

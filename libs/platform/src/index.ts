@@ -1,5 +1,6 @@
 export * from './config';
 export * from './persistence';
+export * from './retention';
 export * from './runtime';
 export * from './module';
 export * from './bootstrap';
@@ -17,3 +18,5 @@ export * from './auth/decorators';
 export * from './auth/access.guard';
 export * from './audit/audit-trail';
 export * from './auth/incident-access';
+export * from './http/json-body';
+export * from './dependencies';

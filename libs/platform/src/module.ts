@@ -11,7 +11,7 @@ import {
 } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { EventConsumer, pingKafka, type EventHandler } from '@vigil/messaging';
+import { EventConsumer, type EventHandler } from '@vigil/messaging';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { BaseConfig } from './config';
@@ -22,6 +22,7 @@ import { AccessGuard } from './auth/access.guard';
 import { Public } from './auth/decorators';
 import { TokenVerifier } from './auth/token-verifier';
 import { Problem } from './http/problem';
+import type { PruneTarget } from './retention';
 import { ServiceRuntime } from './runtime';
 
 export const CONFIG = Symbol('vigil.config');
@@ -39,23 +40,17 @@ class HealthController {
     return { status: 'ok', service: this.runtime.service };
   }
 
-  /** Ready to take traffic: its database answers and Kafka answers. */
+  /**
+   * Ready to take traffic: the service can serve when its database answers. Kafka is reported but
+   * does not decide: every service's writes wait in its outbox while Kafka is away, and its
+   * consumer catches up when it is back, so taking pods out of the load balancer would only turn
+   * a delay into an outage. Only states, never a check's error text.
+   */
   @Get('ready')
   async ready() {
-    const checks: Record<string, string> = {};
-    await Promise.all([
-      this.runtime.dataSource
-        .query('SELECT 1')
-        .then(() => (checks.database = 'ok'))
-        .catch(() => (checks.database = 'unavailable')),
-      pingKafka(this.runtime.admin)
-        .then(() => (checks.kafka = 'ok'))
-        .catch(() => (checks.kafka = 'unavailable')),
-    ]);
-    // A service that buffers its events in the outbox (intake) keeps serving while Kafka is away.
-    const ok = checks.database === 'ok' && (checks.kafka === 'ok' || !this.runtime.kafkaRequiredForReadiness);
-    if (!ok) throw new Problem(503, 'Service unavailable', 'Not ready.', { checks }, { 'retry-after': '5' });
-    return { status: 'ok', service: this.runtime.service, checks };
+    const checks = await this.runtime.dependencies.check();
+    if (checks.database !== 'ok') throw new Problem(503, 'Service unavailable', 'Not ready: the database does not answer.', { checks }, { 'retry-after': '5' });
+    return { status: checks.kafka === 'ok' ? 'ok' : 'degraded', service: this.runtime.service, checks };
   }
 }
 
@@ -63,7 +58,7 @@ class HealthController {
 class RuntimeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(private readonly runtime: ServiceRuntime) {}
   onApplicationBootstrap() {
-    this.runtime.relay.start();
+    this.runtime.start();
   }
   async onApplicationShutdown() {
     await this.runtime.close();
@@ -75,8 +70,8 @@ export interface PlatformOptions {
   config: BaseConfig;
   logger: Logger;
   dataSource: DataSource;
-  /** false: readiness reports Kafka but does not fail on it (default true). */
-  kafkaRequiredForReadiness?: boolean;
+  /** Tables to prune beside the inbox. */
+  retention?: PruneTarget[];
 }
 
 /** Shared runtime for a service: config, logger, DataSource, Kafka, outbox relay, health routes. */
@@ -86,7 +81,7 @@ export class PlatformModule {
     const runtimeProvider: Provider = {
       provide: ServiceRuntime,
       useFactory: async () => {
-        const runtime = new ServiceRuntime(options.service, options.config, options.dataSource, options.logger, options.kafkaRequiredForReadiness);
+        const runtime = new ServiceRuntime(options.service, options.config, options.dataSource, options.logger, options.retention);
         await runtime.prepare();
         return runtime;
       },

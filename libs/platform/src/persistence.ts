@@ -1,6 +1,43 @@
 import { Client } from 'pg';
-import { DataSource, type MixedList, type EntitySchema } from 'typeorm';
+import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
 import { AUDIT_OWNER_ROLE, AUDIT_TABLE, auditImmutabilityDdl, auditTableDdl } from './audit/audit-trail';
+
+/** Limits every session of a pool runs under (milliseconds; 0: none). */
+export interface SessionTimeouts {
+  /** `statement_timeout`: longest a statement may run. */
+  statementMs: number;
+  /** `lock_timeout`: longest a statement waits for a lock (row, table or advisory). */
+  lockMs: number;
+  /** `idle_in_transaction_session_timeout`: a session idle inside an open transaction is ended, and its locks freed. */
+  idleInTransactionMs: number;
+}
+
+/**
+ * The defaults of DATABASE_STATEMENT_TIMEOUT_MS, DATABASE_LOCK_TIMEOUT_MS and
+ * DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: far above anything a request or an event needs (single
+ * milliseconds to tens of them), low enough that one hung transaction holding key locks cannot
+ * stall a service for longer than a retry.
+ */
+export const DEFAULT_SESSION_TIMEOUTS: SessionTimeouts = { statementMs: 30_000, lockMs: 10_000, idleInTransactionMs: 60_000 };
+
+/**
+ * Migrations may rewrite large tables and wait behind running transactions for their locks, and
+ * they run under the migrations advisory lock while other replicas wait for it: no limits, set
+ * explicitly so that neither the service's limits nor a role's defaults apply to them.
+ */
+export const MIGRATION_SESSION_OPTIONS = '-c statement_timeout=0 -c lock_timeout=0 -c idle_in_transaction_session_timeout=0';
+
+/**
+ * node-postgres pool settings for `timeouts`, sent as startup parameters of every connection (no
+ * extra round trip). A 0 is left out, so the server's default (no limit) applies.
+ */
+export function sessionTimeoutSettings(timeouts: SessionTimeouts): Record<string, number> {
+  const settings: Record<string, number> = {};
+  if (timeouts.statementMs > 0) settings.statement_timeout = timeouts.statementMs;
+  if (timeouts.lockMs > 0) settings.lock_timeout = timeouts.lockMs;
+  if (timeouts.idleInTransactionMs > 0) settings.idle_in_transaction_session_timeout = timeouts.idleInTransactionMs;
+  return settings;
+}
 
 export interface ServiceDataSourceOptions {
   url: string;
@@ -9,6 +46,8 @@ export interface ServiceDataSourceOptions {
   migrations: MixedList<Function | string>;
   poolSize?: number;
   applicationName?: string;
+  /** Default: DEFAULT_SESSION_TIMEOUTS. */
+  timeouts?: SessionTimeouts;
 }
 
 /** One DataSource per service, bound to its own schema; schema changes only through migrations. */
@@ -28,6 +67,11 @@ export function createServiceDataSource(options: ServiceDataSourceOptions): Data
       max: options.poolSize ?? 10,
       application_name: options.applicationName ?? `vigil-${options.schema}`,
       connectionTimeoutMillis: 5000,
+      // Notice a connection whose server went away (a failover, a dropped route) before a query
+      // waits on it indefinitely.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      ...sessionTimeoutSettings(options.timeouts ?? DEFAULT_SESSION_TIMEOUTS),
     },
   });
 }
@@ -96,17 +140,33 @@ export function serviceDatabaseUrl(baseUrl: string, role: string, password: stri
 
 /**
  * Runs the service's pending migrations while holding a database-wide advisory lock, so replicas
- * that start together (or a Helm hook and a pod) never run the same migration twice.
+ * that start together (or a Helm hook and a pod) never run the same migration twice. They run on
+ * a small DataSource of their own, with the service's settings but none of its session timeouts
+ * (MIGRATION_SESSION_OPTIONS): waiting for the lock while another replica migrates, or rewriting
+ * a large table, may take far longer than any request.
  */
 export async function runMigrationsExclusively(dataSource: DataSource, schema: string): Promise<string[]> {
-  const lock = dataSource.createQueryRunner();
-  await lock.connect();
+  const options = dataSource.options;
+  const {
+    statement_timeout: _statement,
+    lock_timeout: _lock,
+    idle_in_transaction_session_timeout: _idle,
+    ...extra
+  } = ((options as { extra?: Record<string, unknown> }).extra ?? {}) as Record<string, unknown>;
+  const migrations = new DataSource({ ...options, extra: { ...extra, max: 2, options: MIGRATION_SESSION_OPTIONS } } as DataSourceOptions);
+  await migrations.initialize();
   try {
-    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`vigil-migrations:${schema}`]);
-    const ran = await dataSource.runMigrations({ transaction: 'each' });
-    return ran.map((m) => m.name);
+    const lock = migrations.createQueryRunner();
+    await lock.connect();
+    try {
+      await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`vigil-migrations:${schema}`]);
+      const ran = await migrations.runMigrations({ transaction: 'each' });
+      return ran.map((m) => m.name);
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [`vigil-migrations:${schema}`]).catch(() => undefined);
+      await lock.release();
+    }
   } finally {
-    await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [`vigil-migrations:${schema}`]).catch(() => undefined);
-    await lock.release();
+    await migrations.destroy();
   }
 }

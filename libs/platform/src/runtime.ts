@@ -1,14 +1,12 @@
 import type { Admin } from '@platformatic/kafka';
-import { createAdmin, createProducer, OutboxRelay, provisionTopics, vigilTopics, type KafkaSettings, type StringProducer } from '@vigil/messaging';
+import { createAdmin, createProducer, OutboxRelay, pingKafka, provisionTopics, vigilTopics, type KafkaSettings, type StringProducer } from '@vigil/messaging';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { BaseConfig } from './config';
+import { DependencyMonitor } from './dependencies';
 import { runMigrationsExclusively } from './persistence';
+import { inboxPruneTarget, RetentionJob, type PruneTarget } from './retention';
 
-/**
- * What every service holds at run time: its DataSource, a Kafka producer and admin client, and
- * the outbox relay. Created once at boot; closed in order at shutdown.
- */
 /** Kafka connection settings from the validated configuration: brokers, client id, TLS, SASL. */
 export function kafkaSettingsOf(
   config: Pick<BaseConfig, 'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID' | 'KAFKA_TLS' | 'KAFKA_SASL_MECHANISM' | 'KAFKA_SASL_USERNAME' | 'KAFKA_SASL_PASSWORD'>,
@@ -28,19 +26,35 @@ export function kafkaSettingsOf(
   };
 }
 
+/** `promise`, or a rejection once `ms` have passed (what it was doing goes on, unheeded). */
+function withinMs<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * What every service holds at run time: its DataSource, a Kafka producer and admin client, the
+ * outbox relay, the retention job and the dependency monitor. Created once at boot; closed in
+ * order at shutdown.
+ */
 export class ServiceRuntime {
   readonly kafka: KafkaSettings;
   readonly producer: StringProducer;
   readonly admin: Admin;
   readonly relay: OutboxRelay;
+  readonly retention: RetentionJob;
+  readonly dependencies: DependencyMonitor;
 
   constructor(
     readonly service: string,
     readonly config: BaseConfig,
     readonly dataSource: DataSource,
     readonly logger: Logger,
-    /** false: readiness reports Kafka but does not fail on it (a service whose outbox buffers). */
-    readonly kafkaRequiredForReadiness = true,
+    /** Tables to prune beside the inbox (ServiceDefinition.retention). */
+    retention: PruneTarget[] = [],
   ) {
     this.kafka = kafkaSettingsOf(config, `vigil-${service}`);
     this.producer = createProducer(this.kafka);
@@ -52,6 +66,26 @@ export class ServiceRuntime {
       producer: this.producer,
       logger: logger.child({ component: 'outbox-relay' }),
     });
+    this.retention = new RetentionJob({
+      dataSource,
+      schema: service,
+      targets: [inboxPruneTarget(service, config.PRUNE_AFTER_HOURS * 3_600_000), ...retention],
+      intervalMs: config.PRUNE_INTERVAL_SECONDS * 1000,
+      batchSize: config.PRUNE_BATCH_SIZE,
+      logger: logger.child({ component: 'retention' }),
+    });
+    this.dependencies = new DependencyMonitor({
+      database: () => withinMs(this.dataSource.query('SELECT 1'), 2000),
+      // Well within a readiness probe's timeout, with the database asked at the same time.
+      kafka: () => pingKafka(this.admin, 1000),
+    });
+  }
+
+  /** Background work that starts once the application has booted. */
+  start(): void {
+    this.relay.start();
+    this.retention.start();
+    this.dependencies.start();
   }
 
   /** Connects to the database (waiting for it a while), then runs migrations and creates topics if configured. */
@@ -75,12 +109,15 @@ export class ServiceRuntime {
         partitions: this.config.KAFKA_TOPIC_PARTITIONS,
         replicationFactor: this.config.KAFKA_REPLICATION_FACTOR,
         minInsyncReplicas: this.config.KAFKA_MIN_INSYNC_REPLICAS,
+        deadLetterRetentionMs: this.config.KAFKA_DLQ_RETENTION_MS,
       });
       if (created.length) this.logger.info({ topics: created }, 'topics created');
     }
   }
 
   async close(): Promise<void> {
+    this.dependencies.stop();
+    await this.retention.stop();
     await this.relay.stop();
     await this.producer.close().catch(() => undefined);
     await this.admin.close().catch(() => undefined);

@@ -5,10 +5,11 @@ import type { EntitySchema, MixedList } from 'typeorm';
 import type { z } from 'zod';
 import { startService, type ServiceInfo } from './bootstrap';
 import { BaseConfig, loadConfigOrExit } from './config';
-
-const MigrationConfig = BaseConfig.pick({ DATABASE_URL: true, DATABASE_POOL_SIZE: true, LOG_LEVEL: true });
 import { PlatformModule } from './module';
 import { createServiceDataSource, runMigrationsExclusively } from './persistence';
+import type { PruneTarget } from './retention';
+
+const MigrationConfig = BaseConfig.pick({ DATABASE_URL: true, DATABASE_POOL_SIZE: true, LOG_LEVEL: true });
 
 /** Everything that makes one Vigil service: its identity, configuration, tables and Nest module. */
 export interface ServiceDefinition<C extends BaseConfig> {
@@ -18,19 +19,30 @@ export interface ServiceDefinition<C extends BaseConfig> {
   migrations: MixedList<Function | string>;
   /** The app module, given the platform module to import and the validated config. */
   module: (platform: DynamicModule, config: C) => DynamicModule;
-  /** false for a service whose writes wait in its outbox while Kafka is away (default true). */
-  kafkaRequiredForReadiness?: boolean;
+  /** Tables of this service to prune beside its inbox (e.g. intake's idempotency keys). */
+  retention?: (config: C) => PruneTarget[];
   /** Fastify plugins and the like, registered after the app is created and before it listens. */
   configure?: (app: NestFastifyApplication, config: C) => Promise<void>;
 }
 
-function dataSourceFor<C extends BaseConfig>(definition: ServiceDefinition<C>, config: C) {
+type DataSourceConfig = Pick<BaseConfig, 'DATABASE_URL' | 'DATABASE_POOL_SIZE'> &
+  Partial<Pick<BaseConfig, 'DATABASE_STATEMENT_TIMEOUT_MS' | 'DATABASE_LOCK_TIMEOUT_MS' | 'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS'>>;
+
+function dataSourceFor<C extends BaseConfig>(definition: ServiceDefinition<C>, config: DataSourceConfig) {
   return createServiceDataSource({
     url: config.DATABASE_URL,
     schema: definition.info.name,
     entities: definition.entities,
     migrations: definition.migrations,
     poolSize: config.DATABASE_POOL_SIZE,
+    timeouts:
+      config.DATABASE_STATEMENT_TIMEOUT_MS === undefined
+        ? undefined
+        : {
+            statementMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+            lockMs: config.DATABASE_LOCK_TIMEOUT_MS ?? 0,
+            idleInTransactionMs: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS ?? 0,
+          },
   });
 }
 
@@ -44,7 +56,7 @@ export async function runService<C extends BaseConfig>(definition: ServiceDefini
     config,
     logger,
     dataSource,
-    kafkaRequiredForReadiness: definition.kafkaRequiredForReadiness,
+    retention: definition.retention?.(config) ?? [],
   });
   try {
     await startService(definition.info, definition.module(platform, config), config, logger, (app) => definition.configure?.(app, config));
@@ -62,12 +74,11 @@ export async function migrateService<C extends BaseConfig>(definition: ServiceDe
   // Migrations need the database only: no port or broker has to be configured to run them.
   const config = loadConfigOrExit(definition.info.name, MigrationConfig);
   const logger = createLogger(definition.info.name, config.LOG_LEVEL);
-  const dataSource = dataSourceFor(definition, config as C);
+  // Only its settings are used: migrations run on a DataSource of their own, without the session limits.
+  const dataSource = dataSourceFor(definition, config);
   try {
-    await dataSource.initialize();
     const ran = await runMigrationsExclusively(dataSource, definition.info.name);
     logger.info({ migrations: ran }, `vigil-${definition.info.name}: ${ran.length} migration(s) applied`);
-    await dataSource.destroy();
   } catch (error) {
     logger.fatal({ err: error }, `vigil-${definition.info.name}: migrations failed`);
     process.exit(1);

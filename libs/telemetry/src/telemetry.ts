@@ -8,6 +8,11 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
+import type { IncomingMessage } from 'node:http';
+import { redactQuery } from './redaction';
+
+/** Query parameters whose values the HTTP instrumentation masks (it compares names exactly: the usual spellings). */
+const MASKED_QUERY_PARAMS = ['api_key', 'apikey', 'API_KEY', 'token', 'access_token', 'routing_key', 'sig', 'Signature', 'AWSAccessKeyId', 'X-Goog-Signature'];
 
 /** Paths that are polled by machines and would only add noise to traces. */
 const UNTRACED_PATHS = /^\/(health\/|metrics|docs|openapi\.json|favicon)/;
@@ -54,6 +59,15 @@ export function startTelemetry(serviceName: string): void {
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.test(req.url ?? ''),
+        // A sender that cannot set headers sends its API key as ?api_key=: never into a span.
+        redactedQueryParamsServer: MASKED_QUERY_PARAMS,
+        redactedQueryParams: MASKED_QUERY_PARAMS,
+        // …in any spelling of the name, too (the option above compares names exactly).
+        requestHook: (span, request) => {
+          const url = (request as IncomingMessage).url;
+          const q = typeof url === 'string' ? url.indexOf('?') : -1;
+          if (q >= 0) span.setAttribute('url.query', redactQuery(url!.slice(q + 1)));
+        },
       }),
       new PgInstrumentation({ requireParentSpan: true }),
       new PinoInstrumentation(),

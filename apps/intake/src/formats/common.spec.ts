@@ -60,7 +60,7 @@ describe('isoTime', () => {
     expect(isoTime(input)).toBe(expected);
   });
 
-  it.each([['yesterday'], ['2026-02-30T00:00:00Z'], ['2026-11-24'], ['1969-12-31T23:59:59Z'], ['2026-11-24T25:00:00Z'], [1764000000], [null]])('rejects %p', (input) => {
+  it.each([['yesterday'], ['2026-02-30T00:00:00Z'], ['2026-11-24'], ['1969-12-31T23:59:59Z'], ['0000-01-01T00:00:00Z'], ['2026-11-24T25:00:00Z'], [1764000000], [null]])('rejects %p', (input) => {
     expect(isoTime(input)).toBeNull();
   });
 });

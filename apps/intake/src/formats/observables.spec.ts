@@ -14,6 +14,8 @@ import {
   observablesFromOcsf,
   ocsfObservableType,
   refang,
+  trimEnd,
+  trimStart,
 } from './observables';
 
 const of = (type: Observable['type'], ...values: string[]) => values.map((value) => ({ type, value }));
@@ -245,5 +247,79 @@ describe('observablesFromEcs', () => {
     );
     const flat = observablesFromEcs({ 'source.ip': '192.0.2.1', 'file.hash.sha256': 'A'.repeat(64), 'related.hosts': ['Mail.Example.com', 'desktop-1'] });
     expect(flat).toEqual([...of('ip', '192.0.2.1'), ...of('domain', 'mail.example.com'), ...of('hostname', 'desktop-1'), ...of('hash', 'a'.repeat(64))]);
+  });
+});
+
+describe('linear time on long input (fuzzed)', () => {
+  // A regular expression such as /[.,;!?*]+$/ searched for anywhere backtracks over a run of those
+  // characters once per position: 100,000 dots took 20 s. Each function must read a
+  // 100,000-character token in milliseconds (5–100 ms seen, the most for tokens of 50,000 tiny
+  // parts); the budget leaves room for a busy machine and is far below the seconds a quadratic
+  // pass needs at this length.
+  const BUDGET_MS = 500;
+  const RUN = ['.', ':', ',', ';', '!', '?', '*', '%', '=', '&', '@', '/', '[', ']', '-', '0', 'a', '\n'];
+  const longToken = fc
+    .tuple(
+      fc.string({ unit: fc.constantFrom(...RUN, 'x', '1', 'f'), maxLength: 12 }),
+      fc.array(fc.constantFrom(...RUN), { minLength: 1, maxLength: 3 }),
+      fc.integer({ min: 50_000, max: 100_000 }),
+      fc.string({ unit: fc.constantFrom(...RUN, 'x', 'e', ' '), maxLength: 12 }),
+    )
+    .map(([head, unit, length, tail]) => head + unit.join('').repeat(Math.ceil(length / unit.length)) + tail);
+  // Shapes that were quadratic, always tried first: a run of what a `[…]+$` or `%.*$` looks for,
+  // not at the end (a line break stops `.`).
+  const known = [
+    'a' + '.'.repeat(100_000) + 'x',
+    'a.' + ':'.repeat(100_000) + 'x',
+    'a@b' + '.:'.repeat(50_000) + 'x',
+    'http://a' + ':'.repeat(100_000) + 'x',
+    '1.2.3.4' + '%'.repeat(100_000) + '\nx',
+  ].map((token) => [token] as [string]);
+
+  const readers: Array<[string, (s: string) => unknown]> = [
+    ['refang', refang],
+    ['normalizeIp', normalizeIp],
+    ['normalizeDomain', (s) => normalizeDomain(s)],
+    ['normalizeDomain strict', (s) => normalizeDomain(s, true)],
+    ['normalizeUrl', normalizeUrl],
+    ['normalizeEmail', normalizeEmail],
+    ['normalizeHash', (s) => normalizeHash(s, true)],
+    ...(['ip', 'domain', 'url', 'hash', 'email', 'user', 'hostname', 'file', 'other'] as const).map(
+      (type): [string, (s: string) => unknown] => [`normalizeObservable ${type}`, (s) => normalizeObservable(type, s)],
+    ),
+    ['addToken', (s) => new ObservableCollector().addToken(s)],
+    ['extractObservables', (s) => extractObservables({ text: s, list: [s] })],
+  ];
+
+  it.each(readers)('%s reads a 100,000-character token in milliseconds', (_name, read) => {
+    read('warm-up.example.com:443'); // compile first, time the reading only
+    fc.assert(
+      fc.property(longToken, (token) => {
+        const started = performance.now();
+        read(token);
+        const elapsed = performance.now() - started;
+        if (elapsed > BUDGET_MS) throw new Error(`${elapsed.toFixed(0)} ms for ${token.length} characters`);
+      }),
+      { numRuns: 15, examples: known },
+    );
+  });
+
+  it('still finds the indicator at the start of a long run of punctuation', () => {
+    const collector = new ObservableCollector();
+    collector.addToken('evil.example.com' + '.'.repeat(100_000));
+    collector.addToken('203.0.113.7' + ':'.repeat(100_000));
+    collector.addToken('mallory@example.org' + '.:'.repeat(50_000));
+    expect(collector.toArray()).toEqual([...of('domain', 'evil.example.com'), ...of('ip', '203.0.113.7'), ...of('email', 'mallory@example.org')]);
+    expect(normalizeIp('fe80::1%eth0' + '%'.repeat(100_000) + '\nx')).toBe('fe80::1');
+  });
+
+  it('trims like the regular expressions it replaces', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('.', ',', ';', '!', '?', '*', ':', 'a', '1'), maxLength: 30 }), (s) => {
+        expect(trimEnd(s, '.,;!?*')).toBe(s.replace(/[.,;!?*]+$/, ''));
+        expect(trimStart(s, '*.,;!?')).toBe(s.replace(/^[*.,;!?]+/, ''));
+        expect(trimEnd(s, ':.')).toBe(s.replace(/[:.]+$/, ''));
+      }),
+    );
   });
 });

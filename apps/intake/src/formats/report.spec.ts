@@ -82,6 +82,12 @@ describe('mapReport', () => {
     ]);
   });
 
+  it('refuses a date PostgreSQL cannot store (year 0000, past 9999 in UTC) at validation', () => {
+    for (const seenAt of ['0000-06-01T00:00:00Z', '9999-12-31T23:00:00-02:00']) {
+      expect(errors(mapReport({ ...report, seenAt }))).toEqual([{ pointer: '/seenAt', detail: expect.stringContaining('between 0001-01-01 and 9999-12-31') }]);
+    }
+  });
+
   it('names missing fields', () => {
     expect(errors(mapReport({}))).toEqual([
       { pointer: '/reporter', detail: 'is required' },

@@ -17,6 +17,8 @@ export interface AlertSignal {
   format: SourceFormat;
   /** The source's own item, kept whole (extra fields included) for the raw payload record. */
   raw: unknown;
+  /** Labels intake dropped (an incident reference from an integration not allowed to make one), recorded on the alert. */
+  ignoredLabels?: Record<string, string>;
 }
 
 /** The outcome of mapping one request body: the signals, or what is wrong with it. */

@@ -6,6 +6,7 @@ import type { IntakeConfig } from '../config';
 import type { IntegrationKind } from '../integrations/integration-kinds';
 import { IntegrationRegistry } from '../integrations/integration-registry';
 import type { AlertSignal, MappingResult } from '../formats/signal';
+import { withoutIncidentReferences } from './incident-reference';
 import { SignalWriter, type SignalOutcome, type StoredResponse } from './signal-writer';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -17,6 +18,13 @@ export function apiKeyOf(request: FastifyRequest, bodyKey?: unknown): string | u
   const query = (request.query as Record<string, unknown> | undefined)?.api_key;
   const candidate = bearer ?? (typeof header === 'string' ? header : undefined) ?? (typeof query === 'string' ? query : undefined);
   return candidate ?? (typeof bodyKey === 'string' ? bodyKey : undefined);
+}
+
+/** The size of a request body: its Content-Length, or (chunked) the length of its JSON. */
+function bodyBytes(request: FastifyRequest, body: unknown): number {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isSafeInteger(declared) && declared > 0) return declared;
+  return Buffer.byteLength(JSON.stringify(body) ?? '');
 }
 
 export interface IngestOptions {
@@ -55,16 +63,19 @@ export class IngestService {
       if (options.invalid) options.invalid(mapped.errors);
       throw Problem.validation(mapped.errors);
     }
+    const signals = integration.allowIncidentReference ? mapped.signals : withoutIncidentReferences(mapped.signals);
     const result = await this.writer.submit({
-      signals: mapped.signals,
+      signals,
+      bytes: bodyBytes(request, options.body),
       integrationId: integration.id,
+      dedupNamespace: integration.dedupNamespace,
       idempotency: idempotencyKey
         ? {
             key: idempotencyKey,
             requestHash: createHash('sha256').update(`${request.method} ${request.url.split('?')[0]}\n${JSON.stringify(options.body)}`).digest('hex'),
           }
         : undefined,
-      respond: (outcomes) => options.respond(outcomes, mapped.signals, mapped.meta),
+      respond: (outcomes) => options.respond(outcomes, signals, mapped.meta),
     });
     if (result.kind === 'key-reused') {
       throw new Problem(422, 'Idempotency key reused', 'This Idempotency-Key was already used within 24 hours with a different request.');

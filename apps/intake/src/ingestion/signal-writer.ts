@@ -8,12 +8,13 @@ import {
   createEvent,
   type CloudEvent,
 } from '@vigil/contracts';
-import { outboxInsertSql, statementBuilder, writeTogetherSql, type OutboxItem } from '@vigil/messaging';
-import { LOGGER } from '@vigil/platform';
+import { isTransientInfrastructureError, outboxInsertSql, statementBuilder, writeTogetherSql, type OutboxItem } from '@vigil/messaging';
+import { CONFIG, LOGGER, Problem } from '@vigil/platform';
 import { contextFromHeaders, currentTraceHeaders, inSpan } from '@vigil/telemetry';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { IntakeConfig } from '../config';
 import type { AlertSignal } from '../formats/signal';
 import { applyAction, type OpenAlert, type Step } from './alert-lifecycle';
 
@@ -34,7 +35,11 @@ export interface IdempotencyClaim {
 
 export interface WriteRequest {
   signals: AlertSignal[];
+  /** Size of the request body (its JSON): what it holds in memory while it waits, roughly. */
+  bytes: number;
   integrationId: string | null;
+  /** Where the request's dedup keys are unique (its integration's, or one integrations share). */
+  dedupNamespace: string;
   idempotency?: IdempotencyClaim;
   /** Builds the answer from the outcomes; stored with the idempotency key for replays. */
   respond: (outcomes: SignalOutcome[]) => StoredResponse;
@@ -55,6 +60,7 @@ interface Pending {
 
 interface AlertRow {
   id: string;
+  dedup_namespace: string;
   dedup_key: string;
   source: string;
   title: string;
@@ -72,23 +78,52 @@ interface AlertRow {
   resolved_at: string | null;
   format: string;
   integration_id: string | null;
+  ignored_labels: Record<string, string> | null;
 }
+
+/** An open alert is found by its dedup key within its namespace. */
+const openKey = (namespace: string, dedupKey: string) => `${namespace}\u0000${dedupKey}`;
 
 const MAX_SIGNALS_PER_FLUSH = 5000;
 const MAX_CONCURRENT_FLUSHES = 2;
 const IDEMPOTENCY_WINDOW = '24 hours';
+/** Seconds a sender is asked to wait when the queue is full: a flush takes milliseconds. */
+const QUEUE_FULL_RETRY_AFTER = '1';
+
+/**
+ * SQLSTATE classes that blame the data, not the database: 22 data exception (a value the column
+ * cannot take), 23 integrity constraint violation (23505 is retried before it gets here).
+ */
+const DATA_FAULT = /^2[23]/;
+
+/** What one request's own failure is answered with: a 422 when the database refused its data, else the error as is (500). */
+export function requestFailure(error: unknown): unknown {
+  const code = String((error as { code?: unknown })?.code ?? '');
+  if (!DATA_FAULT.test(code)) return error;
+  return new Problem(422, 'Unprocessable content', `The database refused a value of this request (SQLSTATE ${code}); nothing of it was stored.`, { sqlState: code });
+}
 
 /**
  * Writes alert signals with group commit: requests that arrive together share one transaction,
  * which is what lets intake take thousands of alerts a second with every 202 answered only after
  * its alert and outbox rows have committed. Within a transaction, signals are applied in arrival
- * order per dedup key, against the open alerts locked with `FOR UPDATE`.
+ * order per dedup key, against the open alerts locked with `FOR UPDATE`. A dedup key is unique
+ * within its namespace: an integration's own, or one integrations share, never across them.
+ *
+ * Sharing a transaction must not make senders share a fate: a flush that fails for a reason other
+ * than the database being away writes its requests again one by one, so that a request the
+ * database refuses fails alone (422) and the others are still written. And the wait is bounded:
+ * past INTAKE_MAX_QUEUED_BYTES of request bodies waiting or being written, a request is answered
+ * 503 with Retry-After at once, so that a slow database cannot exhaust memory.
  */
 @Injectable()
 export class SignalWriter implements OnApplicationShutdown {
   private queue: Pending[] = [];
   private flushing = 0;
   private closed = false;
+  /** Bytes of the requests submitted and not yet answered. */
+  private held = 0;
+  private readonly maxHeld: number;
   private readonly flushSize = metrics.getMeter('vigil').createHistogram('vigil.intake.flush_signals', {
     description: 'alert signals written per transaction (group commit)',
     advice: { explicitBucketBoundaries: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] },
@@ -96,18 +131,47 @@ export class SignalWriter implements OnApplicationShutdown {
   private readonly signalsCounter = metrics.getMeter('vigil').createCounter('vigil.intake.signals', {
     description: 'alert signals accepted, by source format, action and outcome',
   });
+  private readonly refusedCounter = metrics.getMeter('vigil').createCounter('vigil.intake.requests_refused', {
+    description: 'ingest requests answered 503 because the write queue was full',
+  });
+  private readonly isolatedCounter = metrics.getMeter('vigil').createCounter('vigil.intake.flushes_isolated', {
+    description: 'group commits that failed and were written again one request at a time',
+  });
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(CONFIG) config: Pick<IntakeConfig, 'INTAKE_MAX_QUEUED_BYTES'>,
+  ) {
+    this.maxHeld = config.INTAKE_MAX_QUEUED_BYTES;
+    metrics
+      .getMeter('vigil')
+      .createObservableGauge('vigil.intake.queued_bytes', { description: 'bytes of ingest requests waiting for or in a write', unit: 'By' })
+      .addCallback((result) => result.observe(this.held));
+  }
 
   submit(request: WriteRequest): Promise<WriteResult> {
     if (this.closed) return Promise.reject(Object.assign(new Error('intake is shutting down'), { code: '57P01' }));
-    return new Promise((resolve, reject) => {
+    const bytes = Math.max(0, request.bytes);
+    // An empty queue takes any request, so that a body larger than the bound can still get in.
+    if (this.held > 0 && this.held + bytes > this.maxHeld) {
+      this.refusedCounter.add(1);
+      return Promise.reject(
+        new Problem(503, 'Service unavailable', 'Intake is taking in more than it can write right now; retry later.', {}, { 'retry-after': QUEUE_FULL_RETRY_AFTER }),
+      );
+    }
+    this.held += bytes;
+    return new Promise<WriteResult>((resolve, reject) => {
       this.queue.push({ request, receivedAt: new Date(), traceHeaders: currentTraceHeaders(), resolve, reject });
       if (this.flushing < MAX_CONCURRENT_FLUSHES) setImmediate(() => this.flush());
+    }).finally(() => {
+      this.held -= bytes;
     });
+  }
+
+  /** Bytes of the requests waiting for or in a write (for tests and the gauge). */
+  get queuedBytes(): number {
+    return this.held;
   }
 
   async onApplicationShutdown() {
@@ -132,12 +196,45 @@ export class SignalWriter implements OnApplicationShutdown {
     if (this.flushing >= MAX_CONCURRENT_FLUSHES || this.queue.length === 0) return;
     const batch = this.takeBatch();
     this.flushing++;
-    this.write(batch)
-      .catch((error) => batch.forEach((p) => p.reject(error)))
+    this.writeIsolating(batch)
+      // Only for the unexpected: what is still unanswered fails (an answered promise ignores it).
+      .catch((error: unknown) => batch.forEach((p) => p.reject(error)))
       .finally(() => {
         this.flushing--;
         if (this.queue.length) this.flush();
       });
+  }
+
+  /**
+   * Writes a batch; when that fails for a reason other than the database being away, writes each
+   * request alone, so that only the request at fault fails. A transient fault (connection lost,
+   * shutdown) fails the batch at once: a 503 for every request, none of them written.
+   */
+  private async writeIsolating(batch: Pending[]): Promise<void> {
+    try {
+      await this.write(batch);
+      return;
+    } catch (error) {
+      if (batch.length === 1 || isTransientInfrastructureError(error)) {
+        batch.forEach((p) => p.reject(batch.length === 1 ? requestFailure(error) : error));
+        return;
+      }
+      this.isolatedCounter.add(1);
+      this.logger.warn({ err: error, requests: batch.length }, 'a group commit failed; writing its requests one by one');
+    }
+    for (let i = 0; i < batch.length; i++) {
+      try {
+        await this.write([batch[i]]);
+      } catch (error) {
+        if (isTransientInfrastructureError(error)) {
+          // The database went away meanwhile: the rest would only wait for it one by one.
+          batch.slice(i).forEach((p) => p.reject(error));
+          return;
+        }
+        this.logger.warn({ err: error, integrationId: batch[i].request.integrationId }, 'an ingest request failed on its own and was refused');
+        batch[i].reject(requestFailure(error));
+      }
+    }
   }
 
   private async write(batch: Pending[]): Promise<void> {
@@ -165,16 +262,22 @@ export class SignalWriter implements OnApplicationShutdown {
     const claimed = await this.claimIdempotencyKeys(manager, batch, results, replayOf);
 
     const live = batch.map((p, i) => (results[i] === undefined && !replayOf.has(i) ? p : undefined));
-    const keys = [...new Set(live.flatMap((p) => p?.request.signals.map((s) => s.alert.dedupKey) ?? []))];
-    const openRows: Array<{ id: string; dedup_key: string; status: 'triggered' | 'acknowledged'; occurrences: number; exercise: boolean }> =
-      keys.length === 0
+    const wanted = new Map<string, [string, string]>();
+    for (const p of live) for (const s of p?.request.signals ?? []) wanted.set(openKey(p!.request.dedupNamespace, s.alert.dedupKey), [p!.request.dedupNamespace, s.alert.dedupKey]);
+    const pairs = [...wanted.values()];
+    const openRows: Array<{ id: string; dedup_namespace: string; dedup_key: string; status: 'triggered' | 'acknowledged'; occurrences: number }> =
+      pairs.length === 0
         ? []
         : await manager.query(
-            `SELECT id, dedup_key, status, occurrences, exercise FROM intake.alerts
-              WHERE dedup_key = ANY($1) AND status <> 'resolved' FOR UPDATE`,
-            [keys],
+            `SELECT a.id, a.dedup_namespace, a.dedup_key, a.status, a.occurrences
+               FROM intake.alerts a JOIN unnest($1::text[], $2::text[]) AS k(namespace, dedup_key)
+                 ON a.dedup_namespace = k.namespace AND a.dedup_key = k.dedup_key
+              WHERE a.status <> 'resolved' FOR UPDATE OF a`,
+            [pairs.map(([namespace]) => namespace), pairs.map(([, key]) => key)],
           );
-    const open = new Map<string, OpenAlert | null>(openRows.map((r) => [r.dedup_key, { id: r.id, status: r.status, occurrences: r.occurrences }]));
+    const open = new Map<string, OpenAlert | null>(
+      openRows.map((r) => [openKey(r.dedup_namespace, r.dedup_key), { id: r.id, status: r.status, occurrences: r.occurrences }]),
+    );
     const created = new Map<string, AlertRow>();
     const changed = new Map<string, Partial<AlertRow> & { id: string }>();
     const outbox: OutboxItem[] = [];
@@ -184,8 +287,9 @@ export class SignalWriter implements OnApplicationShutdown {
       const at = pending.receivedAt.toISOString();
       const outcomes = pending.request.signals.map((signal): SignalOutcome => {
         const key = signal.alert.dedupKey;
-        const { open: next, step } = applyAction(open.get(key) ?? null, signal.action, randomUUID);
-        open.set(key, next);
+        const scoped = openKey(pending.request.dedupNamespace, key);
+        const { open: next, step } = applyAction(open.get(scoped) ?? null, signal.action, randomUUID);
+        open.set(scoped, next);
         this.signalsCounter.add(1, { format: signal.format, action: signal.action, outcome: step.outcome });
         const event = this.record(step, signal, pending, at, created, changed);
         if (event) outbox.push({ event, topic: AlertReceivedV1.topic, key, traceHeaders: pending.traceHeaders });
@@ -200,13 +304,15 @@ export class SignalWriter implements OnApplicationShutdown {
     const writes: string[] = [];
     if (created.size) {
       writes.push(
-        `INSERT INTO intake.alerts (id, dedup_key, source, title, severity, occurred_at, occurred_at_from_source, received_at,
-                                    exercise, payload, raw, status, occurrences, last_seen_at, acknowledged_at, resolved_at, format, integration_id)
-         SELECT id, dedup_key, source, title, severity, occurred_at, occurred_at_from_source, received_at,
-                exercise, payload, raw, status, occurrences, last_seen_at, acknowledged_at, resolved_at, format, integration_id
-           FROM jsonb_to_recordset(${bind(JSON.stringify([...created.values()]))}::jsonb) AS r(id uuid, dedup_key text, source text, title text, severity text, occurred_at timestamptz,
-                occurred_at_from_source boolean, received_at timestamptz, exercise boolean, payload jsonb, raw jsonb, status text,
-                occurrences int, last_seen_at timestamptz, acknowledged_at timestamptz, resolved_at timestamptz, format text, integration_id uuid)`,
+        `INSERT INTO intake.alerts (id, dedup_namespace, dedup_key, source, title, severity, occurred_at, occurred_at_from_source, received_at,
+                                    exercise, payload, raw, status, occurrences, last_seen_at, acknowledged_at, resolved_at, format, integration_id,
+                                    ignored_labels)
+         SELECT id, dedup_namespace, dedup_key, source, title, severity, occurred_at, occurred_at_from_source, received_at,
+                exercise, payload, raw, status, occurrences, last_seen_at, acknowledged_at, resolved_at, format, integration_id, ignored_labels
+           FROM jsonb_to_recordset(${bind(JSON.stringify([...created.values()]))}::jsonb) AS r(id uuid, dedup_namespace text, dedup_key text, source text,
+                title text, severity text, occurred_at timestamptz, occurred_at_from_source boolean, received_at timestamptz, exercise boolean,
+                payload jsonb, raw jsonb, status text, occurrences int, last_seen_at timestamptz, acknowledged_at timestamptz,
+                resolved_at timestamptz, format text, integration_id uuid, ignored_labels jsonb)`,
       );
     }
     if (changed.size) {
@@ -270,6 +376,7 @@ export class SignalWriter implements OnApplicationShutdown {
         const occurredAt = a.occurredAt ? new Date(a.occurredAt).toISOString() : at;
         created.set(step.alertId, {
           id: step.alertId,
+          dedup_namespace: pending.request.dedupNamespace,
           dedup_key: a.dedupKey,
           source: a.source,
           title: a.title,
@@ -288,6 +395,7 @@ export class SignalWriter implements OnApplicationShutdown {
           resolved_at: null,
           format: signal.format,
           integration_id: pending.request.integrationId,
+          ignored_labels: signal.ignoredLabels ?? null,
         });
         return createEvent(AlertReceivedV1, {
           ...base,
@@ -307,6 +415,7 @@ export class SignalWriter implements OnApplicationShutdown {
             exercise,
             format: signal.format,
             ...(pending.request.integrationId ? { integrationId: pending.request.integrationId } : {}),
+            dedupNamespace: pending.request.dedupNamespace,
           },
         });
       }

@@ -13,8 +13,23 @@ export interface Integration {
   keyPrefix: string;
   keyHash: string;
   rateLimitPerSecond: number | null;
+  /** Where its dedup keys are unique: `integration:<id>` (its own) or `shared:<name>`. */
+  dedupNamespace: string;
+  allowIncidentReference: boolean;
   createdAt: Date;
   revokedAt: Date | null;
+}
+
+const SHARED = 'shared:';
+
+/** The namespace an integration's dedup keys live in, as stored. */
+export function dedupNamespaceOf(id: string, shared: string | undefined): string {
+  return shared ? `${SHARED}${shared}` : `integration:${id}`;
+}
+
+/** The shared namespace's name as the API shows it, or null for an integration's own. */
+export function sharedNamespaceName(namespace: string): string | null {
+  return namespace.startsWith(SHARED) ? namespace.slice(SHARED.length) : null;
 }
 
 interface Row {
@@ -24,6 +39,8 @@ interface Row {
   key_prefix: string;
   key_hash: string;
   rate_limit_per_second: number | null;
+  dedup_namespace: string;
+  allow_incident_reference: boolean;
   created_at: Date;
   revoked_at: Date | null;
 }
@@ -35,6 +52,8 @@ const toIntegration = (r: Row): Integration => ({
   keyPrefix: r.key_prefix,
   keyHash: r.key_hash,
   rateLimitPerSecond: r.rate_limit_per_second,
+  dedupNamespace: r.dedup_namespace,
+  allowIncidentReference: r.allow_incident_reference,
   createdAt: r.created_at,
   revokedAt: r.revoked_at,
 });
@@ -57,11 +76,21 @@ export class IntegrationRegistry {
 
   async create(input: CreateIntegration): Promise<{ integration: Integration; apiKey: string }> {
     const apiKey = generateApiKey();
+    const id = randomUUID();
     // Through a transaction, so that the audit record of the change commits with it.
     const [row]: Row[] = await this.dataSource.transaction((tx) => tx.query(
-      `INSERT INTO intake.integrations (id, name, kind, key_prefix, key_hash, rate_limit_per_second)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-      [randomUUID(), input.name, input.kind, keyPrefix(apiKey), hashApiKey(apiKey, this.config.INTAKE_API_KEY_PEPPER), input.rateLimitPerSecond ?? null],
+      `INSERT INTO intake.integrations (id, name, kind, key_prefix, key_hash, rate_limit_per_second, dedup_namespace, allow_incident_reference)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+      [
+        id,
+        input.name,
+        input.kind,
+        keyPrefix(apiKey),
+        hashApiKey(apiKey, this.config.INTAKE_API_KEY_PEPPER),
+        input.rateLimitPerSecond ?? null,
+        dedupNamespaceOf(id, input.dedupNamespace),
+        input.allowIncidentReference ?? false,
+      ],
     ));
     return { integration: toIntegration(row), apiKey };
   }
@@ -88,8 +117,8 @@ export class IntegrationRegistry {
     if (!key) {
       throw new Problem(401, 'Unauthorized', 'An API key is required: send it as `Authorization: Bearer <key>`, an `X-Vigil-Key` header or `?api_key=`.', {}, { 'www-authenticate': 'Bearer' });
     }
-    const integration = looksLikeApiKey(key) ? await this.lookup(key) : null;
-    if (!integration || integration.revokedAt || !apiKeyMatches(key, integration.keyHash, this.config.INTAKE_API_KEY_PEPPER)) {
+    const integration = await this.verify(key);
+    if (!integration) {
       throw new Problem(401, 'Unauthorized', 'The API key is not valid or has been revoked.', {}, { 'www-authenticate': 'Bearer error="invalid_token"' });
     }
     if (integration.kind !== kind) {
@@ -98,10 +127,20 @@ export class IntegrationRegistry {
     return integration;
   }
 
-  /** The per-second limit of the integration a key claims to be (for the rate limiter; unverified). */
-  limitFor(key: string | undefined): number {
-    const cached = key ? this.cache.get(keyPrefix(key))?.integration : undefined;
-    return cached?.rateLimitPerSecond ?? this.config.INTAKE_RATE_LIMIT_PER_SECOND;
+  /**
+   * The live integration a key belongs to, or null when the key is malformed, unknown, wrong or
+   * revoked: checked in full (the prefix alone identifies, the hash authenticates).
+   */
+  async verify(key: string | undefined): Promise<Integration | null> {
+    if (!looksLikeApiKey(key)) return null;
+    const integration = await this.lookup(key);
+    if (!integration || integration.revokedAt || !apiKeyMatches(key, integration.keyHash, this.config.INTAKE_API_KEY_PEPPER)) return null;
+    return integration;
+  }
+
+  /** Alerts per second (per replica) an integration may send; requests without a valid key share the default per address. */
+  limitOf(integration: Integration | null): number {
+    return integration?.rateLimitPerSecond ?? this.config.INTAKE_RATE_LIMIT_PER_SECOND;
   }
 
   private async lookup(key: string): Promise<Integration | null> {

@@ -1,3 +1,4 @@
+import type { IncidentClassification } from '@vigil/contracts';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** One line of an incident's story, from any service's event. */
@@ -29,4 +30,12 @@ export class IncidentClock {
   @Column('timestamptz', { name: 'eradicated_at', nullable: true }) eradicatedAt!: Date | null;
   @Column('timestamptz', { name: 'recovered_at', nullable: true }) recoveredAt!: Date | null;
   @Column('timestamptz', { name: 'closed_at', nullable: true }) closedAt!: Date | null;
+  @Column('text', { nullable: true }) title!: string | null;
+  @Column('int', { name: 'alert_count', nullable: true }) alertCount!: number | null;
+  @Column('jsonb', { nullable: true }) classification!: IncidentClassification | null;
+  @Column('text', { nullable: true }) owner!: string | null;
+  @Column('text', { array: true, default: () => "'{}'" }) responders!: string[];
+  @Column('uuid', { name: 'merged_into', nullable: true }) mergedInto!: string | null;
+  /** Phase → when the incident first entered it (from phase changes; `detected` at declaration). */
+  @Column('jsonb', { name: 'phases_entered', default: () => "'{}'" }) phasesEntered!: Record<string, string>;
 }

@@ -16,6 +16,11 @@ export class Task {
   @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
   @Column('timestamptz', { name: 'cancelled_at', nullable: true }) cancelledAt!: Date | null;
   @Column('text', { name: 'cancel_reason', nullable: true }) cancelReason!: string | null;
+  @Column('text', { nullable: true }) assignee!: string | null;
+  @Column('uuid', { name: 'action_item_id', nullable: true }) actionItemId!: string | null;
+  @Column('timestamptz', { name: 'completed_at', nullable: true }) completedAt!: Date | null;
+  @Column('text', { name: 'completed_by', nullable: true }) completedBy!: string | null;
+  @Column('text', { name: 'completion_note', nullable: true }) completionNote!: string | null;
 }
 
 export function toTaskView(t: Task) {
@@ -31,5 +36,9 @@ export function toTaskView(t: Task) {
     createdAt: t.createdAt.toISOString(),
     cancelledAt: t.cancelledAt ? t.cancelledAt.toISOString() : null,
     cancelReason: t.cancelReason ?? null,
+    assignee: t.assignee ?? null,
+    ...(t.actionItemId ? { actionItemId: t.actionItemId } : {}),
+    completedAt: t.completedAt ? t.completedAt.toISOString() : null,
+    completedBy: t.completedBy ?? null,
   };
 }

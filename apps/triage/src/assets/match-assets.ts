@@ -11,6 +11,9 @@ export interface RegisteredAsset {
   dataClassification: DataClassification;
   owner: string | null;
   businessService: string | null;
+  /** As the register spells them; an incident can be found by them. */
+  hostnames: string[];
+  ips: string[];
 }
 
 const RANK: Record<AssetCriticality, number> = { low: 1, medium: 2, high: 3, critical: 4 };
@@ -71,8 +74,10 @@ export async function matchAssets(manager: Pick<EntityManager, 'query'>, assets:
     data_classification: DataClassification;
     owner: string | null;
     business_service: string | null;
+    hostnames: string[];
+    ips: string[];
   }> = await manager.query(
-    `SELECT id, identifier, name, criticality, data_classification, owner, business_service FROM ${sql.from} ORDER BY ${sql.order}`,
+    `SELECT id, identifier, name, criticality, data_classification, owner, business_service, hostnames, ips FROM ${sql.from} ORDER BY ${sql.order}`,
     assetMatchParams(lookup),
   );
   return rows.map((r) => ({
@@ -83,6 +88,8 @@ export async function matchAssets(manager: Pick<EntityManager, 'query'>, assets:
     dataClassification: r.data_classification,
     owner: r.owner,
     businessService: r.business_service,
+    hostnames: r.hostnames,
+    ips: r.ips,
   }));
 }
 

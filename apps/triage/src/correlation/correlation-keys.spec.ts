@@ -1,5 +1,5 @@
 import type { AlertReceivedV1, CorrelationRuleKind, EventData, ObservableType } from '@vigil/contracts';
-import { GROUP_KEY_LABEL, KEY_PRIORITY, MAX_KEYS, correlationKeys, referencedIncident, type CorrelationKey, type CorrelationRule } from './correlation-keys';
+import { boundedKey, GROUP_KEY_LABEL, KEY_PREFIX_CHARACTERS, KEY_PRIORITY, MAX_KEY_BYTES, MAX_KEYS, correlationKeys, referencedIncident, type CorrelationKey, type CorrelationRule } from './correlation-keys';
 
 type AlertReceived = EventData<typeof AlertReceivedV1>;
 
@@ -36,6 +36,15 @@ describe(correlationKeys.name, () => {
   describe('dedup key', () => {
     it('is the only key when no rule applies, and has no window', () => {
       expect(correlationKeys(alertReceived(), [], [])).toEqual([{ kind: 'dedup_key', key: 'real|edr-4711', since: null }]);
+    });
+
+    it('is scoped by the dedup namespace: the same key from another integration is another key', () => {
+      const a = correlationKeys(alertReceived({ dedupNamespace: 'integration:7d1e…a' }), [], []);
+      const b = correlationKeys(alertReceived({ dedupNamespace: 'integration:0c2f…b' }), [], []);
+      expect(a).toEqual([{ kind: 'dedup_key', key: 'real|integration:7d1e…a|edr-4711', since: null }]);
+      expect(b[0].key).not.toBe(a[0].key);
+      const shared = correlationKeys(alertReceived({ dedupNamespace: 'shared:monitoring' }), [], []);
+      expect(shared).toEqual(correlationKeys(alertReceived({ dedupNamespace: 'shared:monitoring', alertId: 'b0b0b0b0-1e2f-4a3b-9c4d-5e6f7a8b9c0d' }), [], []));
     });
 
     it('stays unwindowed whatever window the rules have', () => {
@@ -238,6 +247,47 @@ describe(correlationKeys.name, () => {
       const alert = alertReceived({ observables: manyObservables.slice(0, MAX_KEYS - 1) });
       expect(correlationKeys(alert, rules, [])).toHaveLength(MAX_KEYS);
     });
+  });
+});
+
+describe(boundedKey.name, () => {
+  const cjk = (n: number, from = 0x4e00) => String.fromCodePoint(...Array.from({ length: n }, (_, i) => from + ((i * 7919) % 0x5000)));
+
+  it(`keeps keys of up to ${MAX_KEY_BYTES} bytes as they are`, () => {
+    expect(boundedKey('real|edr-4711')).toBe('real|edr-4711');
+    expect(boundedKey('x'.repeat(MAX_KEY_BYTES))).toBe('x'.repeat(MAX_KEY_BYTES));
+    expect(boundedKey(cjk(85))).toBe(cjk(85)); // 255 bytes
+  });
+
+  it('turns a longer key into its first characters and the SHA-256 of the whole, small enough for any index', () => {
+    const long = `real|url:${cjk(2048)}`;
+    const bounded = boundedKey(long);
+    expect(bounded).toMatch(new RegExp(`^${Array.from(long).slice(0, KEY_PREFIX_CHARACTERS).join('')}#sha256:[0-9a-f]{64}$`, 'u'));
+    expect(Buffer.byteLength(bounded)).toBeLessThanOrEqual(KEY_PREFIX_CHARACTERS * 4 + 8 + 64);
+    expect(boundedKey(long)).toBe(bounded); // the same key, the same bound
+    // Keys that differ only after the prefix stay apart.
+    expect(boundedKey(`${long}a`)).not.toBe(bounded);
+    expect(boundedKey(`${cjk(100)}${'y'.repeat(200)}`)).not.toBe(boundedKey(`${cjk(100)}${'z'.repeat(200)}`));
+  });
+
+  it('counts characters, not UTF-16 units, in the prefix (as PostgreSQL does)', () => {
+    const emoji = '\u{1f600}'.repeat(100);
+    expect(boundedKey(emoji).split('#sha256:')[0]).toBe('\u{1f600}'.repeat(KEY_PREFIX_CHARACTERS));
+  });
+
+  it('bounds the keys an alert at intake\'s limits is correlated by', () => {
+    const keys = correlationKeys(
+      alertReceived({
+        labels: { [GROUP_KEY_LABEL]: cjk(2000) },
+        category: 'malware',
+        assets: [{ hostname: cjk(253), id: cjk(200) }],
+        observables: [{ type: 'url', value: cjk(2048) }],
+      }),
+      [rule('group_key'), rule('asset_category'), rule('observable', { observableTypes: ['url'] })],
+      [],
+    );
+    expect(keys.map((k) => k.kind).sort()).toEqual(['asset_category', 'asset_category', 'dedup_key', 'group_key', 'observable']);
+    for (const key of keys) expect(Buffer.byteLength(key.key)).toBeLessThanOrEqual(KEY_PREFIX_CHARACTERS * 4 + 8 + 64);
   });
 });
 

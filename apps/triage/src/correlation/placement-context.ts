@@ -33,7 +33,8 @@ export async function readPlacementContext(manager: Pick<EntityManager, 'query'>
                         ORDER BY ${RULE_ORDER})
           FROM triage.correlation_rules) AS rules,
        (SELECT coalesce(json_agg(json_build_object('assetId', id, 'identifier', identifier, 'name', name, 'criticality', criticality,
-                                                   'dataClassification', data_classification, 'owner', owner, 'businessService', business_service)
+                                                   'dataClassification', data_classification, 'owner', owner, 'businessService', business_service,
+                                                   'hostnames', hostnames, 'ips', ips)
                                  ORDER BY ${assets.order}), '[]')
           FROM ${assets.from}) AS assets`,
     [checkSuppression, alert.receivedAt, ...assetMatchParams(assetLookupOf(alert.assets))],

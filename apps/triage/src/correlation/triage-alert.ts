@@ -13,7 +13,9 @@ import type { EntityManager } from 'typeorm';
 import { mostCritical } from '../assets';
 import { functionalImpactFromAlert, isBelow, severityOf } from '../classification/severity-matrix';
 import type { TriageConfig } from '../config';
-import { applyOccurrence, incidentEvent, LINK_ASSETS_SQL, lockIncident, occurrenceUpdateSql } from '../incidents/incident-writes';
+import { applyOccurrence, incidentEvent, insertIncident, LINK_ASSETS_SQL, lockIncident, occurrenceUpdateSql } from '../incidents/incident-writes';
+import { extendSearchSet } from '../incidents/search/incident-search';
+import { alertSearchTerms, incidentSearchLexemes, termLexemes } from '../incidents/search/search-text';
 import { TERMINAL_PHASES } from '../lifecycle/phases';
 import { Incident } from '../persistence/incident.entity';
 import { correlationKeys, KEY_PRIORITY, referencedIncident, type CorrelationKey, type KeyKind } from './correlation-keys';
@@ -67,7 +69,10 @@ export class AlertTriage {
     await lockKeys(manager, keys);
 
     const referenced = rules.find((r) => r.kind === 'reference')?.enabled ? referencedIncident(alert) : undefined;
-    const target = (referenced && (await this.openIncident(manager, referenced, alert.exercise))) || (await findByKeys(manager, keys));
+    const target = await joinableIncident(manager, alert.exercise, referenced, keys);
+    // What the incident can now be found by: its observables and assets (and, when it opens, its title and dedup key).
+    const terms = alertSearchTerms(alert, assets);
+    const lexemes = target ? termLexemes(terms) : incidentSearchLexemes(alert.title, alert.dedupKey, terms);
     const count = promotion?.occurrences ?? 1;
     const occurrence = {
       severity: alert.severity,
@@ -81,7 +86,7 @@ export class AlertTriage {
     let incident: Incident;
     let correlatedBy: CorrelationReason;
     if (target) {
-      incident = (await lockIncident(manager, target.incidentId))!;
+      incident = target.incident;
       correlatedBy = target.reason;
       applyOccurrence(incident, occurrence, this.config.TRIAGE_SEVERITY_MATRIX);
     } else if (!promotion && isBelow(alert.severity, this.config.TRIAGE_OPEN_INCIDENTS_FROM)) {
@@ -123,7 +128,7 @@ export class AlertTriage {
         createdAt: now,
         updatedAt: now,
       });
-      await manager.insert(Incident, incident);
+      await insertIncident(manager, incident, lexemes);
       correlatedBy = promotion ? 'promoted' : 'opened';
     }
 
@@ -131,23 +136,14 @@ export class AlertTriage {
     const event = target
       ? incidentEvent(IncidentAlertAttachedV1, incident, { alert: alertRef, correlatedBy, ...(promotion ? { actor: promotion.actor } : {}) })
       : incidentEvent(IncidentOpenedV1, incident, { alert: alertRef, ...(promotion ? { promotedBy: promotion.actor } : {}) });
-    // The alert, its keys and assets, the incident's new count and clock, and the event: one statement.
+    // The alert, its keys and assets, the incident's new count, clock and search document, and the event: one statement.
     await saveAlert(manager, alert, { disposition: 'attached', incidentId: incident.id, correlatedBy }, (bind) => [
       ...(keys.length ? [registerKeysSql(bind(incident.id), bind(alert.receivedAt), keys, bind)] : []),
       ...(assetIds.length ? [LINK_ASSETS_SQL(`${bind(incident.id)}::uuid`, bind(assetIds))] : []),
-      ...(target ? [occurrenceUpdateSql(incident, bind)] : []),
+      ...(target ? [occurrenceUpdateSql(incident, bind, lexemes.length ? [extendSearchSet(bind(lexemes))] : [])] : []),
       outboxInsertSql('triage', [event], bind),
     ]);
     return { disposition: 'attached', incidentId: incident.id, correlatedBy, opened: !target };
-  }
-
-  /** The referenced incident, if it is open and of the same kind (exercise or real). */
-  private async openIncident(manager: EntityManager, incidentId: string, exercise: boolean): Promise<{ incidentId: string; reason: CorrelationReason } | undefined> {
-    const [row] = await manager.query(
-      `SELECT id FROM triage.incidents WHERE id = $1 AND exercise = $2 AND phase <> ALL($3::text[])`,
-      [incidentId, exercise, TERMINAL_PHASES],
-    );
-    return row ? { incidentId: row.id, reason: 'reference' } : undefined;
   }
 }
 
@@ -160,17 +156,63 @@ export async function lockKeys(manager: EntityManager, keys: readonly Correlatio
   );
 }
 
-/** The open incident the alert shares its most specific key with (the oldest, on a tie). */
-async function findByKeys(manager: EntityManager, keys: readonly CorrelationKey[]): Promise<{ incidentId: string; reason: CorrelationReason } | undefined> {
+/**
+ * The open incident the alert joins, locked: the one it references, else the one it shares its most
+ * specific key with.
+ *
+ * The lookup reads without locking, and an analyst may merge or close the incident it finds before
+ * its row lock is granted: merge and transition lock incident rows, not keys. So the phase is
+ * checked again under the lock, and an incident that became final meanwhile is passed over and the
+ * lookup runs again. Being a new statement, it sees what that change committed: a merge has moved
+ * the keys to its target, which is found next; a closed incident no longer qualifies, and the
+ * alert goes to the next candidate or opens an incident. Each incident is passed over at most once
+ * and a final phase is final, so this ends. (A passed-over incident stays locked until commit, as
+ * row locks do; being final, only a change that will be refused can be waiting for it.)
+ *
+ * Taking the key locks in merge and close instead was the other way: it would make every close lock
+ * all of the incident's keys (thousands, for a noisy one), and a merge would have to lock them
+ * before the incident rows, as placements do, yet can only read them once it holds those rows.
+ * Checking again under the lock costs nothing when nothing raced.
+ */
+async function joinableIncident(
+  manager: EntityManager,
+  exercise: boolean,
+  referenced: string | undefined,
+  keys: readonly CorrelationKey[],
+): Promise<{ incident: Incident; reason: CorrelationReason } | undefined> {
+  const passedOver: string[] = [];
+  for (;;) {
+    const found =
+      (referenced && !passedOver.includes(referenced) ? await referencedOpenIncident(manager, referenced, exercise) : undefined) ??
+      (await findByKeys(manager, keys, passedOver));
+    if (!found) return undefined;
+    const incident = await lockIncident(manager, found.incidentId);
+    if (incident && !TERMINAL_PHASES.includes(incident.phase) && incident.exercise === exercise) return { incident, reason: found.reason };
+    passedOver.push(found.incidentId);
+  }
+}
+
+/** The referenced incident, if it is open and of the same kind (exercise or real). */
+async function referencedOpenIncident(manager: EntityManager, incidentId: string, exercise: boolean): Promise<{ incidentId: string; reason: CorrelationReason } | undefined> {
+  const [row] = await manager.query(`SELECT id FROM triage.incidents WHERE id = $1 AND exercise = $2 AND phase <> ALL($3::text[])`, [incidentId, exercise, TERMINAL_PHASES]);
+  return row ? { incidentId: row.id, reason: 'reference' } : undefined;
+}
+
+/** The open incident the alert shares its most specific key with (the oldest, on a tie), leaving out those passed over. */
+async function findByKeys(
+  manager: EntityManager,
+  keys: readonly CorrelationKey[],
+  passedOver: readonly string[],
+): Promise<{ incidentId: string; reason: CorrelationReason } | undefined> {
   if (keys.length === 0) return undefined;
   const rows: Array<{ incident_id: string; kind: KeyKind }> = await manager.query(
     `WITH wanted(kind, key, since) AS (SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[]))
      SELECT k.incident_id, k.kind, i.created_at
        FROM wanted w
        JOIN triage.incident_keys k ON k.kind = w.kind AND k.key = w.key AND (w.since IS NULL OR k.last_seen_at >= w.since)
-       JOIN triage.incidents i ON i.id = k.incident_id AND i.phase <> ALL($4::text[])
+       JOIN triage.incidents i ON i.id = k.incident_id AND i.phase <> ALL($4::text[]) AND i.id <> ALL($5::uuid[])
       ORDER BY i.created_at, i.id`,
-    [keys.map((k) => k.kind), keys.map((k) => k.key), keys.map((k) => k.since?.toISOString() ?? null), TERMINAL_PHASES],
+    [keys.map((k) => k.kind), keys.map((k) => k.key), keys.map((k) => k.since?.toISOString() ?? null), TERMINAL_PHASES, passedOver],
   );
   for (const kind of KEY_PRIORITY) {
     const hit = rows.find((r) => r.kind === kind);

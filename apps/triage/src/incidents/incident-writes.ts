@@ -1,5 +1,5 @@
 import { createEvent, Topics, type AlertSeverity, type AssetCriticality, type EventData, type EventDefinition, type IncidentCategory, type IncidentSnapshot } from '@vigil/contracts';
-import { enqueueEvents, type Bind, type OutboxItem } from '@vigil/messaging';
+import { enqueueEvents, statementBuilder, type Bind, type OutboxItem } from '@vigil/messaging';
 import { canSeeIncident, Problem, type Principal } from '@vigil/platform';
 import type { EntityManager } from 'typeorm';
 import { functionalImpactFromAlert, moreCritical, severityOf, worseFunctionalImpact, type SeverityMatrix } from '../classification/severity-matrix';
@@ -31,6 +31,21 @@ export const LINK_ASSETS_SQL = (incidentId: string, assetIds: string) =>
 export async function linkAssets(manager: EntityManager, incidentId: string, assetIds: readonly string[]): Promise<void> {
   if (assetIds.length === 0) return;
   await manager.query(LINK_ASSETS_SQL('$1::uuid', '$2'), [incidentId, assetIds]);
+}
+
+/**
+ * Inserts a new incident with its search document, which is no field of the entity (only the
+ * statements in incidents/search change it): set here, the row is written once, not inserted and
+ * at once updated.
+ */
+export async function insertIncident(manager: EntityManager, incident: Incident, searchLexemes: readonly string[]): Promise<void> {
+  const columns = manager.connection.getMetadata(Incident).columns;
+  const { bind, params } = statementBuilder();
+  await manager.query(
+    `INSERT INTO triage.incidents (${columns.map((c) => c.databaseName).join(', ')}, search)
+     VALUES (${columns.map((c) => bind(c.getEntityValue(incident))).join(', ')}, array_to_tsvector(${bind(searchLexemes)}::text[]))`,
+    params,
+  );
 }
 
 /**
@@ -122,12 +137,14 @@ export async function countOccurrence(manager: EntityManager, incident: Incident
 
 /**
  * The UPDATE that writes what `applyOccurrence` changes (exactly those columns), its values bound
- * with `bind`: to write it in a statement that also does other work.
+ * with `bind`: to write it in a statement that also does other work. `also`: more SET clauses for
+ * the same row (a row can be changed only once in a statement).
  */
-export function occurrenceUpdateSql(incident: Incident, bind: Bind): string {
+export function occurrenceUpdateSql(incident: Incident, bind: Bind, also: readonly string[] = []): string {
   return `UPDATE triage.incidents SET alert_count = ${bind(incident.alertCount)}::int, version = ${bind(incident.version)}::int,
             occurred_at = ${bind(incident.occurredAt)}::timestamptz, detected_at = ${bind(incident.detectedAt)}::timestamptz,
             asset_criticality = ${bind(incident.assetCriticality)}::text, functional_impact = ${bind(incident.functionalImpact)}::text,
             category = ${bind(incident.category)}::text, severity = ${bind(incident.severity)}::text, updated_at = ${bind(incident.updatedAt)}::timestamptz
+            ${also.map((set) => `, ${set}`).join('')}
           WHERE id = ${bind(incident.id)}::uuid`;
 }

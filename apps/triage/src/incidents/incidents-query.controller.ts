@@ -11,6 +11,7 @@ import { IncidentETagInterceptor } from './concurrency';
 import { decodeCursor, pageOf } from '../paging';
 import { toOneView, toViews } from './incident-views';
 import { requireIncident } from './incident-writes';
+import { searchQuery } from './search/search-text';
 
 /**
  * A comma-separated list of 1 to 20 values of an enum (empty entries skipped). The pattern says
@@ -59,12 +60,6 @@ const ListQuery = z.strictObject({
 });
 type ListQuery = z.infer<typeof ListQuery>;
 
-/** Free text as a prefix query over title and dedup key: every word must match the start of one. */
-function textQuery(q: string): string | undefined {
-  const words = q.match(/[\p{L}\p{N}]+/gu)?.slice(0, 10) ?? [];
-  return words.length ? words.map((w) => `${w.toLowerCase()}:*`).join(' & ') : undefined;
-}
-
 @ApiTags('incidents')
 @Controller('v1/incidents')
 @UseInterceptors(IncidentETagInterceptor)
@@ -86,7 +81,13 @@ export class IncidentsQueryController {
   @ApiQuery({ name: 'asset', required: false, description: 'a registered asset: its id, identifier, a hostname or an IP address' })
   @ApiQuery({ name: 'detectedFrom', required: false, description: 'detectedAt at or after (RFC 3339)' })
   @ApiQuery({ name: 'detectedTo', required: false, description: 'detectedAt before (RFC 3339)' })
-  @ApiQuery({ name: 'q', required: false, description: 'free text: words matching the start of words in the title or dedup key' })
+  @ApiQuery({
+    name: 'q',
+    required: false,
+    description:
+      'free text over the title, dedup key, and the observables and assets of its alerts; every term must match: a word the start of a word, ' +
+      'a term with punctuation inside (db-01, 10.9.9.9, fs-07.corp.example, a URL) a whole token',
+  })
   @ApiQuery({ name: 'exercise', required: false, enum: ['false', 'true', 'any'] })
   @ApiQuery({ name: 'dedupKey', required: false, type: String, description: 'incidents opened by this dedup key (open and past)' })
   @ApiQuery({ name: 'sort', required: false, enum: Object.keys(SORTS), description: 'severity: most severe first, then newest' })
@@ -120,9 +121,9 @@ export class IncidentsQueryController {
     if (query.detectedFrom) where.push(`i.detected_at >= ${p(query.detectedFrom)}`);
     if (query.detectedTo) where.push(`i.detected_at < ${p(query.detectedTo)}`);
     if (query.q) {
-      const tsquery = textQuery(query.q);
+      const tsquery = searchQuery(query.q);
       if (!tsquery) throw Problem.unprocessable([{ pointer: '/q', detail: 'needs at least one letter or digit' }], 'The query cannot be searched for.');
-      where.push(`i.search @@ to_tsquery('simple', ${p(tsquery)})`);
+      where.push(`i.search @@ ${p(tsquery)}::tsquery`);
     }
     if (query.exercise !== 'any') where.push(`i.exercise = ${p(query.exercise === 'true')}`);
     if (query.dedupKey) where.push(`i.dedup_key = ${p(query.dedupKey)}`);

@@ -21,6 +21,13 @@ export const AffectedAsset = z
 export type AffectedAsset = z.infer<typeof AffectedAsset>;
 
 /**
+ * Labels with which an alert names the incident it belongs to (Prometheus label names cannot hold
+ * dots). Triage attaches such an alert to that incident; intake keeps them only from integrations
+ * allowed to (`allowIncidentReference`), so that a sender cannot attach to any open incident.
+ */
+export const INCIDENT_REFERENCE_LABELS = ['vigil_incident', 'vigil.incident'] as const;
+
+/**
  * Vigil's canonical alert: what every ingest format is mapped into.
  * Unknown fields are rejected so that a typo never silently drops data.
  */

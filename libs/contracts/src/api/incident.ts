@@ -186,9 +186,16 @@ export const TaskView = TaskCreatedV1.schema
   .extend({
     cancelledAt: Timestamp.nullable().describe('when the task was cancelled, if it was'),
     cancelReason: z.string().nullable().describe('why, e.g. its incident was merged into another'),
+    completedAt: Timestamp.nullable().optional().describe('when the task was done, if it was'),
+    completedBy: z.string().nullable().optional().describe('who did it'),
   })
   .meta({ id: 'Task' });
 export const TaskList = z.object({ items: z.array(TaskView) }).meta({ id: 'TaskList' });
+
+export const CompleteTask = z
+  .strictObject({ note: z.string().trim().min(1).max(2000).optional().describe('what was done, for the record') })
+  .meta({ id: 'CompleteTask', examples: [{ note: 'rule deployed to every EDR policy' }] });
+export type CompleteTask = z.infer<typeof CompleteTask>;
 
 export const DeliveryView = z.object({
   attempt: z.int(),

@@ -24,6 +24,12 @@ export const AlertReceivedV1 = defineEvent(
     exercise: z.boolean(),
     format: z.string().optional().describe('the source format it arrived in (canonical, alertmanager, pagerduty, …)'),
     integrationId: z.uuid().optional().describe('the integration whose key sent it'),
+    dedupNamespace: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('where the dedup key is unique: one integration, or a namespace integrations share; absent in events from before namespaces'),
   }),
 );
 

@@ -35,8 +35,23 @@ describe('EventCatalog', () => {
       incident: Topics.incidents,
       task: Topics.tasks,
       notification: Topics.comms,
+      escalation: Topics.escalations,
+      message: Topics.comms,
+      decision: Topics.comms,
+      obligation: Topics.comms,
+      'status-update': Topics.comms,
+      review: Topics.reviews,
     };
-    for (const definition of definitions) expect(definition.topic).toBe(expected[aggregateOf(definition.type)]);
+    for (const definition of definitions.filter((d) => aggregateOf(d.type) !== 'page')) expect(definition.topic).toBe(expected[aggregateOf(definition.type)]);
+  });
+
+  it('puts a page request on the escalations topic and its outcome on the topic of comms, which delivers it (one producer per topic)', () => {
+    const pages = Object.fromEntries(definitions.filter((d) => d.type.startsWith('vigil.page.')).map((d) => [d.type, d.topic]));
+    expect(pages).toEqual({
+      'vigil.page.requested.v1': Topics.escalations,
+      'vigil.page.delivered.v1': Topics.comms,
+      'vigil.page.failed.v1': Topics.comms,
+    });
   });
 });
 

@@ -1,7 +1,31 @@
 import { z } from 'zod';
 import { AlertAcknowledgedV1, AlertReceivedV1, AlertRepeatedV1, AlertResolvedV1 } from './alerts';
-import { NotificationDeliveredV1, NotificationFailedV1 } from './comms';
+import {
+  DecisionRecordedV1,
+  MessageApprovedV1,
+  MessageAwaitingApprovalV1,
+  MessageRejectedV1,
+  MessageSentV1,
+  NotificationDeliveredV1,
+  NotificationFailedV1,
+  ObligationApproachingV1,
+  ObligationChangedV1,
+  ObligationMissedV1,
+  ObligationOpenedV1,
+  ObligationSubmittedV1,
+  StatusUpdateDueV1,
+  StatusUpdateMissedV1,
+} from './comms';
 import type { EventDefinition } from './define-event';
+import {
+  EscalationExhaustedV1,
+  EscalationStartedV1,
+  EscalationStepExecutedV1,
+  EscalationStoppedV1,
+  PageDeliveredV1,
+  PageFailedV1,
+  PageRequestedV1,
+} from './escalations';
 import {
   IncidentAcknowledgedV1,
   IncidentAlertAttachedV1,
@@ -16,7 +40,8 @@ import {
   IncidentPhaseChangedV1,
   IncidentRestrictionChangedV1,
 } from './incidents';
-import { TaskCancelledV1, TaskCreatedV1 } from './tasks';
+import { ReviewActionItemAddedV1, ReviewOpenedV1, ReviewStateChangedV1 } from './reviews';
+import { TaskCancelledV1, TaskCompletedV1, TaskCreatedV1 } from './tasks';
 
 /** Every event Vigil publishes, by CloudEvents type. */
 export const EventCatalog = {
@@ -38,8 +63,31 @@ export const EventCatalog = {
   [IncidentRestrictionChangedV1.type]: IncidentRestrictionChangedV1,
   [TaskCreatedV1.type]: TaskCreatedV1,
   [TaskCancelledV1.type]: TaskCancelledV1,
+  [TaskCompletedV1.type]: TaskCompletedV1,
   [NotificationDeliveredV1.type]: NotificationDeliveredV1,
   [NotificationFailedV1.type]: NotificationFailedV1,
+  [EscalationStartedV1.type]: EscalationStartedV1,
+  [EscalationStepExecutedV1.type]: EscalationStepExecutedV1,
+  [PageRequestedV1.type]: PageRequestedV1,
+  [EscalationStoppedV1.type]: EscalationStoppedV1,
+  [EscalationExhaustedV1.type]: EscalationExhaustedV1,
+  [PageDeliveredV1.type]: PageDeliveredV1,
+  [PageFailedV1.type]: PageFailedV1,
+  [MessageAwaitingApprovalV1.type]: MessageAwaitingApprovalV1,
+  [MessageApprovedV1.type]: MessageApprovedV1,
+  [MessageRejectedV1.type]: MessageRejectedV1,
+  [MessageSentV1.type]: MessageSentV1,
+  [DecisionRecordedV1.type]: DecisionRecordedV1,
+  [ObligationOpenedV1.type]: ObligationOpenedV1,
+  [ObligationApproachingV1.type]: ObligationApproachingV1,
+  [ObligationMissedV1.type]: ObligationMissedV1,
+  [ObligationSubmittedV1.type]: ObligationSubmittedV1,
+  [ObligationChangedV1.type]: ObligationChangedV1,
+  [StatusUpdateDueV1.type]: StatusUpdateDueV1,
+  [StatusUpdateMissedV1.type]: StatusUpdateMissedV1,
+  [ReviewOpenedV1.type]: ReviewOpenedV1,
+  [ReviewStateChangedV1.type]: ReviewStateChangedV1,
+  [ReviewActionItemAddedV1.type]: ReviewActionItemAddedV1,
 } as const satisfies Record<string, EventDefinition>;
 
 export type EventType = keyof typeof EventCatalog;

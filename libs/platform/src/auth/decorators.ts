@@ -18,10 +18,11 @@ export const Permit = (permission: Permission) =>
   applyDecorators(SetMetadata(PERMISSION_KEY, permission), ApiBearerAuth(BEARER_SCHEME), ApiExtension('x-vigil-permission', permission), ApiProblems(401, 403));
 
 /**
- * A route open without a token: health, and intake's ingest routes (which check their own API
- * keys). Anything else must name a permission.
+ * A route open without a token: health, intake's ingest routes (which check their own API keys)
+ * and tasking's calendar feeds (which check a person's feed token: calendar clients cannot send a
+ * bearer token). Anything else must name a permission.
  */
-export const Public = (why: 'health' | 'api-key') => SetMetadata(PUBLIC_KEY, why);
+export const Public = (why: 'health' | 'api-key' | 'feed-token') => SetMetadata(PUBLIC_KEY, why);
 
 /** The verified caller of a guarded route. */
 export const Caller = createParamDecorator((_data: unknown, ctx: ExecutionContext): Principal => {

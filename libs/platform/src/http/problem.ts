@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
 import { type FieldError } from '@vigil/contracts';
 import { isTransientInfrastructureError } from '@vigil/messaging';
+import { redactUrl } from '@vigil/telemetry';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 
@@ -93,7 +94,8 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, proble
       title: problem.title,
       status: problem.status,
       ...(problem.detail ? { detail: problem.detail } : {}),
-      instance: request.url,
+      // (the request target, with credentials such as ?api_key= masked: answers get logged too)
+      instance: redactUrl(request.url),
       ...problem.extra,
     });
 }

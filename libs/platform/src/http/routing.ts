@@ -1,4 +1,4 @@
-// What the HTTP layer checks before any route runs: the methods a path allows, NUL characters.
+// What the HTTP layer checks before any route runs: the methods a path allows.
 
 /** A Fastify route pattern (`/v1/incidents/:incidentId`, `/v1/assets::import`, `/docs/*`) as a regular expression. */
 export function routePatternRegex(url: string): RegExp {
@@ -51,21 +51,4 @@ export class AllowedMethods {
     }
     return [...methods].sort();
   }
-}
-
-/**
- * Where a parsed JSON value holds a NUL character (in a string or a key), as a JSON pointer.
- * PostgreSQL can store NUL in neither text nor jsonb, so such a body is refused up front, naming
- * the field, instead of failing deep inside (or failing other requests of the same transaction).
- */
-export function nulPointer(value: unknown, at = ''): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? at : undefined;
-  if (value === null || typeof value !== 'object') return undefined;
-  for (const [key, item] of Object.entries(value)) {
-    const here = `${at}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-    if (key.includes('\u0000')) return here;
-    const found = nulPointer(item, here);
-    if (found !== undefined) return found;
-  }
-  return undefined;
 }

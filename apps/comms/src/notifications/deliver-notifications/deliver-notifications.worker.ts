@@ -1,73 +1,67 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
-import { createEvent, NotificationDeliveredV1, NotificationFailedV1 } from '@vigil/contracts';
-import { backoff, enqueueEvent, isTransientInfrastructureError } from '@vigil/messaging';
+import { createEvent, NotificationDeliveredV1, NotificationFailedV1, PageDeliveredV1, PageFailedV1 } from '@vigil/contracts';
+import { backoff, enqueueEvent } from '@vigil/messaging';
 import { CONFIG, LOGGER } from '@vigil/platform';
 import { contextFromHeaders, inSpan, SpanKind } from '@vigil/telemetry';
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import type { DeliveryReceipt } from '../../channels/channel';
+import { channelById, toTarget } from '../../channels/channel-store';
+import { sendEmail } from '../../channels/providers/email.channel';
+import { providerOf } from '../../channels/registry';
 import type { CommsConfig } from '../../config';
+import { MessageLedger } from '../../messages/message-ledger';
 import { Delivery, Notification } from '../../persistence/notification.entity';
+import { PollLoop } from '@vigil/messaging';
 
 /** How long a claimed notification is reserved for the worker that claimed it. */
 const LEASE_SECONDS = 60;
 const POLL_MS = 500;
 
 /**
- * Sends pending notifications and records every attempt. Replicas share the work through
- * `FOR UPDATE SKIP LOCKED` claims with a lease; a crashed worker's claims expire and are retried.
- * Failures back off exponentially up to COMMS_DELIVERY_MAX_ATTEMPTS, then the notification fails.
+ * Sends pending notifications through their channels and records every attempt with what the
+ * channel answered. Replicas share the work through `FOR UPDATE SKIP LOCKED` claims with a lease;
+ * a crashed worker's claims expire and are retried. Failures back off exponentially up to
+ * COMMS_DELIVERY_MAX_ATTEMPTS, then the notification fails; a refusal that will not change (a 4xx,
+ * a permanent SMTP reply, a channel removed or disabled) fails it at once.
+ *
+ * A notification is one of:
+ * - one message's delivery through one named channel (`channelId`, with the exact `body` composed
+ *   at draft time);
+ * - a page (`pageId`): the `body` its channel's provider formatted, e-mailed through the server
+ *   COMMS_SMTP_URL names or POSTed to the person's webhook in `target`, signed with
+ *   COMMS_WEBHOOK_SECRET; its outcome is a page event (`vigil.page.delivered.v1` / `failed`);
+ * - an older notice: a JSON `payload` POSTed to the webhook URL in `target`, signed likewise.
  */
 @Injectable()
 export class DeliverNotificationsWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private running = false;
-  private loop?: Promise<void>;
-  private wakeUp?: () => void;
+  private readonly loop: PollLoop;
   private readonly outcomes = metrics.getMeter('vigil').createCounter('vigil.notifications.deliveries', {
-    description: 'notification delivery attempts, by channel and outcome',
+    description: "notification delivery attempts, by channel, kind (a message's purpose, or page) and outcome",
   });
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(CONFIG) private readonly config: CommsConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    private readonly ledger: MessageLedger,
+  ) {
+    this.loop = new PollLoop('notification delivery', POLL_MS, () => this.deliverDue(), logger);
+    ledger.onRelease(() => this.wake());
+  }
 
   onApplicationBootstrap() {
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   async beforeApplicationShutdown() {
-    this.running = false;
-    this.wake();
-    await this.loop;
+    await this.loop.stop();
   }
 
   wake() {
-    this.wakeUp?.();
-  }
-
-  private async run() {
-    while (this.running) {
-      let claimed = 0;
-      try {
-        claimed = await this.deliverDue();
-      } catch (error) {
-        const level = isTransientInfrastructureError(error) ? 'warn' : 'error';
-        this.logger[level]({ err: error }, 'notification delivery round failed');
-      }
-      if (claimed === 0 && this.running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, POLL_MS);
-          this.wakeUp = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-    }
+    this.loop.wake();
   }
 
   private async deliverDue(): Promise<number> {
@@ -91,46 +85,42 @@ export class DeliverNotificationsWorker implements OnApplicationBootstrap, Befor
 
   private async deliver(notification: Notification): Promise<void> {
     await inSpan(
-      'webhook deliver',
+      `${notification.channel} deliver`,
       { kind: SpanKind.CLIENT, parent: contextFromHeaders(notification.traceHeaders), attributes: { 'vigil.notification.id': notification.id, 'vigil.notification.attempt': notification.attempts } },
       async () => {
-        const body = JSON.stringify(notification.payload);
-        const headers: Record<string, string> = {
-          'content-type': 'application/json',
-          'user-agent': 'vigil-comms/0.1',
-          'x-vigil-notification-id': notification.id,
-          'x-vigil-delivery-attempt': String(notification.attempts),
-        };
-        if (this.config.COMMS_WEBHOOK_SECRET) {
-          headers['x-vigil-signature'] = 'sha256=' + createHmac('sha256', this.config.COMMS_WEBHOOK_SECRET).update(body).digest('hex');
-        }
         const started = Date.now();
-        let statusCode: number | null = null;
-        let error: string | null = null;
-        try {
-          const response = await fetch(notification.target, {
-            method: 'POST',
-            headers,
-            body,
-            signal: AbortSignal.timeout(this.config.COMMS_DELIVERY_TIMEOUT_MS),
-            redirect: 'error',
-          });
-          statusCode = response.status;
-          await response.arrayBuffer().catch(() => undefined);
-          if (!response.ok) error = `HTTP ${response.status}`;
-        } catch (e) {
-          error = (e as Error).cause ? `${(e as Error).message}: ${String(((e as Error).cause as Error).message ?? (e as Error).cause)}` : (e as Error).message;
-        }
-        await this.record(notification, { statusCode, error, durationMs: Date.now() - started });
+        const receipt = await this.send(notification).catch(
+          (e: Error): DeliveryReceipt => ({ delivered: false, statusCode: null, error: e.message, retryable: true, details: {} }),
+        );
+        await this.record(notification, receipt, Date.now() - started);
       },
     );
   }
 
-  private async record(n: Notification, result: { statusCode: number | null; error: string | null; durationMs: number }) {
-    const delivered = result.error === null;
-    const exhausted = !delivered && n.attempts >= this.config.COMMS_DELIVERY_MAX_ATTEMPTS;
+  private async send(n: Notification): Promise<DeliveryReceipt> {
+    const context = { notificationId: n.id, attempt: n.attempts, timeoutMs: this.config.COMMS_DELIVERY_TIMEOUT_MS, now: new Date() };
+    if (!n.channelId && n.channel === 'email') {
+      // A page by e-mail, to the person's address through the organisation's SMTP server.
+      if (!this.config.COMMS_SMTP_URL) return { delivered: false, statusCode: null, error: 'COMMS_SMTP_URL is not set: comms cannot send e-mail pages', retryable: false, details: {} };
+      if (!n.body) return { delivered: false, statusCode: null, error: 'the page has no e-mail body', retryable: false, details: {} };
+      return sendEmail({ body: n.body, recipients: n.recipients }, { url: this.config.COMMS_SMTP_URL }, context);
+    }
+    if (!n.channelId) {
+      const secrets = this.config.COMMS_WEBHOOK_SECRET ? { signingSecret: this.config.COMMS_WEBHOOK_SECRET } : {};
+      const target = { id: n.id, name: n.channelName ?? 'webhook', kind: 'webhook' as const, config: { url: n.target }, secrets };
+      return providerOf('webhook').send({ body: n.body ?? JSON.stringify(n.payload), recipients: [n.target] }, target, context);
+    }
+    const channel = await channelById(this.dataSource, n.channelId);
+    if (!channel) return { delivered: false, statusCode: null, error: `channel ${n.channelName} was removed`, retryable: false, details: {} };
+    if (!channel.enabled) return { delivered: false, statusCode: null, error: `channel ${channel.name} is disabled`, retryable: false, details: {} };
+    return providerOf(channel.kind).send({ body: n.body ?? '', recipients: n.recipients }, toTarget(channel) as never, context);
+  }
+
+  private async record(n: Notification, receipt: DeliveryReceipt, durationMs: number) {
+    const delivered = receipt.delivered;
+    const exhausted = !delivered && (!receipt.retryable || n.attempts >= this.config.COMMS_DELIVERY_MAX_ATTEMPTS);
     const now = new Date();
-    this.outcomes.add(1, { channel: n.channel, outcome: delivered ? 'delivered' : exhausted ? 'failed' : 'retrying' });
+    this.outcomes.add(1, { channel: n.channel, kind: n.kind, outcome: delivered ? 'delivered' : exhausted ? 'failed' : 'retrying' });
     await this.dataSource.transaction(async (manager) => {
       await manager.insert(Delivery, {
         id: randomUUID(),
@@ -138,36 +128,55 @@ export class DeliverNotificationsWorker implements OnApplicationBootstrap, Befor
         attempt: n.attempts,
         at: now,
         outcome: delivered ? 'delivered' : 'failed',
-        statusCode: result.statusCode,
-        error: result.error,
-        durationMs: result.durationMs,
+        statusCode: receipt.statusCode,
+        error: receipt.error,
+        durationMs,
+        receipt: receipt.details as never,
       });
       if (delivered || exhausted) {
         await manager.update(Notification, { id: n.id }, {
           status: delivered ? 'delivered' : 'failed',
           deliveredAt: delivered ? now : null,
-          lastError: result.error,
+          lastError: receipt.error,
         });
-        const definition = delivered ? NotificationDeliveredV1 : NotificationFailedV1;
-        const event = createEvent(definition, {
-          source: '/vigil/comms',
-          subject: n.incidentId,
-          data: {
-            notificationId: n.id,
-            incidentId: n.incidentId,
-            channel: n.channel,
-            audience: n.audience,
-            attempts: n.attempts,
-            at: now.toISOString(),
-            lastError: result.error,
-          },
-        });
+        const { definition, event } = outcomeEvent(n, delivered, now, receipt.error);
         await enqueueEvent(manager, 'comms', event, { topic: definition.topic, key: n.incidentId });
+        if (n.messageId) await this.ledger.deliveryEnded(manager, n.messageId, now);
       } else {
         const delayMs = Math.max(this.config.COMMS_RETRY_BASE_MS, backoff(n.attempts, this.config.COMMS_RETRY_BASE_MS, 15 * 60_000));
-        await manager.update(Notification, { id: n.id }, { nextAttemptAt: new Date(now.getTime() + delayMs), lastError: result.error });
-        this.logger.warn({ notificationId: n.id, attempt: n.attempts, error: result.error, retryInMs: delayMs }, 'webhook delivery failed, will retry');
+        await manager.update(Notification, { id: n.id }, { nextAttemptAt: new Date(now.getTime() + delayMs), lastError: receipt.error });
+        this.logger.warn({ notificationId: n.id, channel: n.channelName ?? n.channel, attempt: n.attempts, error: receipt.error, retryInMs: delayMs }, 'delivery failed, will retry');
       }
     });
   }
+}
+
+/** The event that reports a notification's final outcome: a page's as a page event. */
+function outcomeEvent(n: Notification, delivered: boolean, now: Date, lastError: string | null) {
+  if (n.pageId && n.escalationId && n.personId) {
+    const definition = delivered ? PageDeliveredV1 : PageFailedV1;
+    const event = createEvent(definition, {
+      source: '/vigil/comms',
+      subject: n.incidentId,
+      data: { pageId: n.pageId, escalationId: n.escalationId, incidentId: n.incidentId, personId: n.personId, notificationId: n.id, channel: n.channel, attempts: n.attempts, at: now.toISOString(), lastError },
+    });
+    return { definition, event };
+  }
+  const definition = delivered ? NotificationDeliveredV1 : NotificationFailedV1;
+  const event = createEvent(definition, {
+    source: '/vigil/comms',
+    subject: n.incidentId,
+    data: {
+      notificationId: n.id,
+      incidentId: n.incidentId,
+      channel: n.channel,
+      audience: n.audience,
+      attempts: n.attempts,
+      at: now.toISOString(),
+      lastError,
+      messageId: n.messageId,
+      channelName: n.channelName,
+    },
+  });
+  return { definition, event };
 }

@@ -172,6 +172,8 @@ export class ReceiveAlertController {
       resolvedAt: iso(row.resolved_at),
       alert: row.payload,
       raw: row.raw,
+      // Labels intake did not pass on (an incident reference from an integration not allowed to make one).
+      ignoredLabels: row.ignored_labels ?? {},
     };
   }
 }

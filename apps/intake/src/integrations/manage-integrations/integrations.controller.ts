@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } f
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiJsonBody, ApiJsonResponse, ApiProblems, Permit, ZodPipe } from '@vigil/platform';
 import { CreateIntegration, IntegrationCreated, IntegrationList, IntegrationView } from '../integration-kinds';
-import { IntegrationRegistry, type Integration } from '../integration-registry';
+import { IntegrationRegistry, sharedNamespaceName, type Integration } from '../integration-registry';
 
 const view = (i: Integration) => ({
   integrationId: i.id,
@@ -10,6 +10,8 @@ const view = (i: Integration) => ({
   kind: i.kind,
   keyPrefix: i.keyPrefix,
   rateLimitPerSecond: i.rateLimitPerSecond,
+  dedupNamespace: sharedNamespaceName(i.dedupNamespace),
+  allowIncidentReference: i.allowIncidentReference,
   createdAt: i.createdAt.toISOString(),
   revokedAt: i.revokedAt ? i.revokedAt.toISOString() : null,
 });

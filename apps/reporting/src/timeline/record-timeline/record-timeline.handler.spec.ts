@@ -4,13 +4,29 @@ jest.mock('@nestjs/common', () => ({ Injectable: () => () => undefined }));
 
 import {
   AlertReceivedV1,
+  DecisionRecordedV1,
+  EscalationExhaustedV1,
+  EscalationStartedV1,
+  EscalationStepExecutedV1,
+  EscalationStoppedV1,
   IncidentAcknowledgedV1,
   IncidentAlertAttachedV1,
   IncidentOpenedV1,
   IncidentPhaseChangedV1,
+  MessageSentV1,
+  IncidentRestrictionChangedV1,
   NotificationDeliveredV1,
   NotificationFailedV1,
+  ObligationMissedV1,
+  PageDeliveredV1,
+  PageFailedV1,
+  PageRequestedV1,
+  StatusUpdateMissedV1,
+  ReviewActionItemAddedV1,
+  ReviewOpenedV1,
+  ReviewStateChangedV1,
   TaskCancelledV1,
+  TaskCompletedV1,
   TaskCreatedV1,
   createEvent,
   type CloudEvent,
@@ -22,6 +38,10 @@ import { RecordTimelineHandler, describe as describeEvent } from './record-timel
 
 const incidentId = '3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 const alertId = '7a8b9c0d-1e2f-4a3b-9c4d-5e6f7a8b9c0d';
+const escalationId = '5d6e7f80-1a2b-4c3d-8e4f-5a6b7c8d9e0f';
+const policyId = '0b6f3c52-8f0e-4d44-9d7a-2d8c7f1e9a10';
+const pageId = '6f1c1f9e-3a57-4c38-9a43-0c3b7e2f4c11';
+const personId = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';
 /** The time of the event itself, deliberately unlike every timestamp in the data. */
 const eventTime = new Date('2026-11-24T09:00:00.000Z');
 
@@ -145,6 +165,142 @@ describe('describe (timeline line of an event)', () => {
       { at: '2026-11-24T06:42:00.000Z', incidentId },
       /ir-team via webhook failed after 8 attempt\(s\): HTTP 502$/,
     ],
+    [
+      'an escalation started, at its start, with the policy version and why',
+      eventOf(EscalationStartedV1, { escalationId, incidentId, policyId, policyName: 'SEV1/SEV2', policyVersion: 3, trigger: { kind: 'incident-opened', reason: 'SEV2 incident opened and not acknowledged' }, severity: 'SEV2', exercise: false, startedAt: '2026-11-24T06:41:06.000Z' }),
+      { at: '2026-11-24T06:41:06.000Z', incidentId },
+      /^Escalation started with SEV1\/SEV2 \(version 3\): SEV2 incident opened and not acknowledged$/,
+    ],
+    [
+      'an escalation step, with who it paged, what named nobody, and when the next one runs',
+      eventOf(EscalationStepExecutedV1, {
+        escalationId,
+        incidentId,
+        step: { number: 2, cycle: 1, key: '1.2' },
+        targets: [],
+        paged: [{ pageId, personId, name: 'Bob Secondary' }],
+        unresolved: [{ target: { type: 'role', role: 'legal' }, reason: 'nobody on the roster has the role legal' }],
+        executedAt: '2026-11-24T06:46:07.000Z',
+        nextStepDueAt: '2026-11-24T06:56:07.000Z',
+      }),
+      { at: '2026-11-24T06:46:07.000Z', incidentId },
+      /^Escalation step 2 \(repeat 1\): paged Bob Secondary; nobody on the roster has the role legal; next at 2026-11-24T06:56:07.000Z unless acknowledged$/,
+    ],
+    [
+      'a page requested, naming the person but none of their contact details',
+      eventOf(PageRequestedV1, {
+        pageId,
+        escalationId,
+        incidentId,
+        step: { number: 1, cycle: 0, key: '0.1' },
+        person: { personId, name: 'Alice Analyst', timeZone: 'UTC', contactMethods: [{ kind: 'phone', number: '+4915112345678' }] },
+        incident: { title: 't', severity: 'SEV2', category: 'malware', exercise: false, restricted: false, link: 'l' },
+        acknowledge: { url: 'u', escalationUrl: 'e', instructions: 'i' },
+        reason: 'r',
+        requestedAt: '2026-11-24T06:41:07.000Z',
+      }),
+      { at: '2026-11-24T06:41:07.000Z', incidentId },
+      /^Page to Alice Analyst requested \(step 1\)$/,
+    ],
+    [
+      'a page delivered, by channel',
+      eventOf(PageDeliveredV1, { pageId, escalationId, incidentId, personId, notificationId: notification.notificationId, channel: 'email', attempts: 1, at: '2026-11-24T06:41:09.000Z', lastError: null }),
+      { at: '2026-11-24T06:41:09.000Z', incidentId },
+      /^Page delivered via email after 1 attempt\(s\)$/,
+    ],
+    [
+      'a page that could not go anywhere',
+      eventOf(PageFailedV1, { pageId, escalationId, incidentId, personId, notificationId: null, channel: null, attempts: 0, at: '2026-11-24T06:41:09.000Z', lastError: 'no contact method comms can deliver to (has: phone)' }),
+      { at: '2026-11-24T06:41:09.000Z', incidentId },
+      /^Page failed after 0 attempt\(s\): no contact method comms can deliver to \(has: phone\)$/,
+    ],
+    [
+      'an escalation stopped by an acknowledgement, with who and after which step',
+      eventOf(EscalationStoppedV1, { escalationId, incidentId, reason: 'acknowledged', detail: null, actor: 'u-alice', at: '2026-11-24T06:50:00.000Z', lastStep: { number: 2, cycle: 0, key: '0.2' } }),
+      { at: '2026-11-24T06:50:00.000Z', incidentId },
+      /^Escalation stopped after step 2: acknowledged by u-alice$/,
+    ],
+    [
+      'an escalation that ran out',
+      eventOf(EscalationExhaustedV1, { escalationId, incidentId, policyId, policyName: 'SEV1/SEV2', stepsExecuted: 7, at: '2026-11-24T08:00:00.000Z' }),
+      { at: '2026-11-24T08:00:00.000Z', incidentId },
+      /^Escalation ran out: SEV1\/SEV2 ran 7 step\(s\) and nobody acknowledged$/,
+    ],
+    [
+      'a message sent, with where and its hash',
+      eventOf(MessageSentV1, {
+        messageId: 'd3e4f5a6-b7c8-4d9e-8f0a-1b2c3d4e5f6a',
+        incidentId,
+        audience: 'customers',
+        purpose: 'initial_notice',
+        textSha256: 'ab'.repeat(32),
+        outcome: 'partially_sent',
+        draftedBy: 'u-carol',
+        approvedBy: 'u-leo',
+        channels: [
+          { name: 'customer-mail', kind: 'email', recipients: ['all@example.com'], delivered: true },
+          { name: 'status-page', kind: 'webhook', recipients: ['webhook:status-page'], delivered: false },
+        ],
+        automatic: false,
+        at: '2026-11-24T08:11:00.000Z',
+      }),
+      { at: '2026-11-24T08:11:00.000Z', incidentId },
+      /^Message to customers \(initial notice\) partially sent via customer-mail, status-page \(failed\); text SHA-256 abababababab…$/,
+    ],
+    [
+      'a decision, at when it was recorded',
+      eventOf(DecisionRecordedV1, {
+        decisionId: 'f5a6b7c8-d9e0-4f1a-8b2c-3d4e5f6a7b8c',
+        incidentId,
+        kind: 'personal_data_breach',
+        effectiveAt: '2026-11-24T07:00:00.000Z',
+        awareAt: '2026-11-24T07:00:00.000Z',
+        decidedBy: 'u-leo',
+        reason: 'CRM export confirmed',
+        implied: false,
+        recordedAt: '2026-11-24T08:00:00.000Z',
+      }),
+      { at: '2026-11-24T08:00:00.000Z', incidentId },
+      /^Decision: personal data breach, effective 2026-11-24T07:00:00.000Z, by u-leo \(CRM export confirmed\)$/,
+    ],
+    [
+      'a regulatory deadline missed',
+      eventOf(ObligationMissedV1, {
+        obligation: {
+          obligationId: 'e4f5a6b7-c8d9-4e0f-9a1b-2c3d4e5f6a7b',
+          incidentId,
+          rule: 'gdpr-art33',
+          stage: 'notification',
+          regulation: 'GDPR',
+          title: 'GDPR: Notification to the supervisory authority',
+          citation: 'Regulation (EU) 2016/679 (GDPR), Art. 33(1) and (3)',
+          audience: 'regulators',
+          status: 'late',
+          startedAt: '2026-11-21T07:00:00.000Z',
+          deadline: '2026-11-24T07:00:00.000Z',
+          deadlineKind: 'statutory',
+        },
+        at: '2026-11-24T07:00:01.000Z',
+        severity: 'SEV1',
+      }),
+      { at: '2026-11-24T07:00:01.000Z', incidentId },
+      /^Regulatory deadline missed: GDPR: Notification to the supervisory authority was due 2026-11-24T07:00:00.000Z$/,
+    ],
+    [
+      'a status update missed',
+      eventOf(StatusUpdateMissedV1, {
+        incidentId,
+        audience: 'management',
+        severity: 'SEV1',
+        intervalSeconds: 1800,
+        lastUpdateAt: null,
+        dueAt: '2026-11-24T07:11:05.000Z',
+        graceSeconds: 600,
+        at: '2026-11-24T07:21:05.000Z',
+      }),
+      { at: '2026-11-24T07:21:05.000Z', incidentId },
+      /^Status update to management missed: due 2026-11-24T07:11:05.000Z, none sent within 10 min$/,
+    ],
   ])('describes %s', (_, event, expected, summary) => {
     const line = describeEvent(event);
     expect(line).toBeDefined();
@@ -206,5 +362,35 @@ describe(RecordTimelineHandler.name, () => {
     await new RecordTimelineHandler().handle({ ...eventOf(NotificationDeliveredV1, notification), type: 'vigil.review.scheduled.v1' }, manager);
     expect(values).toEqual([]);
     expect(queries).toEqual([]);
+  });
+});
+
+describe('describe (the post-incident half)', () => {
+  const review = { reviewId: 'f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0', incidentId, state: 'completed' as const, exercise: false, version: 4 };
+
+  it.each<[string, CloudEvent, string, RegExp]>([
+    ['a review opened, at its opening', eventOf(ReviewOpenedV1, { review: { ...review, state: 'draft', version: 1 }, openedAt: '2026-11-26T09:00:00.000Z' }), '2026-11-26T09:00:00.000Z', /^Post-incident review opened \(draft\)$/],
+    ['a review completed', eventOf(ReviewStateChangedV1, { review, from: 'in_review', to: 'completed', actor: 'u-irene', reason: null }), eventTime.toISOString(), /^Post-incident review completed by u-irene$/],
+    ['a review sent back, with why', eventOf(ReviewStateChangedV1, { review: { ...review, state: 'draft' }, from: 'in_review', to: 'draft', actor: 'u-irene', reason: 'impact missing' }), eventTime.toISOString(), /sent back to draft by u-irene \(impact missing\)$/],
+    [
+      'an action item, with its owner and due time',
+      eventOf(ReviewActionItemAddedV1, {
+        actionItem: { actionItemId: 'b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e', incidentId, origin: 'review', reviewId: review.reviewId, exerciseId: null, title: 'Close RDP', type: 'playbook_change', owner: 'u-sam', dueAt: '2026-12-01T17:00:00.000Z', playbookVersionId: null, exercise: false },
+        actor: 'u-alice',
+      }),
+      eventTime.toISOString(),
+      /^Action item \(playbook change\) for u-sam, due 2026-12-01 17:00 UTC: Close RDP$/,
+    ],
+    [
+      'a task done, by whom, at its completion',
+      eventOf(TaskCompletedV1, { taskId: 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b', incidentId, title: 'Isolate web-01', completedAt: '2026-11-24T07:10:00.000Z', actor: 'u-sam', note: null, actionItemId: null }),
+      '2026-11-24T07:10:00.000Z',
+      /^Task done by u-sam: Isolate web-01$/,
+    ],
+    ['a restriction, with why', eventOf(IncidentRestrictionChangedV1, { incident: { ...incident, restricted: true }, restricted: true, actor: 'u-irene', reason: 'insider threat' }), eventTime.toISOString(), /^Restricted to need to know by u-irene \(insider threat\)$/],
+  ])('describes %s', (_, event, at, summary) => {
+    const line = describeEvent(event)!;
+    expect(line).toMatchObject({ at, incidentId });
+    expect(line.summary).toMatch(summary);
   });
 });

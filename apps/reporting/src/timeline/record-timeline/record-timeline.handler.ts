@@ -4,6 +4,11 @@ import {
   AlertReceivedV1,
   AlertRepeatedV1,
   AlertResolvedV1,
+  DecisionRecordedV1,
+  EscalationExhaustedV1,
+  EscalationStartedV1,
+  EscalationStepExecutedV1,
+  EscalationStoppedV1,
   IncidentAcknowledgedV1,
   IncidentAlertAttachedV1,
   IncidentAlertDetachedV1,
@@ -15,9 +20,28 @@ import {
   IncidentNoteAddedV1,
   IncidentOpenedV1,
   IncidentPhaseChangedV1,
+  MessageApprovedV1,
+  MessageAwaitingApprovalV1,
+  MessageRejectedV1,
+  MessageSentV1,
+  IncidentRestrictionChangedV1,
   NotificationDeliveredV1,
   NotificationFailedV1,
+  ObligationApproachingV1,
+  ObligationChangedV1,
+  ObligationMissedV1,
+  ObligationOpenedV1,
+  ObligationSubmittedV1,
+  PageDeliveredV1,
+  PageFailedV1,
+  PageRequestedV1,
+  StatusUpdateDueV1,
+  StatusUpdateMissedV1,
+  ReviewActionItemAddedV1,
+  ReviewOpenedV1,
+  ReviewStateChangedV1,
   TaskCancelledV1,
+  TaskCompletedV1,
   TaskCreatedV1,
   type CloudEvent,
   type EventData,
@@ -102,9 +126,32 @@ export function describe(event: CloudEvent): Line | undefined {
       const d = event.data as EventData<typeof IncidentPhaseChangedV1>;
       return { at: event.time, incidentId: d.incident.incidentId, summary: `Phase ${d.from} → ${d.to} by ${d.actor}${d.reason ? ` (${d.reason})` : ''}` };
     }
+    case IncidentRestrictionChangedV1.type: {
+      const d = event.data as EventData<typeof IncidentRestrictionChangedV1>;
+      return { at: event.time, incidentId: d.incident.incidentId, summary: `${d.restricted ? 'Restricted to need to know' : 'Restriction lifted'} by ${d.actor} (${d.reason})` };
+    }
     case TaskCreatedV1.type: {
       const d = event.data as EventData<typeof TaskCreatedV1>;
       return { at: d.createdAt, incidentId: d.incidentId, summary: `Task for ${d.role} (${d.phase}): ${d.title}` };
+    }
+    case TaskCompletedV1.type: {
+      const d = event.data as EventData<typeof TaskCompletedV1>;
+      return { at: d.completedAt, incidentId: d.incidentId, summary: `Task done by ${d.actor}: ${d.title}${d.note ? ` (${d.note})` : ''}` };
+    }
+    case ReviewOpenedV1.type: {
+      const d = event.data as EventData<typeof ReviewOpenedV1>;
+      return { at: d.openedAt, incidentId: d.review.incidentId, summary: 'Post-incident review opened (draft)' };
+    }
+    case ReviewStateChangedV1.type: {
+      const d = event.data as EventData<typeof ReviewStateChangedV1>;
+      const what = d.to === 'completed' ? 'completed' : d.to === 'in_review' ? 'put in review' : 'sent back to draft';
+      return { at: event.time, incidentId: d.review.incidentId, summary: `Post-incident review ${what} by ${d.actor}${d.reason ? ` (${d.reason})` : ''}` };
+    }
+    case ReviewActionItemAddedV1.type: {
+      const d = event.data as EventData<typeof ReviewActionItemAddedV1>;
+      const a = d.actionItem;
+      const from = a.origin === 'exercise' ? 'Improvement plan item' : 'Action item';
+      return { at: event.time, incidentId: a.incidentId, summary: `${from} (${a.type.replace('_', ' ')}) for ${a.owner}, due ${a.dueAt.slice(0, 16).replace('T', ' ')} UTC: ${a.title}` };
     }
     case TaskCancelledV1.type: {
       const d = event.data as EventData<typeof TaskCancelledV1>;
@@ -116,9 +163,97 @@ export function describe(event: CloudEvent): Line | undefined {
       const verb = event.type === NotificationDeliveredV1.type ? 'delivered' : 'failed';
       return { at: d.at, incidentId: d.incidentId, summary: `Notification to ${d.audience} via ${d.channel} ${verb} after ${d.attempts} attempt(s)${d.lastError ? `: ${d.lastError}` : ''}` };
     }
+    case EscalationStartedV1.type: {
+      const d = event.data as EventData<typeof EscalationStartedV1>;
+      return { at: d.startedAt, incidentId: d.incidentId, summary: `Escalation started with ${d.policyName} (version ${d.policyVersion}): ${d.trigger.reason}` };
+    }
+    case EscalationStepExecutedV1.type: {
+      const d = event.data as EventData<typeof EscalationStepExecutedV1>;
+      const who = d.paged.map((p) => p.name).join(', ') || 'nobody';
+      const gaps = d.unresolved.length ? `; ${d.unresolved.map((u) => u.reason).join('; ')}` : '';
+      const next = d.nextStepDueAt ? `; next at ${d.nextStepDueAt} unless acknowledged` : '';
+      return { at: d.executedAt, incidentId: d.incidentId, summary: `Escalation step ${d.step.number}${d.step.cycle ? ` (repeat ${d.step.cycle})` : ''}: paged ${who}${gaps}${next}` };
+    }
+    case PageRequestedV1.type: {
+      const d = event.data as EventData<typeof PageRequestedV1>;
+      return { at: d.requestedAt, incidentId: d.incidentId, summary: `Page to ${d.person.name} requested (step ${d.step.number})` };
+    }
+    case PageDeliveredV1.type:
+    case PageFailedV1.type: {
+      const d = event.data as EventData<typeof PageDeliveredV1>;
+      const verb = event.type === PageDeliveredV1.type ? 'delivered' : 'failed';
+      return { at: d.at, incidentId: d.incidentId, summary: `Page ${verb}${d.channel ? ` via ${d.channel}` : ''} after ${d.attempts} attempt(s)${d.lastError ? `: ${d.lastError}` : ''}` };
+    }
+    case EscalationStoppedV1.type: {
+      const d = event.data as EventData<typeof EscalationStoppedV1>;
+      const after = d.lastStep ? ` after step ${d.lastStep.number}` : ' before its first step';
+      return { at: d.at, incidentId: d.incidentId, summary: `Escalation stopped${after}: ${d.reason}${d.actor ? ` by ${d.actor}` : ''}${d.detail ? ` (${d.detail})` : ''}` };
+    }
+    case EscalationExhaustedV1.type: {
+      const d = event.data as EventData<typeof EscalationExhaustedV1>;
+      return { at: d.at, incidentId: d.incidentId, summary: `Escalation ran out: ${d.policyName} ran ${d.stepsExecuted} step(s) and nobody acknowledged` };
+    }
+    case MessageAwaitingApprovalV1.type: {
+      const d = event.data as EventData<typeof MessageAwaitingApprovalV1>;
+      return { at: d.at, incidentId: d.incidentId, summary: `Message to ${words(d.audience)} (${words(d.purpose)}) drafted by ${d.draftedBy}, awaiting approval by ${d.approverRoles.map(words).join(' or ')}` };
+    }
+    case MessageApprovedV1.type: {
+      const d = event.data as EventData<typeof MessageApprovedV1>;
+      return { at: d.at, incidentId: d.incidentId, summary: `Message to ${words(d.audience)} (${words(d.purpose)}) approved by ${d.approvedBy}${d.comment ? ` (${d.comment})` : ''}` };
+    }
+    case MessageRejectedV1.type: {
+      const d = event.data as EventData<typeof MessageRejectedV1>;
+      return { at: d.at, incidentId: d.incidentId, summary: `Message to ${words(d.audience)} (${words(d.purpose)}) rejected by ${d.rejectedBy} (${d.reason})` };
+    }
+    case MessageSentV1.type: {
+      const d = event.data as EventData<typeof MessageSentV1>;
+      const via = d.channels.map((c) => `${c.name}${c.delivered ? '' : ' (failed)'}`).join(', ');
+      return { at: d.at, incidentId: d.incidentId, summary: `Message to ${words(d.audience)} (${words(d.purpose)}) ${words(d.outcome)} via ${via}; text SHA-256 ${d.textSha256.slice(0, 12)}…` };
+    }
+    case DecisionRecordedV1.type: {
+      const d = event.data as EventData<typeof DecisionRecordedV1>;
+      return { at: d.recordedAt, incidentId: d.incidentId, summary: `Decision: ${words(d.kind)}, effective ${d.effectiveAt}, by ${d.decidedBy} (${d.reason})` };
+    }
+    case ObligationOpenedV1.type: {
+      const d = event.data as EventData<typeof ObligationOpenedV1>;
+      return { at: event.time, incidentId: d.obligation.incidentId, summary: `Regulatory clock started: ${d.obligation.title}, due ${d.obligation.deadline ?? 'after the earlier stage'}` };
+    }
+    case ObligationApproachingV1.type: {
+      const d = event.data as EventData<typeof ObligationApproachingV1>;
+      return { at: d.at, incidentId: d.obligation.incidentId, summary: `Regulatory deadline approaching: ${d.obligation.title}, ${Math.max(0, Math.round(d.timeLeftSeconds / 60))} min left (due ${d.obligation.deadline})` };
+    }
+    case ObligationMissedV1.type: {
+      const d = event.data as EventData<typeof ObligationMissedV1>;
+      return { at: d.at, incidentId: d.obligation.incidentId, summary: `Regulatory deadline missed: ${d.obligation.title} was due ${d.obligation.deadline}` };
+    }
+    case ObligationSubmittedV1.type: {
+      const d = event.data as EventData<typeof ObligationSubmittedV1>;
+      return {
+        at: d.submittedAt,
+        incidentId: d.obligation.incidentId,
+        summary: `Regulatory notice submitted: ${d.obligation.title} by ${d.submittedBy}${d.reference ? ` (${d.reference})` : ''}${d.lateReason ? `, late: ${d.lateReason}` : ''}`,
+      };
+    }
+    case ObligationChangedV1.type: {
+      const d = event.data as EventData<typeof ObligationChangedV1>;
+      return { at: d.at, incidentId: d.obligation.incidentId, summary: `Regulatory clock ${words(d.change)}: ${d.obligation.title} by ${d.actor} (${d.reason})${d.obligation.deadline ? `; due ${d.obligation.deadline}` : ''}` };
+    }
+    case StatusUpdateDueV1.type: {
+      const d = event.data as EventData<typeof StatusUpdateDueV1>;
+      return { at: d.at, incidentId: d.incidentId, summary: `Status update to ${words(d.audience)} due (every ${Math.round(d.intervalSeconds / 60)} min for ${d.severity})` };
+    }
+    case StatusUpdateMissedV1.type: {
+      const d = event.data as EventData<typeof StatusUpdateMissedV1>;
+      return { at: d.at, incidentId: d.incidentId, summary: `Status update to ${words(d.audience)} missed: due ${d.dueAt}, none sent within ${Math.round(d.graceSeconds / 60)} min` };
+    }
     default:
       return undefined;
   }
+}
+
+/** snake_case vocabulary read as words (`law_enforcement` → law enforcement). */
+function words(value: string): string {
+  return value.replace(/_/g, ' ');
 }
 
 @Injectable()

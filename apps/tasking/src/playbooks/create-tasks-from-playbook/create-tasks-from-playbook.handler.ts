@@ -4,11 +4,15 @@ import { enqueueEvents } from '@vigil/messaging';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { Task } from '../../persistence/task.entity';
+import { lockTasksOfIncidents } from '../../tasks/merged-incident-lock';
 import { DEFAULT_PLAYBOOK, type Playbook } from '../default-playbook';
 
 /**
  * On incident opened: one task per playbook step, due relative to when the incident was declared.
  * None for an incident already merged into another (its merge was read first): that one has them.
+ * The merge may be applied at this very moment on another partition: the lock makes one of the two
+ * wait for the other, so a merge committed first is seen here, and tasks committed first are
+ * cancelled by the merge.
  */
 @Injectable()
 export class CreateTasksFromPlaybookHandler {
@@ -16,6 +20,7 @@ export class CreateTasksFromPlaybookHandler {
 
   async handle(event: CloudEvent, manager: EntityManager): Promise<void> {
     const { incident } = event.data as EventData<typeof IncidentOpenedV1>;
+    await lockTasksOfIncidents(manager, [incident.incidentId]);
     const merged: unknown[] = await manager.query(`SELECT 1 FROM tasking.merged_incidents WHERE incident_id = $1`, [incident.incidentId]);
     if (merged.length > 0) return;
     const declaredAt = new Date(incident.timestamps.declaredAt);

@@ -2,12 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { createEvent, IncidentMergedV1, TaskCancelledV1, type CloudEvent, type EventData } from '@vigil/contracts';
 import { enqueueEvents } from '@vigil/messaging';
 import type { EntityManager } from 'typeorm';
+import { lockTasksOfIncidents } from '../merged-incident-lock';
 
 /**
  * On incidents merged: the open tasks of each merged incident are cancelled, naming the incident
  * they were merged into, whose own playbook tasks carry the work (a merge must not leave responders
  * two copies of every step). Done tasks stay done: they are the record of work that was done.
- * Merged incidents are remembered, so that an opening read after its merge makes no tasks.
+ * Merged incidents are remembered, so that an opening read after its merge makes no tasks; an
+ * opening applied at the same moment is serialised with this by a lock on each merged incident.
  */
 @Injectable()
 export class CancelTasksOfMergedIncidentsHandler {
@@ -15,6 +17,7 @@ export class CancelTasksOfMergedIncidentsHandler {
     const d = event.data as EventData<typeof IncidentMergedV1>;
     const into = d.incident.incidentId;
     const at = new Date(event.time);
+    await lockTasksOfIncidents(manager, d.mergedIncidentIds);
     await manager.query(
       `INSERT INTO tasking.merged_incidents (incident_id, merged_into, merged_at)
        SELECT id, $2, $3 FROM unnest($1::uuid[]) AS id ON CONFLICT (incident_id) DO NOTHING`,

@@ -12,6 +12,8 @@ import { assertVersion, expectedVersion, IncidentETagInterceptor } from '../../i
 import { IncidentChangeRoute } from '../../incidents/incident-change-route';
 import { countOccurrence, linkAssets, lockIncidents, publishIncidentEvent, saveIncident } from '../../incidents/incident-writes';
 import { toOneView } from '../../incidents/incident-views';
+import { extendSearch } from '../../incidents/search/incident-search';
+import { alertSearchTerms, termLexemes } from '../../incidents/search/search-text';
 import { TERMINAL_PHASES } from '../../lifecycle/phases';
 import { recordHistory } from '../../lifecycle/record-change';
 import { readAlert, receivedAlertOf } from '../alert-rows';
@@ -92,6 +94,7 @@ export class MoveAlertController {
         [fromId, keys.find((k) => k.kind === 'dedup_key')!.key, alert.dedup_key],
       );
       await linkAssets(manager, incidentId, assets.map((a) => a.assetId));
+      await extendSearch(manager, incidentId, termLexemes(alertSearchTerms(received, assets)));
       const ref = { alertId: alert.alert_id, dedupKey: alert.dedup_key, title: alert.title, source: alert.source, receivedAt: alert.received_at.toISOString() };
       const details = { alertId: alert.alert_id, from: fromId, to: incidentId, occurrences: alert.occurrences };
       await recordHistory(manager, fromId, { actor: caller, action: 'alert_moved_out', reason: body.reason, details });

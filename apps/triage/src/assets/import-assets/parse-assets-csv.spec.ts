@@ -175,6 +175,21 @@ describe(parseAssetsCsv.name, () => {
       expect(failed[0].errors.map((e) => e.column)).toEqual(['ips', 'criticality', 'data_classification']);
     });
 
+    it('refuses a row holding a NUL character, by column, and still reads the rows around it', () => {
+      const { rows, failed } = imported(csv('A-0,Zero,,low,internal', 'A-1,On\u0000e,10.0.0.1\u0000,low,internal', 'A-2,Two,,low,internal'));
+      expect(failed).toEqual([
+        {
+          row: 3,
+          identifier: 'A-1',
+          errors: [
+            { column: 'name', detail: 'must not contain the NUL character (U+0000)' },
+            { column: 'ips', detail: 'must not contain the NUL character (U+0000)' },
+          ],
+        },
+      ]);
+      expect(rows.map((r) => r.asset.identifier)).toEqual(['A-0', 'A-2']);
+    });
+
     it('reports a value that is too long', () => {
       const { failed } = imported(csv(`A-1,${'x'.repeat(201)},,low,internal`));
       expect(failed[0].errors).toEqual([{ column: 'name', detail: expect.stringMatching(/is longer than 200 characters$/) }]);

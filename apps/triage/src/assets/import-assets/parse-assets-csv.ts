@@ -1,4 +1,4 @@
-import { RegisterAsset, type AssetImportResult } from '@vigil/contracts';
+import { RegisterAsset, unstorableText, type AssetImportResult } from '@vigil/contracts';
 import { parse, type CsvError } from 'csv-parse/sync';
 import type { z } from 'zod';
 
@@ -169,6 +169,15 @@ export function parseAssetsCsv(text: string): ParsedAssetsCsv {
   for (const { line, fields } of rows) {
     if (fields.every((f) => f.trim() === '')) continue; // a spreadsheet's empty row (`,,,`)
     const values = Object.fromEntries(columns.map((c, i) => [c, fields[i].trim()])) as Partial<Record<Column, string>>;
+    // A NUL byte (a binary file, a broken export) cannot be stored: the row is refused, by column.
+    const unstorable = columns.flatMap((column) => {
+      const detail = unstorableText(values[column as Column]!);
+      return detail ? [{ column, detail }] : [];
+    });
+    if (unstorable.length > 0) {
+      failed.push({ row: line, identifier: identifierOf(fields)?.replaceAll('\u0000', '') || null, errors: unstorable });
+      continue;
+    }
     const candidate: Record<string, unknown> = {};
     for (const column of columns as Column[]) {
       const value = values[column]!;

@@ -11,6 +11,7 @@ import { assertVersion, expectedVersion, IncidentETagInterceptor } from '../conc
 import { IncidentChangeRoute } from '../incident-change-route';
 import { lockIncidents, publishIncidentEvent, saveIncident } from '../incident-writes';
 import { toOneView } from '../incident-views';
+import { absorbSearch } from '../search/incident-search';
 
 const earlier = (a: Date | null, b: Date | null) => (a && b ? (a < b ? a : b) : (a ?? b));
 
@@ -81,6 +82,7 @@ export class MergeIncidentsController {
           `INSERT INTO triage.incident_assets (incident_id, asset_id) SELECT $2, asset_id FROM triage.incident_assets WHERE incident_id = $1 ON CONFLICT DO NOTHING`,
           [source.id, target.id],
         );
+        await absorbSearch(manager, target.id, source.id);
         absorb(target, source);
         const from = source.phase;
         source.phase = 'merged';

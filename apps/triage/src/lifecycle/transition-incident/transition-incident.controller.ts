@@ -9,6 +9,7 @@ import { setClockValue, toSnapshot, toView } from '../../persistence/incident.en
 import { allowedTransitions, canTransition, clockFieldOf } from '../phases';
 import { clockOrderViolation } from '../correct-clock/clock-order';
 import { changeIncident, effectiveTime } from '../record-change';
+import { assertReviewCompletedBeforeClosing } from '../review-gate/review-gate';
 
 @ApiTags('incidents')
 @Controller('v1/incidents')
@@ -22,7 +23,8 @@ export class TransitionIncidentController {
       summary: 'Move an incident to its next lifecycle phase',
       description:
         'detected → triaged → contained → eradicated → recovered → post_incident → closed; detected or triaged → false_positive. ' +
-        'Entering contained, eradicated, recovered or closed sets that timestamp. An illegal transition is a 409 naming the allowed ones.',
+        'Entering contained, eradicated, recovered or closed sets that timestamp. An illegal transition is a 409 naming the allowed ones. ' +
+        'Closing needs the incident\'s post-incident review completed (reporting): until it is, a 409 says why.',
       operationId: 'transitionIncident',
     },
     body: TransitionIncident,
@@ -36,7 +38,7 @@ export class TransitionIncidentController {
     @Caller() caller: Principal,
   ) {
     const actor = caller.subject;
-    const incident = await changeIncident(this.dataSource, incidentId, expectedVersion(ifMatch), caller, (incident) => {
+    const incident = await changeIncident(this.dataSource, incidentId, expectedVersion(ifMatch), caller, async (incident, manager) => {
       const from = incident.phase;
       if (!canTransition(from, body.to)) {
         const allowed = allowedTransitions(from);
@@ -48,6 +50,7 @@ export class TransitionIncidentController {
           { currentPhase: from, requestedPhase: body.to, allowedTransitions: allowed },
         );
       }
+      await assertReviewCompletedBeforeClosing(manager, incident.id, body.to);
       const at = effectiveTime(incident, body.at);
       incident.phase = body.to;
       const clockField = clockFieldOf(body.to);

@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import type { AudienceKey, IncidentSnapshot } from '@vigil/contracts';
+import type { EntityManager } from 'typeorm';
+import { allAudiences } from '../audiences/audience-store';
+import { afterUpdate, cadenceOf, nextCheckAt } from './cadence';
+
+export interface CadenceRow {
+  incident_id: string;
+  audience: AudienceKey;
+  severity: string;
+  interval_seconds: number;
+  grace_seconds: number;
+  active: boolean;
+  started_at: Date;
+  last_update_at: Date | null;
+  due_at: Date;
+  reminded_at: Date | null;
+  missed_at: Date | null;
+  next_check_at: Date | null;
+}
+
+/**
+ * Keeps each incident's status-update clocks, one per audience owed updates: started when the
+ * incident matches the audience's rule and cadence, re-timed when its severity changes, stopped
+ * when it ends, and reset whenever a message reaches the audience. The clocks live in the
+ * database (next_check_at), so a restart loses none; the cadence poller acts on them.
+ */
+@Injectable()
+export class CadenceTracker {
+  async sync(manager: EntityManager, incident: IncidentSnapshot, now: Date): Promise<void> {
+    const audiences = await allAudiences(manager);
+    const existing: CadenceRow[] = await manager.query(`SELECT * FROM comms.status_cadences WHERE incident_id = $1 FOR UPDATE`, [incident.incidentId]);
+    for (const audience of audiences) {
+      const owed = cadenceOf(audience, incident);
+      const row = existing.find((r) => r.audience === audience.audience);
+      if (!owed) {
+        if (row?.active) await manager.query(`UPDATE comms.status_cadences SET active = false, next_check_at = NULL WHERE incident_id = $1 AND audience = $2`, [incident.incidentId, audience.audience]);
+        continue;
+      }
+      if (!row) {
+        const state = afterUpdate(owed.intervalSeconds, owed.graceSeconds, now);
+        await manager.query(
+          `INSERT INTO comms.status_cadences (incident_id, audience, severity, interval_seconds, grace_seconds, active, started_at, due_at, next_check_at)
+           VALUES ($1, $2, $3, $4, $5, true, $6, $7, $7)`,
+          [incident.incidentId, audience.audience, incident.severity, owed.intervalSeconds, owed.graceSeconds, now, state.dueAt],
+        );
+        continue;
+      }
+      if (row.active && row.interval_seconds === owed.intervalSeconds && row.grace_seconds === owed.graceSeconds) continue;
+      // Restarted, or the severity changed: count the new interval from the last update (or the start).
+      const from = row.active ? (row.last_update_at ?? row.started_at) : now;
+      const dueAt = new Date(Math.max(now.getTime(), from.getTime() + owed.intervalSeconds * 1000));
+      const keep = row.active && dueAt.getTime() === row.due_at.getTime();
+      const state = { dueAt, graceSeconds: owed.graceSeconds, remindedAt: keep ? row.reminded_at : null, missedAt: keep ? row.missed_at : null };
+      await manager.query(
+        `UPDATE comms.status_cadences SET severity = $3, interval_seconds = $4, grace_seconds = $5, active = true, due_at = $6, reminded_at = $7, missed_at = $8, next_check_at = $9
+          WHERE incident_id = $1 AND audience = $2`,
+        [incident.incidentId, audience.audience, incident.severity, owed.intervalSeconds, owed.graceSeconds, state.dueAt, state.remindedAt, state.missedAt, nextCheckAt(state)],
+      );
+    }
+  }
+
+  /** A message reached the audience: the next update is due one interval from now. */
+  async recordUpdate(manager: EntityManager, incidentId: string, audience: AudienceKey, sentAt: Date): Promise<void> {
+    await manager.query(
+      `UPDATE comms.status_cadences SET last_update_at = $3::timestamptz, due_at = $3::timestamptz + make_interval(secs => interval_seconds),
+         next_check_at = $3::timestamptz + make_interval(secs => interval_seconds), reminded_at = NULL, missed_at = NULL
+        WHERE incident_id = $1 AND audience = $2 AND active`,
+      [incidentId, audience, sentAt],
+    );
+  }
+}

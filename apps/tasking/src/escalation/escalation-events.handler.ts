@@ -1,0 +1,91 @@
+import { EventCatalog, IncidentAcknowledgedV1, IncidentMergedV1, Topics, type CloudEvent, type EventData, type IncidentSnapshot } from '@vigil/contracts';
+import type { EventHandler, HandlerContext } from '@vigil/messaging';
+import type { Logger } from 'pino';
+import type { EntityManager } from 'typeorm';
+import type { Clock } from './clock';
+import type { EscalationMetrics } from './escalation-metrics';
+import { recordAcknowledgements, startEscalation, stopEscalations, type StoppedEscalation } from './escalation-store';
+import { readFacts, recordFacts, TERMINAL_PHASES, type IncidentFacts } from './incident-facts';
+import { defaultIncidentIdOf, type TriggerRegistry } from './triggers/trigger-registry';
+
+const INCIDENT_EVENT_TYPES = Object.values(EventCatalog)
+  .filter((d) => d.topic === Topics.incidents)
+  .map((d) => d.type);
+
+/**
+ * What escalation does with the events tasking reads, in the consumer's transaction:
+ * keeps each incident's facts (severity, category, phase …) from the newest snapshot; stops the
+ * incident's escalations on an acknowledgement (at once: no step runs after this commits) and
+ * when it closes or is merged; and lets each registered trigger decide whether to start one.
+ */
+export class EscalationEventsHandler {
+  constructor(
+    private readonly triggers: TriggerRegistry,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly metrics: EscalationMetrics | undefined,
+    /** Called after a commit that started an escalation (wakes the runner). */
+    private readonly onStarted: () => void = () => undefined,
+  ) {}
+
+  /** Handlers by event type: every incident event, and every event a trigger reads. */
+  handlers(): Record<string, EventHandler> {
+    const types = new Set([...INCIDENT_EVENT_TYPES, ...this.triggers.eventTypes()]);
+    return Object.fromEntries([...types].map((t) => [t, (event: CloudEvent, manager: EntityManager, ctx: HandlerContext) => this.handle(event, manager, ctx)]));
+  }
+
+  /** The topics to read: incidents, and those of the triggers' events. */
+  topics(): string[] {
+    return [...new Set([Topics.incidents, ...this.triggers.topics()])];
+  }
+
+  async handle(event: CloudEvent, manager: EntityManager, ctx: HandlerContext): Promise<void> {
+    const now = this.clock.now();
+    const snapshot = (event.data as { incident?: IncidentSnapshot }).incident;
+    let before: IncidentFacts | null;
+    let after: IncidentFacts | null;
+    if (snapshot) {
+      ({ before, after } = await recordFacts(manager, snapshot));
+    } else {
+      const incidentId = defaultIncidentIdOf(event);
+      before = after = incidentId ? await readFacts(manager, incidentId) : null;
+    }
+
+    const stopped: StoppedEscalation[] = [];
+    // Latency is measured to when the acknowledgement took effect (it may be backdated), not to when it was read.
+    let acknowledgedAt = now;
+    if (event.type === IncidentAcknowledgedV1.type && snapshot) {
+      const d = event.data as EventData<typeof IncidentAcknowledgedV1>;
+      if (snapshot.timestamps.acknowledgedAt) acknowledgedAt = new Date(snapshot.timestamps.acknowledgedAt);
+      stopped.push(...(await stopEscalations(manager, { incidentIds: [snapshot.incidentId] }, { reason: 'acknowledged', detail: d.reason, actor: d.actor, at: now })));
+    }
+    if (snapshot && after && TERMINAL_PHASES.includes(after.phase)) {
+      stopped.push(...(await stopEscalations(manager, { incidentIds: [snapshot.incidentId] }, { reason: 'resolved', detail: `incident ${after.phase.replace('_', ' ')}`, actor: null, at: now })));
+    }
+    if (event.type === IncidentMergedV1.type) {
+      const d = event.data as EventData<typeof IncidentMergedV1>;
+      stopped.push(...(await stopEscalations(manager, { incidentIds: d.mergedIncidentIds }, { reason: 'resolved', detail: `merged into ${d.incident.incidentId}`, actor: d.actor, at: now })));
+    }
+    if (stopped.length && this.metrics) ctx.afterCommit(() => recordAcknowledgements(this.metrics!, stopped, acknowledgedAt));
+
+    for (const trigger of this.triggers.forEvent(event.type)) {
+      const incidentId = trigger.incidentIdOf ? trigger.incidentIdOf(event) : undefined;
+      const facts = trigger.incidentIdOf ? (incidentId ? await readFacts(manager, incidentId) : null) : after;
+      const firing = trigger.evaluate(event, { before, after: facts, now });
+      if (!firing || !facts) continue;
+      // Merged into another incident (its merge read before this, on another partition): that one escalates.
+      const merged: unknown[] = await manager.query(`SELECT 1 FROM tasking.merged_incidents WHERE incident_id = $1`, [facts.incidentId]);
+      if (merged.length > 0) continue;
+      const outcome = await startEscalation(manager, { facts, triggerKind: trigger.kind, firing, now });
+      if ('skipped' in outcome) {
+        this.logger.info({ incidentId: facts.incidentId, trigger: trigger.kind, why: outcome.skipped }, 'no escalation started');
+        continue;
+      }
+      this.logger.info({ incidentId: facts.incidentId, escalationId: outcome.started.escalationId, policy: outcome.started.policy.name, trigger: trigger.kind }, 'escalation started');
+      ctx.afterCommit(() => {
+        this.metrics?.started.add(1, { trigger: trigger.kind, severity: facts.severity, exercise: String(facts.exercise) });
+        this.onStarted();
+      });
+    }
+  }
+}
