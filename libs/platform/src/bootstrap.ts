@@ -8,7 +8,7 @@ import { requestContext, type RequestContext } from './auth/request-context';
 import type { BaseConfig } from './config';
 import { redactConfig } from './config';
 import { parseJsonBody, unstorableStrings } from './http/json-body';
-import { Problem, ProblemFilter, sendProblem } from './http/problem';
+import { Problem, ProblemFilter, sendClientErrorProblem, sendProblem } from './http/problem';
 import { setupOpenApi } from './http/openapi';
 import { AllowedMethods } from './http/routing';
 import { LowercaseUuidParams } from './http/zod';
@@ -84,6 +84,7 @@ export async function startService(
   const adapter = new FastifyAdapter({
     bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
     logger: false,
+    clientErrorHandler: sendClientErrorProblem,
     // Whose X-Forwarded-For to believe (TRUST_PROXY): by default nobody's, so that no client can
     // choose the address its requests are audited and rate-limited under.
     // (A hop count as Fastify itself reads one: the nearest `hops` proxies are trusted.)

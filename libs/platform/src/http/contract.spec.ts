@@ -7,11 +7,13 @@ jest.mock('@nestjs/common', () => ({
 }));
 
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { BEYOND_SCHEMA } from '@vigil/contracts';
 import { z } from 'zod';
+import { Problem } from './problem';
 import { AllowedMethods, routePatternRegex } from './routing';
 import { completeContract, openApiPath, queryParameters, UUID_SCHEMA } from './contract';
 import { toJsonSchema } from './json-schema';
-import { LowercaseUuidParams, lowercaseUuids, ZodPipe } from './zod';
+import { enumList, LowercaseUuidParams, lowercaseUuids, ZodPipe } from './zod';
 
 describe('the OpenAPI document completed from the routes', () => {
   it('writes Fastify route patterns as OpenAPI paths, `::` being a literal colon', () => {
@@ -56,10 +58,43 @@ describe('the OpenAPI document completed from the routes', () => {
       { name: 'thingId', in: 'path', required: true, schema: UUID_SCHEMA },
       { name: 'limit', in: 'query', required: false, description: 'page size', schema: { type: 'integer', minimum: Number.MIN_SAFE_INTEGER, maximum: 5 } },
     ]);
-    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '503']);
+    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '431', '503']);
     // A refusal in another API's shape may still come from the platform as a problem.
     expect(Object.keys(op.responses['400'].content).sort()).toEqual(['application/json', 'application/problem+json']);
     expect(op.responses['503'].headers['Retry-After']).toBeDefined();
+  });
+
+  it('documents the 204 of a route that sets it and documents no success', () => {
+    const document = { openapi: '3.0.0', info: { title: 't', version: '1' }, paths: { '/v1/things/{thingId}': { delete: { responses: { '404': { description: 'no' } } } } } } as unknown as OpenAPIObject;
+    const completed = completeContract(document, [{ method: 'delete', path: '/v1/things/{thingId}', uuidParams: [], status: 204 }], () => ({})) as any;
+    expect(completed.paths['/v1/things/{thingId}'].delete.responses['204']).toEqual({ description: 'Done; no content.' });
+  });
+
+  it('documents a path parameter validated by a zod schema by that schema', () => {
+    const document = {
+      openapi: '3.0.0',
+      info: { title: 't', version: '1' },
+      paths: { '/v1/things/{version}': { get: { parameters: [{ name: 'version', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'ok' } } } } },
+    } as unknown as OpenAPIObject;
+    const version = z.string().regex(/^[1-9][0-9]*$/);
+    const completed = completeContract(document, [{ method: 'get', path: '/v1/things/{version}', uuidParams: [], params: { version } }], (schema) => toJsonSchema(schema, 'input')) as any;
+    expect(completed.paths['/v1/things/{version}'].get.parameters[0].schema).toMatchObject({ type: 'string', pattern: '^[1-9][0-9]*$' });
+  });
+
+  it('refuses a /v1 route the document leaves out (the Ingress and the contract check would miss it)', () => {
+    const document = { openapi: '3.0.0', info: { title: 't', version: '1' }, paths: {} } as unknown as OpenAPIObject;
+    expect(() => completeContract(document, [{ method: 'post', path: '/v1/hidden', uuidParams: [] }], () => ({}))).toThrow('POST /v1/hidden is not in the OpenAPI document');
+    expect(() => completeContract(document, [{ method: 'get', path: '/health/ready', uuidParams: [] }], () => ({}))).not.toThrow();
+  });
+
+  it('documents a comma-separated enum list by a pattern that takes exactly what the list takes', () => {
+    const Colour = z.enum(['red', 'dark.blue']);
+    const list = enumList(Colour);
+    const pattern = new RegExp((toJsonSchema(list, 'input') as { pattern: string }).pattern);
+    for (const value of ['red', ' red , dark.blue ', ',red,,', 'red,red', 'x', '', ',', 'darkXblue', 'red,green', Array(21).fill('red').join(',')]) {
+      expect([value, pattern.test(value)]).toEqual([value, list.safeParse(value).success]);
+    }
+    expect(list.parse(' red , dark.blue ')).toEqual(['red', 'dark.blue']);
   });
 
   it('says in JSON Schema that a trimmed string needs a character other than white space, and leaves email to its pattern', () => {
@@ -69,6 +104,25 @@ describe('the OpenAPI document completed from the routes', () => {
     expect([' ', '\t\n', '\ufeff', '\u3000'].some((v) => notBlank.test(v))).toBe(false);
     expect(schema.properties.mail.format).toBeUndefined();
     expect(schema.properties.mail.pattern).toBeDefined();
+  });
+});
+
+describe('400 or 422 from a zod schema', () => {
+  const Body = z.strictObject({ start: z.int(), end: z.int() }).refine((b) => b.start < b.end, { message: 'end must be after start', path: ['end'], ...BEYOND_SCHEMA });
+  const status = (value: unknown) => {
+    try {
+      new ZodPipe(Body).transform(value);
+      return 200;
+    } catch (error) {
+      return (error as Problem).status;
+    }
+  };
+
+  it('answers 422 when only rules beyond the schema are broken, 400 when the schema is', () => {
+    expect(status({ start: 1, end: 2 })).toBe(200);
+    expect(status({ start: 2, end: 1 })).toBe(422);
+    expect(status({ start: 2, end: 1, extra: true })).toBe(400);
+    expect(status({ start: 'x', end: 1 })).toBe(400);
   });
 });
 

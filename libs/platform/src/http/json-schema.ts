@@ -1,7 +1,7 @@
+import { JS_WHITESPACE } from '@vigil/contracts';
 import { z } from 'zod';
 
-/** What JavaScript's String.prototype.trim removes (a narrower set than other languages' `\s`). */
-export const JS_WHITESPACE = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+export { JS_WHITESPACE };
 
 /**
  * Says in JSON Schema what zod checks beyond its own translation: a string that is trimmed before

@@ -1,8 +1,8 @@
 import { applyDecorators, ParseUUIDPipe, RequestMethod, type INestApplication } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import { HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { ModulesContainer } from '@nestjs/core';
-import { ApiBody, ApiResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { ProblemDetails } from '@vigil/contracts';
 import { z } from 'zod';
 import { completeContract, openApiPath, type RouteContract } from './contract';
@@ -51,6 +51,18 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   503: 'A dependency is unavailable; retry after the Retry-After delay.',
 };
 
+/**
+ * The If-Match header of a change made under optimistic concurrency (ADR 0007), documented by
+ * exactly what is accepted: `*`, or one or more strong tags of digits (`"3"`, `"3", "4"`).
+ */
+export const ApiIfMatch = (description: string) =>
+  ApiHeader({
+    name: 'If-Match',
+    required: true,
+    description,
+    schema: { type: 'string', pattern: '^[\\t\\v\\f \\u00a0]*(\\*|"?[0-9]{1,9}"?[\\t\\v\\f \\u00a0]*(,[\\t\\v\\f \\u00a0]*"?[0-9]{1,9}"?[\\t\\v\\f \\u00a0]*)*)[\\t\\v\\f \\u00a0]*$', example: '"3"' },
+  });
+
 export const ApiProblems = (...statuses: number[]) =>
   applyDecorators(
     ...statuses.map((status) =>
@@ -78,6 +90,7 @@ export function routeContracts(app: INestApplication): RouteContract[] {
         if (paths === undefined || method === undefined) continue;
         const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, name) ?? {}) as Record<string, { data?: unknown; pipes?: unknown[] }>;
         const uuidParams: string[] = [];
+        const params: Record<string, z.ZodType> = {};
         let query: z.ZodType | undefined;
         let body: z.ZodType | undefined;
         for (const [key, arg] of Object.entries(args)) {
@@ -85,12 +98,13 @@ export function routeContracts(app: INestApplication): RouteContract[] {
           const pipes = arg.pipes ?? [];
           const zod = pipes.find((p): p is ZodPipe<z.ZodType> => p instanceof ZodPipe);
           if (type === RouteParamtypes.PARAM && typeof arg.data === 'string' && pipes.some((p) => p instanceof ParseUUIDPipe)) uuidParams.push(arg.data);
+          if (type === RouteParamtypes.PARAM && typeof arg.data === 'string' && zod) params[arg.data] = zod.schema;
           if (type === RouteParamtypes.QUERY && arg.data === undefined && zod) query = zod.schema;
           if (type === RouteParamtypes.BODY && arg.data === undefined && zod) body = zod.schema;
         }
         for (const prefix of prefixes) {
           for (const path of [paths].flat()) {
-            routes.push({ method: RequestMethod[method].toLowerCase(), path: openApiPath(`${prefix}/${path}`), uuidParams, query, body });
+            routes.push({ method: RequestMethod[method].toLowerCase(), path: openApiPath(`${prefix}/${path}`), uuidParams, params, query, body, status: Reflect.getMetadata(HTTP_CODE_METADATA, handler) as number | undefined });
           }
         }
       }
@@ -115,8 +129,8 @@ export function buildOpenApiDocument(app: INestApplication, info: { title: strin
   const config = new DocumentBuilder()
     .setTitle(info.title)
     .setDescription(
-      `${info.description}\n\nNo string anywhere in a request (body, path or query) may contain the NUL character (U+0000): ` +
-        'it cannot be stored, so such a request is refused with 400 naming the field.',
+      `${info.description}\n\nNo string anywhere in a request (body, path or query, object keys too) may contain the NUL character (U+0000) ` +
+        'or a lone UTF-16 surrogate (an unpaired \\uD800–\\uDFFF escape): they cannot be stored, so such a request is refused with 400 naming each field.',
     )
     .setVersion(info.version)
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'an OpenID Connect access token from the organisation\'s identity provider' }, 'bearer')

@@ -1,6 +1,8 @@
 import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
+import { isBeyondSchema } from '@vigil/contracts';
 import { z } from 'zod';
 import { Problem, zodIssuesToFieldErrors } from './problem';
+import { JS_WHITESPACE } from './json-schema';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -71,6 +73,10 @@ export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.in
     }
     const result = this.schema.safeParse(lowercaseUuids(value, inputSchemaOf(this.schema)));
     if (!result.success) {
+      // Only rules JSON Schema cannot state are broken: the request matches its documented schema.
+      if (result.error.issues.every((issue) => isBeyondSchema(issue))) {
+        throw Problem.unprocessable(zodIssuesToFieldErrors(result.error), `The ${this.where} cannot be applied as it stands.`);
+      }
       throw Problem.validation(zodIssuesToFieldErrors(result.error), `The ${this.where} is not valid.`);
     }
     return result.data;
@@ -89,4 +95,20 @@ export class LowercaseUuidParams implements PipeTransform {
     if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, lower(v)]));
     return lower(value);
   }
+}
+
+/**
+ * A query parameter holding a comma-separated list of 1 to 20 values of an enum (`?status=open,late`;
+ * white space and empty entries skipped). Its pattern says exactly that, so that the API document
+ * does too; the items are still checked one by one, so that an error names the bad one.
+ */
+export function enumList<T extends z.ZodEnum<Record<string, string>>>(item: T) {
+  const ws = `[${JS_WHITESPACE}]*`;
+  const value = `(${item.options.map((o) => String(o).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`;
+  const pattern = new RegExp(`^${ws}(,${ws})*${value}(${ws}(,${ws})+${value}){0,19}${ws}(,${ws})*$`);
+  return z
+    .string()
+    .meta({ pattern: pattern.source })
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(item).min(1).max(20));
 }
