@@ -100,6 +100,11 @@ describe('a service at its edges: bad input, bad configuration, shutdown', () =>
     expect([path.status, path.json.errors?.[0]?.pointer]).toEqual([400, '/alertId']);
   });
 
+  it('answers a request line and headers over the size limit with a 431 problem, not Fastify\'s own JSON', async () => {
+    const res = await http('GET', `${intake.url}/v1/integrations?q=${'a'.repeat(20_000)}`);
+    expect([res.status, res.headers.get('content-type'), res.json?.type]).toEqual([431, 'application/problem+json; charset=utf-8', 'https://vigil.dev/problems/request-header-fields-too-large']);
+  });
+
   it('takes a UUID in a path in any case', async () => {
     const accepted = await post(JSON.stringify({ title: 'Case test', source: 'edr', severity: 'low' }));
     expect(accepted.status).toBe(202);

@@ -536,7 +536,7 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
       // A merged incident's words and tokens lead to the incident it was merged into.
       expect((await incidentAction(t(`/v1/incidents/${a.incidentId}`), 'merge', { incidentIds: [near.incidentId], reason: 'same actor' })).status).toBe(200);
       await finds('10.9.9.90 db-010', [a.incidentId, near.incidentId]);
-      expect((await http('GET', t('/v1/incidents?q=%22--%22'))).status).toBe(400);
+      expect((await http('GET', t('/v1/incidents?q=%22--%22'))).status).toBe(422);
 
       // An incident from before this search has its document built from what is stored (as the migration does).
       await withDatabase((db) => db.query(`UPDATE triage.incidents SET search = NULL WHERE id = $1`, [a.incidentId]));

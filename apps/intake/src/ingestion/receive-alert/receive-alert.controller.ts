@@ -59,6 +59,9 @@ const StoredAlert = z
     resolvedAt: z.iso.datetime().nullable(),
     alert: z.record(z.string(), z.unknown()).describe('the canonical alert'),
     raw: z.unknown().describe('the payload as the source sent it'),
+    ignoredLabels: z
+      .record(z.string(), z.string())
+      .describe('labels intake did not pass on: an incident reference from an integration not trusted to make one'),
   })
   .meta({ id: 'StoredAlert' });
 
