@@ -2,8 +2,8 @@
 // OpenAPI documents (exported offline, see tools/api-contract/export-openapi.mjs), so that the
 // chart routes every operation to the service that has it.
 //
-//   node tools/deploy/api-routes.mjs           write the table
-//   node tools/deploy/api-routes.mjs --check   exit 1 if the chart's table is not what the documents give
+//   npm run api-routes             (node tools/deploy/api-routes.mjs) write the table
+//   npm run api-routes -- --check  exit 1 if the chart's table is not what the documents give
 //
 // Two hosts, because one cannot tell intake's operations from triage's by path: `/v1/alerts` is
 // intake's for POST (a detection tool sends an alert) and triage's for GET (analysts list alerts
@@ -68,7 +68,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const text = renderTable(routeTable(await exportOpenApi()));
   if (values.check) {
     if (readFileSync(ROUTES_FILE, 'utf8') !== text) {
-      console.error(`${ROUTES_FILE.slice(root.length + 1)} is not what the services' OpenAPI documents give: run node tools/deploy/api-routes.mjs`);
+      console.error(`${ROUTES_FILE.slice(root.length + 1)} is not what the services' OpenAPI documents give: run npm run api-routes`);
       process.exit(1);
     }
   } else {
