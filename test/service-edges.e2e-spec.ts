@@ -103,6 +103,9 @@ describe('a service at its edges: bad input, bad configuration, shutdown', () =>
   it('answers a request line and headers over the size limit with a 431 problem, not Fastify\'s own JSON', async () => {
     const res = await http('GET', `${intake.url}/v1/integrations?q=${'a'.repeat(20_000)}`);
     expect([res.status, res.headers.get('content-type'), res.json?.type]).toEqual([431, 'application/problem+json; charset=utf-8', 'https://vigil.dev/problems/request-header-fields-too-large']);
+    // A long path parameter is the route's to judge (a malformed id: 400), not the router's 414.
+    const long = await http('GET', `${intake.url}/v1/alerts/${'x'.repeat(500)}`);
+    expect([long.status, long.headers.get('content-type')]).toEqual([400, 'application/problem+json; charset=utf-8']);
   });
 
   it('takes a UUID in a path in any case', async () => {

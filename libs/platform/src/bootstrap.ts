@@ -85,6 +85,9 @@ export async function startService(
     bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
     logger: false,
     clientErrorHandler: sendClientErrorProblem,
+    // A path parameter is as long as the request line lets it be (16 KiB, then a 431): validation
+    // answers a bad one (400, 404), never the router's own 414 in its own JSON.
+    routerOptions: { maxParamLength: 16_384 },
     // Whose X-Forwarded-For to believe (TRUST_PROXY): by default nobody's, so that no client can
     // choose the address its requests are audited and rate-limited under.
     // (A hop count as Fastify itself reads one: the nearest `hops` proxies are trusted.)
