@@ -275,12 +275,12 @@ describe('Identity, roles and the audit trail (real tokens, five services)', () 
       expect(change?.record.before).not.toBe(change?.record.after);
       const refusal = records.find((r) => r.record.outcome === 'refused' && r.record.actor.subject === 'u-maria' && r.record.request.path.endsWith('/acknowledge'));
       expect(refusal?.record).toMatchObject({ status: 403, reason: 'needs incidents.acknowledge' });
-      expect((await http('GET', `${url('triage')}/v1/audit/verify`, undefined, await as('audrey'))).json).toMatchObject({ ok: true });
-      expect((await http('GET', `${url('triage')}/v1/audit/verify`, undefined, await as('irene'))).status).toBe(403);
+      expect((await http('GET', `${url('triage')}/v1/audit/triage/verify`, undefined, await as('audrey'))).json).toMatchObject({ ok: true });
+      expect((await http('GET', `${url('triage')}/v1/audit/triage/verify`, undefined, await as('irene'))).status).toBe(403);
     });
 
     it('exports the trail as JSON Lines', async () => {
-      const res = await http('GET', `${url('triage')}/v1/audit/records?format=jsonl`, undefined, await as('audrey'));
+      const res = await http('GET', `${url('triage')}/v1/audit/triage/records?format=jsonl`, undefined, await as('audrey'));
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
       const lines = res.text.trim().split('\n').map((l) => JSON.parse(l));
@@ -306,7 +306,7 @@ describe('Identity, roles and the audit trail (real tokens, five services)', () 
         });
       await tamper(body.replace(/"outcome":"(applied|refused)"/, '"outcome":"applied","note":"edited"'));
       try {
-        const verdict = (await http('GET', `${url('triage')}/v1/audit/verify`, undefined, await as('audrey'))).json;
+        const verdict = (await http('GET', `${url('triage')}/v1/audit/triage/verify`, undefined, await as('audrey'))).json;
         expect(verdict).toMatchObject({ ok: false, firstMismatch: { seq: Number(seq), reason: expect.stringMatching(/no longer matches/) } });
         const cli = spawnSync(process.execPath, [join(__dirname, '..', 'tools', 'audit-verify.mjs'), '--service', 'triage'], {
           env: { ...process.env, DATABASE_URL: testEnv().adminUrl },
@@ -317,7 +317,7 @@ describe('Identity, roles and the audit trail (real tokens, five services)', () 
       } finally {
         await tamper(body); // …is caught; the suite puts it back for the tests after it.
       }
-      expect((await http('GET', `${url('triage')}/v1/audit/verify`, undefined, await as('audrey'))).json.ok).toBe(true);
+      expect((await http('GET', `${url('triage')}/v1/audit/triage/verify`, undefined, await as('audrey'))).json.ok).toBe(true);
     });
 
     it('leaves a record for every mutating operation of every service', async () => {
@@ -539,7 +539,7 @@ describe('Identity, roles and the audit trail (real tokens, five services)', () 
   }
 
   async function auditRecords(service: ServiceName) {
-    const res = await http('GET', `${url(service)}/v1/audit/records?format=jsonl`, undefined, await as('audrey'));
+    const res = await http('GET', `${url(service)}/v1/audit/${service}/records?format=jsonl`, undefined, await as('audrey'));
     expect(res.status).toBe(200);
     return res.text
       .trim()

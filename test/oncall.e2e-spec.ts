@@ -209,7 +209,7 @@ describe('on call and escalation (real Kafka and PostgreSQL, real delays)', () =
 
     // A change may not take effect in the past, nor name a rotation the engine would misread.
     const past = await http('POST', `${tasking.url}/v1/schedules/${schedule.scheduleId}/revisions`, { definition: weekly([p3.personId]), effectiveFrom: '2026-01-01T00:00:00Z' }, irene);
-    expect(past.status).toBe(400);
+    expect(past.status).toBe(422);
     expect(past.json.errors).toEqual([{ pointer: '/effectiveFrom', detail: 'must be now or later: history is not rewritten' }]);
     const counted = weekly([p3.personId]);
     (counted.layers[0].rotation as { handoff: string }).handoff = 'FREQ=WEEKLY;COUNT=3';

@@ -79,6 +79,42 @@ describe('a service at its edges: bad input, bad configuration, shutdown', () =>
     expect(unknown.status).toBe(404);
   });
 
+  it('answers 405 with Allow to a method a known path does not have, before reading any body', async () => {
+    for (const method of ['PUT', 'DELETE', 'QUERY']) {
+      const res = await http(method, `${intake.url}/v1/alerts`, '{"title":', { 'content-type': 'text/plain' });
+      expect({ method, status: res.status, allow: res.headers.get('allow'), type: res.json?.type }).toEqual({ method, status: 405, allow: 'POST', type: 'https://vigil.dev/problems/method-not-allowed' });
+    }
+    // A static path is its own, even where a parametric one of another method would match it.
+    const splunk = await http('DELETE', `${intake.url}/v1/integrations/splunk`);
+    expect([splunk.status, splunk.headers.get('allow')]).toEqual([405, 'POST']);
+    expect((await http('GET', `${intake.url}/v1/integrations`)).status).toBe(200);
+    expect((await http('PATCH', `${intake.url}/v1/nothing-here`)).status).toBe(404);
+  });
+
+  it('refuses NUL characters in a query or path too, naming the parameter', async () => {
+    const body = await post(JSON.stringify({ title: 'a\u0000b', source: 'edr', severity: 'low', labels: { 'k\u0000': 'v' } }));
+    expect([body.status, body.json.errors?.[0]]).toEqual([400, { pointer: '/title', detail: 'must not contain the NUL character (U+0000)' }]);
+    const query = await http('GET', `${intake.url}/v1/alerts/00000000-0000-4000-8000-000000000000?x=%00`);
+    expect([query.status, query.json.errors?.[0]?.pointer]).toEqual([400, '/x']);
+    const path = await http('GET', `${intake.url}/v1/alerts/a%00b`);
+    expect([path.status, path.json.errors?.[0]?.pointer]).toEqual([400, '/alertId']);
+  });
+
+  it('answers a request line and headers over the size limit with a 431 problem, not Fastify\'s own JSON', async () => {
+    const res = await http('GET', `${intake.url}/v1/integrations?q=${'a'.repeat(20_000)}`);
+    expect([res.status, res.headers.get('content-type'), res.json?.type]).toEqual([431, 'application/problem+json; charset=utf-8', 'https://vigil.dev/problems/request-header-fields-too-large']);
+    // A long path parameter is the route's to judge (a malformed id: 400), not the router's 414.
+    const long = await http('GET', `${intake.url}/v1/alerts/${'x'.repeat(500)}`);
+    expect([long.status, long.headers.get('content-type')]).toEqual([400, 'application/problem+json; charset=utf-8']);
+  });
+
+  it('takes a UUID in a path in any case', async () => {
+    const accepted = await post(JSON.stringify({ title: 'Case test', source: 'edr', severity: 'low' }));
+    expect(accepted.status).toBe(202);
+    const upper = await http('GET', `${intake.url}/v1/alerts/${accepted.json.alertId.toUpperCase()}`);
+    expect([upper.status, upper.json.alertId]).toEqual([200, accepted.json.alertId]);
+  });
+
   it('refuses to start on a bad configuration and names each bad variable', async () => {
     const env = testEnv();
     const bad = startServiceProcess('intake', {

@@ -207,7 +207,7 @@ describe('Vigil spine (five services, real Kafka and PostgreSQL)', () => {
     expect(noReason.status).toBe(400);
     expect(noReason.json.errors).toEqual([{ pointer: '/reason', detail: 'a backdated acknowledgement needs a reason' }]);
     const future = await incidentAction(path, 'acknowledge', { at: new Date(Date.now() + 3_600_000).toISOString(), reason: 'typo' });
-    expect(future.status).toBe(400);
+    expect(future.status).toBe(422);
 
     const ack = await incidentAction(path, 'acknowledge', { at: ackAt, reason: 'acknowledged by phone before the ticket existed' }, await as('bob'));
     expect(ack.status).toBe(200);

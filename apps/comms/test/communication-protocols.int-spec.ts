@@ -169,7 +169,9 @@ describe('communication protocols (real Kafka and PostgreSQL, local chat and SMT
     const adam = await as('adam');
     const customers = (await http('GET', `${comms.url}/v1/audiences/customers`, undefined, adam)).json;
     const { audience: _a, scope: _s, description: _d, updatedAt: _u, updatedBy: _b, ...settings } = customers;
-    expect((await http('PUT', `${comms.url}/v1/audiences/customers`, { ...settings, channels: ['test-customer-mail'], requiresApproval: false }, adam)).json.errors).toEqual([
+    const openToAll = await http('PUT', `${comms.url}/v1/audiences/customers`, { ...settings, channels: ['test-customer-mail'], requiresApproval: false }, adam);
+    expect(openToAll.status).toBe(422);
+    expect(openToAll.json.errors).toEqual([
       { pointer: '/requiresApproval', detail: 'an outside audience always needs approval' },
     ]);
     expect((await http('PUT', `${comms.url}/v1/audiences/customers`, { ...settings, channels: ['test-customer-mail'] }, adam)).status).toBe(200);
@@ -247,7 +249,7 @@ describe('communication protocols (real Kafka and PostgreSQL, local chat and SMT
       ['line 1\n{{ process.mainModule }}', 'line 2, column 4'],
     ]) {
       const res = await put(body);
-      expect(res.status).toBe(400);
+      expect(res.status).toBe(422);
       expect(res.json.errors[0]).toMatchObject({ pointer: '/body', detail: expect.stringContaining(detail) });
     }
     const saved = await put('Phase: {{ incident.phase | upcase }}. {{ message.note | default: "More soon." }}');
@@ -273,7 +275,7 @@ describe('communication protocols (real Kafka and PostgreSQL, local chat and SMT
     );
     expect(decided.status).toBe(201);
     expect(decided.json).toMatchObject({ decidedBy: 'u-leo', implied: false, obligationsStarted: ['gdpr-art33'] });
-    expect((await http('POST', `${comms.url}/v1/incidents/${incidentId}/decisions`, { kind: 'personal_data_breach', effectiveAt: new Date(Date.now() + HOURS).toISOString(), reason: 'x' }, await as('leo'))).status).toBe(400);
+    expect((await http('POST', `${comms.url}/v1/incidents/${incidentId}/decisions`, { kind: 'personal_data_breach', effectiveAt: new Date(Date.now() + HOURS).toISOString(), reason: 'x' }, await as('leo'))).status).toBe(422);
     expect((await http('POST', `${comms.url}/v1/incidents/${incidentId}/decisions`, { kind: 'personal_data_breach', effectiveAt: awareAt.toISOString(), reason: 'x' }, await as('carol'))).status).toBe(403);
 
     const [clock] = (await http('GET', `${comms.url}/v1/incidents/${incidentId}/obligations`)).json.items;
@@ -356,7 +358,7 @@ describe('communication protocols (real Kafka and PostgreSQL, local chat and SMT
 
     // Submitting late needs the reasons for the delay (GDPR art. 33(1)).
     const bare = await http('POST', `${comms.url}/v1/obligations/${late.obligationId}/submit`, {}, await as('leo'));
-    expect(bare.status).toBe(400);
+    expect(bare.status).toBe(422);
     expect(bare.json.errors[0].pointer).toBe('/lateReason');
     const explained = await http('POST', `${comms.url}/v1/obligations/${late.obligationId}/submit`, { lateReason: 'we learned of the breach only through the researcher' }, await as('leo'));
     expect(explained.json).toMatchObject({ status: 'submitted_late', lateReason: 'we learned of the breach only through the researcher' });
@@ -400,7 +402,7 @@ describe('communication protocols (real Kafka and PostgreSQL, local chat and SMT
     const configured = listed.json.items.find((c: { name: string }) => c.name === 'test-ir-slack');
     expect((await http('PATCH', `${comms.url}/v1/channels/${configured.channelId}`, { enabled: false }, adam)).status).toBe(409);
     const patched = await http('PATCH', `${comms.url}/v1/channels/${created.json.channelId}`, { secrets: { webhookUrl: 'not a url' } }, adam);
-    expect(patched.status).toBe(400);
+    expect(patched.status).toBe(422);
     expect(patched.json.errors[0].pointer).toBe('/secrets/webhookUrl');
     expect((await http('DELETE', `${comms.url}/v1/channels/${created.json.channelId}`, undefined, adam)).status).toBe(204);
   });

@@ -76,7 +76,7 @@ describe('post-incident review (real Kafka and PostgreSQL)', () => {
     expect((await http('PATCH', `${reporting.url}/v1/incidents/${incidentId}/review`, { summary: 'x' }, alice)).status).toBe(428);
     expect((await http('PATCH', `${reporting.url}/v1/incidents/${incidentId}/review`, { summary: 'x' }, { ...alice, 'if-match': '"7"' })).status).toBe(412);
     const badMoment = await changeReview(incidentId, 'PATCH', '', { keyMoments: [{ eventId: 'not-on-this-timeline', label: 'x' }] }, alice);
-    expect(badMoment.status).toBe(400);
+    expect(badMoment.status).toBe(422);
     expect(badMoment.json.errors[0].pointer).toBe('/keyMoments/0/eventId');
     const written = await changeReview(
       incidentId,

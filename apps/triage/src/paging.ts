@@ -41,10 +41,10 @@ export function decodeCursor(raw: string, sort: string, valueIsTime = true): Cur
     (c.at === undefined || (typeof c.at === 'string' && isCursorTime(c.at))) &&
     (!valueIsTime || isCursorTime(c.value));
   if (!valid) {
-    throw Problem.validation([{ pointer: '/cursor', detail: 'is not a cursor this API returned' }], 'The query is not valid.');
+    throw Problem.unprocessable([{ pointer: '/cursor', detail: 'is not a cursor this API returned' }], 'The cursor cannot be used.');
   }
   if (c!.sort !== sort) {
-    throw Problem.validation([{ pointer: '/cursor', detail: `belongs to sort=${c!.sort}, not sort=${sort}; start again without a cursor` }], 'The query is not valid.');
+    throw Problem.unprocessable([{ pointer: '/cursor', detail: `belongs to sort=${c!.sort}, not sort=${sort}; start again without a cursor` }], 'The cursor cannot be used.');
   }
   return c as Cursor;
 }

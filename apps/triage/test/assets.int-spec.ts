@@ -262,12 +262,12 @@ describe('triage asset register (real PostgreSQL)', () => {
 
   it('refuses a CSV with an unknown or a missing column, naming them, and imports nothing of it', async () => {
     const unknown = await http('POST', url('/v1/assets:import'), `identifier,name,criticality,data_classification,colour\n${tag}-colour,X,low,internal,red\n`, csv);
-    expectProblem(unknown, 400);
+    expectProblem(unknown, 422);
     expect(unknown.json.detail).toContain('"colour"');
     expect(unknown.json.unknownColumns).toEqual(['colour']);
 
     const missing = await http('POST', url('/v1/assets:import'), `identifier,name\n${tag}-missing,X\n`, csv);
-    expectProblem(missing, 400);
+    expectProblem(missing, 422);
     expect(missing.json.missingColumns).toEqual(['criticality', 'data_classification']);
 
     const stored = await withDatabase(async (db) => (await db.query(`SELECT count(*)::int AS n FROM triage.assets WHERE identifier IN ($1, $2)`, [`${tag}-colour`, `${tag}-missing`])).rows[0].n);
@@ -325,10 +325,10 @@ describe('triage asset register (real PostgreSQL)', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/assets', '/v1/assets/{assetId}']));
   });
 
-  it('answers 400 to a cursor it did not issue and to a bad query, 404 to an unknown asset, 400 to a malformed id', async () => {
+  it('answers 422 to a cursor it did not issue, 400 to a bad query, 404 to an unknown asset, 400 to a malformed id', async () => {
     for (const cursor of ['not-a-cursor', Buffer.from(JSON.stringify({ createdAt: '2026-02-31T00:00:00.000000Z', id: randomUUID() })).toString('base64url')]) {
       const res = await http('GET', url(`/v1/assets?cursor=${cursor}`));
-      expectProblem(res, 400);
+      expectProblem(res, 422);
       expect(res.json.errors).toEqual([{ pointer: '/cursor', detail: expect.any(String) }]);
     }
     expectProblem(await http('GET', url('/v1/assets?criticality=urgent')), 400);

@@ -109,7 +109,7 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
       expect(rules.map((r: { kind: string }) => r.kind)).toEqual(['reference', 'group_key', 'asset_category', 'observable']);
       expect(rules.find((r: { kind: string }) => r.kind === 'observable')).toMatchObject({ enabled: true, updatedBy: 'u-adam' });
       expect((await http('PUT', t('/v1/correlation-rules/nonsense'), { enabled: false })).status).toBe(404);
-      expect((await http('PUT', t('/v1/correlation-rules/group_key'), { windowSeconds: 60 })).status).toBe(400);
+      expect((await http('PUT', t('/v1/correlation-rules/group_key'), { windowSeconds: 60 })).status).toBe(422);
     });
 
     it('attaches an alert naming an incident (label vigil_incident), but never an exercise alert to a real incident', async () => {
@@ -183,7 +183,7 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
       const both = await http('POST', t('/v1/suppression-rules'), { name: 'n', owner: 'o', reason: 'r', match: { hostname: 'h' }, expiresAt: '2099-01-01T00:00:00Z', durationSeconds: 5 });
       expect(both.json.errors).toEqual([{ pointer: '/expiresAt', detail: 'give exactly one of expiresAt and durationSeconds' }]);
       const past = await http('POST', t('/v1/suppression-rules'), { name: 'n', owner: 'o', reason: 'r', match: { hostname: 'h' }, expiresAt: '2020-01-01T00:00:00Z' });
-      expect(past.status).toBe(400);
+      expect(past.status).toBe(422);
       expect(past.json.errors).toEqual([{ pointer: '/expiresAt', detail: 'must be in the future' }]);
     });
   });
@@ -234,7 +234,7 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
       const stale = await http('POST', `${target}/merge`, { incidentIds: [b.incidentId], reason: 'r' }, { 'if-match': `"${before.version - 1}"` });
       expect(stale.status).toBe(412);
       expect(stale.json.currentVersion).toBe(before.version);
-      expect((await http('POST', `${target}/merge`, { incidentIds: [a.incidentId], reason: 'r' }, { 'if-match': '*' })).status).toBe(400);
+      expect((await http('POST', `${target}/merge`, { incidentIds: [a.incidentId], reason: 'r' }, { 'if-match': '*' })).status).toBe(422);
 
       const merged = await incidentAction(target, 'merge', { incidentIds: [b.incidentId, c.incidentId], reason: 'same insider' });
       expect(merged.status).toBe(200);
@@ -393,7 +393,7 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
       const notSet = await incidentAction(path, 'clock', { field: 'containedAt', at: earlier, reason: 'r' });
       expect(notSet.status).toBe(409);
       const disorder = await incidentAction(path, 'clock', { field: 'occurredAt', at: new Date(Date.now() + 30_000).toISOString(), reason: 'r' });
-      expect(disorder.status).toBe(400);
+      expect(disorder.status).toBe(422);
 
       const fixed = await incidentAction(path, 'clock', { field: 'occurredAt', at: earlier, reason: 'first beacon in proxy logs' }, await as('alice'));
       expect(fixed.status).toBe(200);
@@ -417,14 +417,14 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
       expect((await incidentAction(path, 'transition', { to: 'triaged' })).status).toBe(200);
       // After the incident occurred, but before Vigil detected it: MTTC would be negative.
       const early = await incidentAction(path, 'transition', { to: 'contained', at: new Date(Date.now() - 300_000).toISOString(), reason: 'EDR isolated it' });
-      expect(early.status).toBe(400);
+      expect(early.status).toBe(422);
       expect(early.json.errors).toEqual([{ pointer: '/at', detail: expect.stringMatching(/^would break the clock's order: detectedAt \(.+\) would be after containedAt \(/) }]);
       expect((await http('GET', path)).json.phase).toBe('triaged');
 
       const contained = await incidentAction(path, 'transition', { to: 'contained' });
       expect(contained.status).toBe(200);
       const late = await incidentAction(path, 'clock', { field: 'detectedAt', at: new Date(Date.parse(contained.json.timestamps.containedAt) + 1_000).toISOString(), reason: 'r' });
-      expect(late.status).toBe(400);
+      expect(late.status).toBe(422);
       expect(late.json.errors[0].detail).toMatch(/detectedAt \(.+\) would be after containedAt/);
     });
   });
@@ -448,7 +448,7 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
       const link = await http('POST', `${path}/links`, { incidentId: b.incidentId, relation: 'causes' });
       expect(link.status).toBe(201);
       expect((await http('GET', t(`/v1/incidents/${b.incidentId}/links`))).json.items).toEqual([expect.objectContaining({ incidentId: a.incidentId, relation: 'caused_by' })]);
-      expect((await http('POST', `${path}/links`, { incidentId: a.incidentId })).status).toBe(400);
+      expect((await http('POST', `${path}/links`, { incidentId: a.incidentId })).status).toBe(422);
 
       const ids = async (query: string) => (await http('GET', t(`/v1/incidents?${query}`))).json.items.map((i: { incidentId: string }) => i.incidentId);
       expect(await ids(`assignee=${encodeURIComponent(owner)}`)).toEqual([a.incidentId]);
@@ -536,7 +536,7 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
       // A merged incident's words and tokens lead to the incident it was merged into.
       expect((await incidentAction(t(`/v1/incidents/${a.incidentId}`), 'merge', { incidentIds: [near.incidentId], reason: 'same actor' })).status).toBe(200);
       await finds('10.9.9.90 db-010', [a.incidentId, near.incidentId]);
-      expect((await http('GET', t('/v1/incidents?q=%22--%22'))).status).toBe(400);
+      expect((await http('GET', t('/v1/incidents?q=%22--%22'))).status).toBe(422);
 
       // An incident from before this search has its document built from what is stored (as the migration does).
       await withDatabase((db) => db.query(`UPDATE triage.incidents SET search = NULL WHERE id = $1`, [a.incidentId]));
@@ -566,11 +566,11 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
       expect(all.map((i: { incidentId: string }) => i.incidentId)).toContain(exercise.incidentId);
       expect((await http('GET', t(`/v1/incidents?q=${tag}&exercise=true`))).json.items.map((i: { incidentId: string }) => i.incidentId)).toEqual([exercise.incidentId]);
       const first = (await http('GET', t(`/v1/incidents?q=${tag}&limit=2`))).json.nextCursor;
-      expect((await http('GET', t(`/v1/incidents?q=${tag}&sort=severity&cursor=${first}`))).status).toBe(400);
-      expect((await http('GET', t('/v1/incidents?cursor=bm9wZQ'))).status).toBe(400);
+      expect((await http('GET', t(`/v1/incidents?q=${tag}&sort=severity&cursor=${first}`))).status).toBe(422);
+      expect((await http('GET', t('/v1/incidents?cursor=bm9wZQ'))).status).toBe(422);
     });
 
-    it('answers 400, never 500, to a forged cursor on every list: an id that is no UUID, a date that does not exist', async () => {
+    it('answers 422, never 500, to a forged cursor on every list: an id that is no UUID, a date that does not exist', async () => {
       const forge = (c: Record<string, string>) => Buffer.from(JSON.stringify(c)).toString('base64url');
       const lists = [
         ['/v1/incidents', '-createdAt'],
@@ -584,7 +584,7 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
           forge({ sort, value: '2026-02-31T00:00:00.000Z', id: randomUUID() }),
         ]) {
           const res = await http('GET', t(`${path}?cursor=${cursor}`));
-          expect([path, res.status, res.json.errors]).toEqual([path, 400, [{ pointer: '/cursor', detail: 'is not a cursor this API returned' }]]);
+          expect([path, res.status, res.json.errors]).toEqual([path, 422, [{ pointer: '/cursor', detail: 'is not a cursor this API returned' }]]);
         }
       }
     });

@@ -130,7 +130,9 @@ reads, then its own, then services.<name>.env over them. Names are the services'
 {{- $_ := set $c "AUTH_ALGORITHMS" (join "," $v.auth.algorithms) }}
 {{- $_ := set $c "AUTH_CLOCK_SKEW_SECONDS" ($v.auth.clockSkewSeconds | int64 | toString) }}
 {{- if and $v.ingress.enabled $v.ingress.host }}
-{{- $_ := set $c "PUBLIC_BASE_URL" (printf "%s://%s" (ternary "https" "http" (gt (len $v.ingress.tls) 0)) $v.ingress.host) }}
+{{- /* intake is reached on its own host (ingress.ingestHost) when there is one. */}}
+{{- $host := ternary ($v.ingress.ingestHost | default $v.ingress.host) $v.ingress.host (eq .component "intake") }}
+{{- $_ := set $c "PUBLIC_BASE_URL" (printf "%s://%s" (ternary "https" "http" (gt (len $v.ingress.tls) 0)) $host) }}
 {{- end }}
 {{- if eq .component "intake" }}
 {{- $_ := set $c "INTAKE_RATE_LIMIT_PER_SECOND" ($v.intake.rateLimitPerSecond | int64 | toString) }}

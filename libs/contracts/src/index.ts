@@ -1,6 +1,7 @@
 export * from './topics';
 export * from './vocabulary';
 export * from './storable';
+export * from './beyond-schema';
 export * from './envelope';
 export * from './api/alert';
 export * from './api/incident';

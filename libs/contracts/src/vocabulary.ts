@@ -76,11 +76,22 @@ export type ObservableType = z.infer<typeof ObservableType>;
  * RFC 3339 timestamp with offset, as every Vigil contract writes time; within what PostgreSQL
  * stores (years 0001–9999 in UTC, offsets within ±15:59), so that a bad date is a 400 at
  * validation and never a failed transaction.
+ *
+ * The same rule as a pattern, so that the API documents say what is accepted (a JSON Schema cannot
+ * compute "in UTC"): the pattern is a little stricter than PostgreSQL only on the two edge days,
+ * where 0001-01-01 takes no offset east of UTC and 9999-12-31 none west of it, so that whatever
+ * matches it is storable (a property spec checks both).
  */
+export const STORABLE_TIMESTAMP_PATTERN =
+  /^(?!0001-01-01T.*\+(?!00:00$))(?!9999-12-31T.*-(?!00:00$))(?!0000)[0-9]{4}-.*(Z|[+-](0[0-9]|1[0-5]):[0-5][0-9])$/;
 export const Timestamp = z.iso
   .datetime({ offset: true })
   // (only once the format holds: one issue per bad value)
-  .refine(storableTimestamp, { message: 'must be between 0001-01-01 and 9999-12-31 in UTC, with an offset of at most ±15:59', when: (payload) => payload.issues.length === 0 });
+  .refine((v) => STORABLE_TIMESTAMP_PATTERN.test(v) && storableTimestamp(v), {
+    message: 'must be between 0001-01-01 and 9999-12-31 in UTC, with an offset of at most ±15:59',
+    when: (payload) => payload.issues.length === 0,
+  })
+  .meta({ allOf: [{ pattern: STORABLE_TIMESTAMP_PATTERN.source }] });
 
 /**
  * What a person or a machine client may do in Vigil, from the seeds' incident response team plus

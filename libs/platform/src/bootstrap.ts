@@ -8,8 +8,10 @@ import { requestContext, type RequestContext } from './auth/request-context';
 import type { BaseConfig } from './config';
 import { redactConfig } from './config';
 import { parseJsonBody, unstorableStrings } from './http/json-body';
-import { Problem, ProblemFilter } from './http/problem';
+import { Problem, ProblemFilter, sendClientErrorProblem, sendProblem } from './http/problem';
 import { setupOpenApi } from './http/openapi';
+import { AllowedMethods } from './http/routing';
+import { LowercaseUuidParams } from './http/zod';
 
 class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
@@ -82,6 +84,10 @@ export async function startService(
   const adapter = new FastifyAdapter({
     bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
     logger: false,
+    clientErrorHandler: sendClientErrorProblem,
+    // A path parameter is as long as the request line lets it be (16 KiB, then a 431): validation
+    // answers a bad one (400, 404), never the router's own 414 in its own JSON.
+    routerOptions: { maxParamLength: 16_384 },
     // Whose X-Forwarded-For to believe (TRUST_PROXY): by default nobody's, so that no client can
     // choose the address its requests are audited and rate-limited under.
     // (A hop count as Fastify itself reads one: the nearest `hops` proxies are trusted.)
@@ -93,6 +99,14 @@ export async function startService(
     },
   });
   const fastify = adapter.getInstance();
+  // A known path asked with a method it does not have: 405 with Allow, before any body parsing.
+  const allowed = new AllowedMethods();
+  fastify.addHook('onRoute', (route) => allowed.add(route.url, route.method));
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const methods = allowed.of(request.url.split('?')[0]);
+    if (!methods.length || methods.includes(request.method)) return done();
+    sendProblem(reply, request, new Problem(405, 'Method not allowed', `${request.method} is not allowed here; allowed: ${methods.join(', ')}.`, {}, { allow: methods.join(', ') }));
+  });
   // Every request carries its context (caller, audit state) through the work it causes.
   fastify.addHook('onRequest', (request, _reply, done) => {
     const ctx: RequestContext = {
@@ -158,6 +172,7 @@ export async function startService(
     bodyParser: false, // keep our JSON parser (Nest would register its own)
   });
   app.useGlobalFilters(new ProblemFilter(logger));
+  app.useGlobalPipes(new LowercaseUuidParams());
   await configure?.(app);
   setupOpenApi(app, { title: info.title, description: info.description, version: info.version });
   await app.listen({ port: config.PORT, host: config.HOST });

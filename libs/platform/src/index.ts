@@ -7,6 +7,7 @@ export * from './bootstrap';
 export * from './http/problem';
 export * from './http/zod';
 export * from './http/openapi';
+export { JS_WHITESPACE } from './http/json-schema';
 export * from './service';
 export * from './auth/auth-config';
 export * from './auth/permissions';

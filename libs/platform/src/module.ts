@@ -15,7 +15,7 @@ import { EventConsumer, type ConsumerHandlers } from '@vigil/messaging';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { BaseConfig } from './config';
-import { AuditController } from './audit/audit.controller';
+import { auditController } from './audit/audit.controller';
 import { AuditInterceptor } from './audit/audit.interceptor';
 import { AuditTrail } from './audit/audit-trail';
 import { AccessGuard } from './auth/access.guard';
@@ -89,7 +89,7 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       global: true,
-      controllers: [HealthController, AuditController],
+      controllers: [HealthController, auditController(options.service)],
       providers: [
         { provide: CONFIG, useValue: options.config },
         { provide: LOGGER, useValue: options.logger },

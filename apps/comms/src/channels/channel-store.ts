@@ -49,7 +49,8 @@ export function validateSettings(kind: ChannelKind, config: unknown, secrets: un
   const c = settings.config.safeParse(config);
   const s = settings.secrets.safeParse(secrets);
   const errors = [...(c.success ? [] : zodIssuesToFieldErrors(c.error, '/config')), ...(s.success ? [] : zodIssuesToFieldErrors(s.error, '/secrets'))];
-  if (errors.length) throw Problem.validation(errors);
+  // The body's schema takes any settings; which ones fit depends on the stored channel's kind.
+  if (errors.length) throw Problem.unprocessable(errors, `The settings do not fit a ${kind} channel.`);
   return { config: c.data as Record<string, unknown>, secrets: Object.fromEntries(Object.entries(s.data as Record<string, string | undefined>).filter(([, v]) => v !== undefined)) as Record<string, string> };
 }
 

@@ -244,11 +244,11 @@ export class ObligationEngine {
   ): Promise<ObligationRow> {
     if (!LIVE.has(row.status)) throw new Problem(409, 'Conflict', `The obligation is ${row.status.replace('_', ' ')}.`);
     const submittedAt = body.submittedAt ? new Date(body.submittedAt) : now;
-    if (submittedAt.getTime() > now.getTime() + 60_000) throw Problem.validation([{ pointer: '/submittedAt', detail: 'may not be in the future' }]);
-    if (submittedAt < row.started_at) throw Problem.validation([{ pointer: '/submittedAt', detail: 'is before the obligation started' }]);
+    if (submittedAt.getTime() > now.getTime() + 60_000) throw Problem.unprocessable([{ pointer: '/submittedAt', detail: 'may not be in the future' }]);
+    if (submittedAt < row.started_at) throw Problem.unprocessable([{ pointer: '/submittedAt', detail: 'is before the obligation started' }]);
     const late = row.deadline !== null && row.deadline_kind === 'statutory' && submittedAt > row.deadline;
     if (late && !body.lateReason) {
-      throw Problem.validation([{ pointer: '/lateReason', detail: `the deadline was ${row.deadline!.toISOString()}: a late submission states the reasons for the delay` }]);
+      throw Problem.unprocessable([{ pointer: '/lateReason', detail: `the deadline was ${row.deadline!.toISOString()}: a late submission states the reasons for the delay` }]);
     }
     const [updated]: ObligationRow[] = await manager.query(
       `WITH changed AS (UPDATE comms.obligations SET status = $2, submitted_at = $3, submitted_by = $4, reference = $5, message_id = $6, late_reason = $7, next_check_at = NULL,

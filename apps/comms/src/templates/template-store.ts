@@ -52,5 +52,5 @@ export function assertTemplateUsable(template: Partial<SaveTemplate>, base = '')
       errors.push({ pointer: `${base}/${field}`, detail: issue.line ? `line ${issue.line}, column ${issue.column}: ${issue.detail}` : issue.detail });
     }
   }
-  if (errors.length) throw Problem.validation(errors, 'The template uses something templates may not use.');
+  if (errors.length) throw Problem.unprocessable(errors, 'The template uses something templates may not use.');
 }

@@ -46,9 +46,9 @@ export async function applyImport(m: EntityManager, plan: ImportPlan, actor: str
     const parsed = ScheduleDefinition.safeParse({
       layers: s.layers.map((l) => ({ ...l, rotation: { ...l.rotation, participants: l.rotation.participants.map((turn) => (turn.length === 1 ? person(turn[0]) : turn.map(person))) } })),
     });
-    if (!parsed.success) throw Problem.validation(parsed.error.issues.map((x) => ({ pointer: `/schedules/${i}`, detail: `${s.name}: ${x.path.join('.')}: ${x.message}` })));
+    if (!parsed.success) throw Problem.unprocessable(parsed.error.issues.map((x) => ({ pointer: `/schedules/${i}`, detail: `${s.name}: ${x.path.join('.')}: ${x.message}` })));
     const problems = parsed.data.layers.map((l, j) => ({ j, problem: rotationProblem(l.rotation) })).filter((x) => x.problem);
-    if (problems.length) throw Problem.validation(problems.map((x) => ({ pointer: `/schedules/${i}`, detail: `${s.name}, layer ${x.j + 1}: ${x.problem}` })));
+    if (problems.length) throw Problem.unprocessable(problems.map((x) => ({ pointer: `/schedules/${i}`, detail: `${s.name}, layer ${x.j + 1}: ${x.problem}` })));
     const [existing]: Array<{ id: string }> = await m.query(`SELECT id FROM tasking.schedules WHERE external_ref = $1 AND archived_at IS NULL FOR UPDATE`, [ref(plan, s.externalId)]);
     const id = existing?.id ?? randomUUID();
     if (!existing) {
@@ -85,7 +85,7 @@ export async function applyImport(m: EntityManager, plan: ImportPlan, actor: str
       targets: step.targets.map((t): EscalationTarget => (t.type === 'person' ? { type: 'person', personId: person(t.externalId) } : t.type === 'schedule' ? { type: 'schedule', scheduleId: schedules.get(t.externalId)! } : t)),
     }));
     const parsed = EscalationPolicyInput.safeParse({ name: p.name, description: p.description, steps, repeat: p.repeat });
-    if (!parsed.success) throw Problem.validation(parsed.error.issues.map((x) => ({ pointer: `/escalation_policies/${i}`, detail: `${p.name}: ${x.path.join('.')}: ${x.message}` })));
+    if (!parsed.success) throw Problem.unprocessable(parsed.error.issues.map((x) => ({ pointer: `/escalation_policies/${i}`, detail: `${p.name}: ${x.path.join('.')}: ${x.message}` })));
     const body = parsed.data;
     const [existing]: Array<{ id: string; current_version: number }> = await m.query(
       `SELECT id, current_version FROM tasking.escalation_policies WHERE external_ref = $1 AND archived_at IS NULL FOR UPDATE`,

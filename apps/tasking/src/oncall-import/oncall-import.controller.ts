@@ -32,7 +32,7 @@ export class OnCallImportController {
     try {
       planned = plan();
     } catch (error) {
-      throw Problem.validation([{ pointer: '', detail: (error as Error).message }], 'The import could not be read.');
+      throw Problem.unprocessable([{ pointer: '', detail: (error as Error).message }], 'The import could not be read.');
     }
     try {
       const report = await this.dataSource.transaction(async (m) => {

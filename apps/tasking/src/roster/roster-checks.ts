@@ -7,7 +7,7 @@ export async function assertPeopleExist(manager: Pick<EntityManager, 'query'>, i
   const found: Array<{ id: string }> = await manager.query(`SELECT id FROM tasking.people WHERE id = ANY($1::uuid[]) ${activeOnly ? 'AND active' : ''}`, [[...new Set(ids.map((i) => i.id))]]);
   const known = new Set(found.map((f) => f.id));
   const missing = ids.filter((i) => !known.has(i.id));
-  if (missing.length) throw Problem.validation(missing.map((m) => ({ pointer: m.pointer, detail: `no person ${m.id} on the roster` })));
+  if (missing.length) throw Problem.unprocessable(missing.map((m) => ({ pointer: m.pointer, detail: `no person ${m.id} on the roster` })));
 }
 
 /** A unique-constraint violation (e.g. a subject or team name already taken) as a 409 naming the field. */

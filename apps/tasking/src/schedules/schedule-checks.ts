@@ -14,7 +14,7 @@ export async function scheduleOr404(db: Db, scheduleId: string, archivedToo = fa
   return row;
 }
 
-/** 400 naming each rotation the engine cannot run and each person the definition names who is not on the roster. */
+/** 422 naming each rotation the engine cannot run and each person the definition names who is not on the roster. */
 export async function validateDefinition(db: Db, definition: ScheduleDefinition, base = '/definition'): Promise<void> {
   const errors: Array<{ pointer: string; detail: string }> = [];
   const people: Array<{ id: string; pointer: string }> = [];
@@ -25,7 +25,7 @@ export async function validateDefinition(db: Db, definition: ScheduleDefinition,
       for (const id of Array.isArray(turn) ? turn : [turn]) people.push({ id, pointer: `${base}/layers/${i}/rotation/participants/${j}` });
     });
   });
-  if (errors.length) throw Problem.validation(errors);
+  if (errors.length) throw Problem.unprocessable(errors);
   await assertPeopleExist(db, people);
 }
 
@@ -34,6 +34,6 @@ export function effectiveFromOf(requested: string | undefined, now: number, poin
   if (!requested) return now;
   const at = Date.parse(requested);
   // A minute of grace for clocks a little apart.
-  if (at < now - 60_000) throw Problem.validation([{ pointer, detail: 'must be now or later: history is not rewritten' }]);
+  if (at < now - 60_000) throw Problem.unprocessable([{ pointer, detail: 'must be now or later: history is not rewritten' }]);
   return Math.max(at, now);
 }

@@ -1,16 +1,8 @@
 import { applyDecorators, HttpCode, Post } from '@nestjs/common';
-import { ApiHeader, ApiOperation, type ApiOperationOptions } from '@nestjs/swagger';
+import { ApiOperation, type ApiOperationOptions } from '@nestjs/swagger';
 import { IncidentView } from '@vigil/contracts';
-import { ApiJsonBody, ApiJsonResponse, ApiProblems, Permit, type Permission } from '@vigil/platform';
+import { ApiIfMatch, ApiJsonBody, ApiJsonResponse, ApiProblems, Permit, type Permission } from '@vigil/platform';
 import type { z } from 'zod';
-
-/** OpenAPI description of the If-Match header every incident change takes. */
-const IF_MATCH_HEADER = {
-  name: 'If-Match',
-  required: true,
-  description: 'the incident version the change is based on, as its ETag ("3"); a stale one is a 412, a missing one a 428',
-  schema: { type: 'string', example: '"3"' },
-};
 
 /**
  * A route that changes an incident: POST, 200 with the incident (its ETag set by
@@ -25,7 +17,7 @@ export function IncidentChangeRoute(
     Post(path),
     Permit(options.permission),
     HttpCode(200),
-    ApiHeader(IF_MATCH_HEADER),
+    ApiIfMatch('the incident version the change is based on, as its ETag ("3"); a stale one is a 412, a missing one a 428'),
     ApiOperation(options.operation),
     ApiJsonBody(options.body),
     ApiJsonResponse(200, IncidentView, options.response),

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query, UseInterceptors } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { HistoryList, IncidentCategory, IncidentPage, IncidentPhase, IncidentSeverity, IncidentView } from '@vigil/contracts';
-import { ApiJsonResponse, ApiProblems, Caller, canSeeIncident, Permit, Problem, visibilityCondition, ZodPipe, type Principal } from '@vigil/platform';
+import { HistoryList, IncidentCategory, IncidentPage, IncidentPhase, IncidentSeverity, IncidentView, Timestamp } from '@vigil/contracts';
+import { ApiJsonResponse, ApiProblems, Caller, canSeeIncident, enumList, Permit, Problem, visibilityCondition, ZodPipe, type Principal } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { normaliseHostname, normaliseIp } from '../assets/normalise';
@@ -12,12 +12,6 @@ import { decodeCursor, pageOf } from '../paging';
 import { toOneView, toViews } from './incident-views';
 import { requireIncident } from './incident-writes';
 import { searchQuery } from './search/search-text';
-
-const list = <T extends z.ZodType<string, string>>(item: T) =>
-  z
-    .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
-    .pipe(z.array(item).min(1).max(20));
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -33,14 +27,14 @@ const SORTS = {
 type SortName = keyof typeof SORTS;
 
 const ListQuery = z.strictObject({
-  phase: list(IncidentPhase).optional(),
+  phase: enumList(IncidentPhase).optional(),
   open: z.enum(['true', 'false']).optional(),
-  severity: list(IncidentSeverity).optional(),
-  category: list(IncidentCategory).optional(),
+  severity: enumList(IncidentSeverity).optional(),
+  category: enumList(IncidentCategory).optional(),
   assignee: z.string().trim().min(1).max(200).optional(),
   asset: z.string().trim().min(1).max(253).optional(),
-  detectedFrom: z.iso.datetime({ offset: true }).optional(),
-  detectedTo: z.iso.datetime({ offset: true }).optional(),
+  detectedFrom: Timestamp.optional(),
+  detectedTo: Timestamp.optional(),
   q: z.string().trim().min(1).max(200).optional(),
   exercise: z.enum(['false', 'true', 'any']).default('false'),
   dedupKey: z.string().min(1).max(255).optional(),
@@ -112,7 +106,7 @@ export class IncidentsQueryController {
     if (query.detectedTo) where.push(`i.detected_at < ${p(query.detectedTo)}`);
     if (query.q) {
       const tsquery = searchQuery(query.q);
-      if (!tsquery) throw Problem.validation([{ pointer: '/q', detail: 'needs at least one letter or digit' }], 'The query is not valid.');
+      if (!tsquery) throw Problem.unprocessable([{ pointer: '/q', detail: 'needs at least one letter or digit' }], 'The query cannot be searched for.');
       where.push(`i.search @@ ${p(tsquery)}::tsquery`);
     }
     if (query.exercise !== 'any') where.push(`i.exercise = ${p(query.exercise === 'true')}`);
@@ -126,7 +120,7 @@ export class IncidentsQueryController {
     if (query.cursor) {
       const c = decodeCursor(query.cursor, query.sort, sort.column !== 'severity');
       if (sort.column === 'severity') {
-        if (!IncidentSeverity.safeParse(c.value).success || !c.at) throw Problem.validation([{ pointer: '/cursor', detail: 'is not a cursor this API returned' }]);
+        if (!IncidentSeverity.safeParse(c.value).success || !c.at) throw Problem.unprocessable([{ pointer: '/cursor', detail: 'is not a cursor this API returned' }]);
         const v = p(c.value);
         where.push(`(i.severity > ${v} OR (i.severity = ${v} AND (i.created_at, i.id) < (${p(c.at)}::timestamptz, ${p(c.id)}::uuid)))`);
       } else {

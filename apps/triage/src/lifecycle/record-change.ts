@@ -79,10 +79,10 @@ export function effectiveTime(incident: Incident, at: string | undefined, pointe
   if (!at) return now;
   const when = new Date(at);
   if (when.getTime() > now.getTime() + 60_000) {
-    throw Problem.validation([{ pointer, detail: 'must not be in the future' }]);
+    throw Problem.unprocessable([{ pointer, detail: 'must not be in the future' }]);
   }
   if (when < incident.occurredAt) {
-    throw Problem.validation([{ pointer, detail: `must not be before the incident occurred (${incident.occurredAt.toISOString()})` }]);
+    throw Problem.unprocessable([{ pointer, detail: `must not be before the incident occurred (${incident.occurredAt.toISOString()})` }]);
   }
   return when;
 }

@@ -16,7 +16,8 @@ export const AffectedAsset = z
   })
   .refine((a) => a.id ?? a.hostname ?? a.ip ?? a.name, {
     message: 'an asset needs at least one of id, hostname, ip or name',
-  });
+  })
+  .meta({ anyOf: ['id', 'hostname', 'ip', 'name'].map((name) => ({ required: [name] })) });
 export type AffectedAsset = z.infer<typeof AffectedAsset>;
 
 /**
@@ -47,6 +48,7 @@ export const CanonicalAlert = z
     labels: z
       .record(z.string().min(1).max(200), z.string().max(2000))
       .refine((l) => Object.keys(l).length <= 100, { message: 'at most 100 labels' })
+      .meta({ maxProperties: 100 })
       .optional(),
     assets: z.array(AffectedAsset).max(100).optional(),
     observables: z.array(Observable).max(500).optional(),

@@ -22,7 +22,8 @@ export const AcknowledgeIncident = z
     reason: Reason.optional(),
   })
   .refine((b) => !b.at || b.reason, { message: 'a backdated acknowledgement needs a reason', path: ['reason'] })
-  .meta({ id: 'AcknowledgeIncident', examples: [{}] });
+  // The refinements, in JSON Schema too, so that the API document says exactly what is accepted.
+  .meta({ id: 'AcknowledgeIncident', examples: [{}], dependentRequired: { at: ['reason'] } });
 export type AcknowledgeIncident = z.infer<typeof AcknowledgeIncident>;
 
 export const TransitionIncident = z
@@ -32,7 +33,7 @@ export const TransitionIncident = z
     reason: Reason.optional(),
   })
   .refine((b) => !b.at || b.reason, { message: 'a backdated transition needs a reason', path: ['reason'] })
-  .meta({ id: 'TransitionIncident', examples: [{ to: 'contained', reason: 'host isolated' }] });
+  .meta({ id: 'TransitionIncident', examples: [{ to: 'contained', reason: 'host isolated' }], dependentRequired: { at: ['reason'] } });
 export type TransitionIncident = z.infer<typeof TransitionIncident>;
 
 /** Who set a clock timestamp by hand, and why (backdating or correction). */
@@ -78,6 +79,7 @@ export const ClassifyIncident = z
   })
   .meta({
     id: 'ClassifyIncident',
+    anyOf: ['category', 'functionalImpact', 'informationImpact', 'recoverability', 'severity'].map((name) => ({ required: [name] })),
     examples: [{ category: 'ransomware', functionalImpact: 'high', informationImpact: 'integrity', recoverability: 'extended', reason: 'encryption confirmed on two file servers' }],
   });
 export type ClassifyIncident = z.infer<typeof ClassifyIncident>;
@@ -89,7 +91,7 @@ export const AssignIncident = z
     reason: Reason.optional(),
   })
   .refine((b) => b.owner !== undefined || b.responders !== undefined, { message: 'name owner, responders or both' })
-  .meta({ id: 'AssignIncident', examples: [{ owner: 'irene@soc.example', responders: ['bob@soc.example', 'sysadmin@corp.example'] }] });
+  .meta({ id: 'AssignIncident', anyOf: [{ required: ['owner'] }, { required: ['responders'] }], examples: [{ owner: 'irene@soc.example', responders: ['bob@soc.example', 'sysadmin@corp.example'] }] });
 export type AssignIncident = z.infer<typeof AssignIncident>;
 
 export const AddNote = z

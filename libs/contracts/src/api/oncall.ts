@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BEYOND_SCHEMA, JS_WHITESPACE } from '../beyond-schema';
 import { AssetCriticality, IncidentCategory, IncidentSeverity, Timestamp } from '../vocabulary';
 import { Reason } from './incident';
 
@@ -26,7 +27,8 @@ export const TimeZone = z
   .string()
   .min(1)
   .max(64)
-  .refine(isTimeZone, { message: 'must be an IANA time zone name such as Europe/Berlin or America/New_York' })
+  // Which names exist is the runtime's time zone database: beyond what a schema can list exactly.
+  .refine(isTimeZone, { message: 'must be an IANA time zone name such as Europe/Berlin or America/New_York', ...BEYOND_SCHEMA })
   .describe('IANA time zone name, e.g. Europe/Berlin');
 
 /** A wall-clock date and time without offset: read in the time zone that accompanies it. */
@@ -39,6 +41,13 @@ export const LocalTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/
 export const Weekday = z.enum(['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU']);
 export type Weekday = z.infer<typeof Weekday>;
 
+/** `word` in any case, letter by letter (`FREQ` → `[Ff][Rr][Ee][Qq]`). */
+const anyCase = (word: string) => word.replace(/[A-Z]/g, (c) => `[${c}${c.toLowerCase()}]`);
+const RRULE_PATTERN = new RegExp(
+  `^[${JS_WHITESPACE}]*(${anyCase('RRULE')}:)?${anyCase('FREQ')}=(${['HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY'].map(anyCase).join('|')})` +
+    `(;(?!${anyCase('DTSTART')}=)[A-Za-z]+=[A-Za-z0-9,+-]+)*[${JS_WHITESPACE}]*$`,
+);
+
 /**
  * An RFC 5545 recurrence rule without DTSTART (the rotation's `start` is that), e.g.
  * `FREQ=WEEKLY;BYDAY=MO` or `FREQ=DAILY;INTERVAL=2`. Finer than hourly is refused: hand-offs more
@@ -47,13 +56,10 @@ export type Weekday = z.infer<typeof Weekday>;
 export const RecurrenceRule = z
   .string()
   .max(500)
-  .transform((r) => r.replace(/^RRULE:/i, '').trim().toUpperCase())
-  .pipe(
-    z
-      .string()
-      .regex(/^FREQ=(HOURLY|DAILY|WEEKLY|MONTHLY|YEARLY)(;[A-Z]+=[A-Z0-9,+-]+)*$/, 'must be an RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=MO (FREQ hourly or coarser)')
-      .refine((r) => !/(^|;)DTSTART=/.test(r), { message: 'leave DTSTART out: the rotation start is its first hand-off' }),
-  )
+  // In any case, with or without `RRULE:`, white space around; spelled out letter by letter so that
+  // the pattern means the same in every regular-expression engine (JSON Schema has no flags).
+  .regex(RRULE_PATTERN, 'must be an RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=MO (FREQ hourly or coarser), without DTSTART (the rotation start is its first hand-off)')
+  .transform((r) => r.trim().replace(/^RRULE:/i, '').toUpperCase())
   .describe('RFC 5545 RRULE of the hand-offs, e.g. FREQ=WEEKLY;BYDAY=MO');
 
 // --- Roster -----------------------------------------------------------------------------------
@@ -203,13 +209,13 @@ export const ScheduleLayer = z
     from: Timestamp.nullable().optional().describe('the layer starts here (default: always)'),
     until: Timestamp.nullable().optional().describe('the layer ends here (default: never)'),
   })
-  .refine((l) => !l.from || !l.until || Date.parse(l.from) < Date.parse(l.until), { message: 'from must be before until', path: ['until'] })
+  .refine((l) => !l.from || !l.until || Date.parse(l.from) < Date.parse(l.until), { message: 'from must be before until', path: ['until'], ...BEYOND_SCHEMA })
   .meta({ id: 'ScheduleLayer' });
 export type ScheduleLayer = z.infer<typeof ScheduleLayer>;
 
 export const ScheduleDefinition = z
   .strictObject({ layers: z.array(ScheduleLayer).min(1).max(20) })
-  .refine((d) => new Set(d.layers.map((l) => l.precedence)).size === d.layers.length, { message: 'each layer needs its own precedence', path: ['layers'] })
+  .refine((d) => new Set(d.layers.map((l) => l.precedence)).size === d.layers.length, { message: 'each layer needs its own precedence', path: ['layers'], ...BEYOND_SCHEMA })
   .meta({ id: 'ScheduleDefinition' });
 export type ScheduleDefinition = z.infer<typeof ScheduleDefinition>;
 
@@ -292,7 +298,7 @@ export const CreateOverride = z
     end: Timestamp,
     reason: Reason.optional(),
   })
-  .refine((o) => Date.parse(o.start) < Date.parse(o.end), { message: 'end must be after start', path: ['end'] })
+  .refine((o) => Date.parse(o.start) < Date.parse(o.end), { message: 'end must be after start', path: ['end'], ...BEYOND_SCHEMA })
   .meta({ id: 'CreateOverride', examples: [{ personId: '3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b', start: '2026-04-10T17:00:00Z', end: '2026-04-11T09:00:00Z', reason: 'covers for Bob' }] });
 export type CreateOverride = z.infer<typeof CreateOverride>;
 
@@ -383,7 +389,7 @@ export const EscalationStep = z
       .number()
       .min(0)
       .max(24 * 60)
-      .refine((m) => Number.isInteger(Math.round(m * 60 * 1000) / 1000), { message: 'whole seconds only' })
+      .refine((m) => Number.isInteger(Math.round(m * 60 * 1000) / 1000), { message: 'whole seconds only', ...BEYOND_SCHEMA })
       .describe('how long to wait for an acknowledgement before the next step (fractions give seconds)'),
   })
   .meta({ id: 'EscalationStep' });
@@ -403,7 +409,7 @@ export const EscalationPolicyInput = z
     steps: z.array(EscalationStep).min(1).max(20),
     repeat: EscalationRepeat.default({ times: 0, fromStep: 1 }),
   })
-  .refine((p) => p.repeat.fromStep <= p.steps.length, { message: 'fromStep must name one of the steps', path: ['repeat', 'fromStep'] })
+  .refine((p) => p.repeat.fromStep <= p.steps.length, { message: 'fromStep must name one of the steps', path: ['repeat', 'fromStep'], ...BEYOND_SCHEMA })
   .meta({
     id: 'EscalationPolicyInput',
     examples: [

@@ -43,12 +43,19 @@ export const SuppressionMatch = z
     labels: z
       .record(z.string().min(1).max(200), z.string().max(2000))
       .refine((l) => Object.keys(l).length <= 20, { message: 'at most 20 labels' })
+      .meta({ maxProperties: 20 })
       .optional()
       .describe('the alert carries each of these labels with this value'),
   })
   // An empty label set matches every alert: it is no criterion.
   .refine((m) => Object.entries(m).some(([name, value]) => name !== 'labels' || Object.keys(value as object).length > 0), {
     message: 'a suppression rule needs at least one criterion',
+  })
+  .meta({
+    anyOf: [
+      ...['dedupKey', 'source', 'titleContains', 'hostname', 'ip', 'category', 'severities'].map((name) => ({ required: [name] })),
+      { required: ['labels'], properties: { labels: { minProperties: 1 } } },
+    ],
   });
 export type SuppressionMatch = z.infer<typeof SuppressionMatch>;
 
@@ -67,6 +74,7 @@ export const CreateSuppressionRule = z
   })
   .meta({
     id: 'CreateSuppressionRule',
+    oneOf: [{ required: ['expiresAt'] }, { required: ['durationSeconds'] }],
     examples: [
       {
         name: 'Nightly backup scan on db-07',

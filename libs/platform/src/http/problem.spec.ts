@@ -37,7 +37,8 @@ import { CanonicalAlert } from '@vigil/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { Problem, sendProblem, toProblem, zodIssuesToFieldErrors } from './problem';
+import type { Socket } from 'node:net';
+import { Problem, sendClientErrorProblem, sendProblem, toProblem, zodIssuesToFieldErrors } from './problem';
 
 const errorOf = (schema: z.ZodType, input: unknown): z.ZodError => {
   const result = schema.safeParse(input);
@@ -207,5 +208,32 @@ describe(sendProblem.name, () => {
     sendProblem(reply, request, new Problem(status, 'Something'));
     expect(sent.body).toMatchObject({ type, status });
     expect(sent.body).not.toHaveProperty('detail');
+  });
+});
+
+describe(sendClientErrorProblem.name, () => {
+  function fakeSocket() {
+    const socket = { writable: true, destroyed: false, written: '', write: (text: string) => ((socket.written += text), true), destroy: () => ((socket.destroyed = true), socket) };
+    return socket;
+  }
+
+  it('answers headers over the limit with a 431 problem and closes the connection', () => {
+    const socket = fakeSocket();
+    sendClientErrorProblem(Object.assign(new Error('overflow'), { code: 'HPE_HEADER_OVERFLOW' }), socket as unknown as Socket);
+    const [head, body] = socket.written.split('\r\n\r\n');
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    expect(head).toContain('Content-Type: application/problem+json; charset=utf-8');
+    expect(head).toContain(`Content-Length: ${Buffer.byteLength(body)}`);
+    expect(JSON.parse(body)).toMatchObject({ type: 'https://vigil.dev/problems/request-header-fields-too-large', status: 431 });
+    expect(socket.destroyed).toBe(true);
+  });
+
+  it('answers other parse errors with a 400 problem, and a reset connection with nothing', () => {
+    const socket = fakeSocket();
+    sendClientErrorProblem(Object.assign(new Error('bad'), { code: 'HPE_INVALID_METHOD' }), socket as unknown as Socket);
+    expect(socket.written).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    const reset = fakeSocket();
+    sendClientErrorProblem(Object.assign(new Error('reset'), { code: 'ECONNRESET' }), reset as unknown as Socket);
+    expect(reset.written).toBe('');
   });
 });

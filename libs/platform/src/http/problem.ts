@@ -3,6 +3,8 @@ import { type FieldError } from '@vigil/contracts';
 import { isTransientInfrastructureError } from '@vigil/messaging';
 import { redactUrl } from '@vigil/telemetry';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 
 
@@ -20,6 +22,15 @@ export class Problem extends Error {
 
   static validation(errors: FieldError[], detail = 'The request is not valid.'): Problem {
     return new Problem(400, 'Invalid request', detail, { errors });
+  }
+
+  /**
+   * A request that matches its documented schema but cannot be applied as it stands: it names
+   * something that does not exist, a time on the wrong side of now, an opaque value (a cursor) this
+   * API did not issue. 400 stays for what the schema itself refuses.
+   */
+  static unprocessable(errors: FieldError[], detail = 'The request cannot be applied as it stands.'): Problem {
+    return new Problem(422, 'Unprocessable content', detail, { errors });
   }
 
   static notFound(what: string): Problem {
@@ -55,7 +66,9 @@ const SLUGS: Record<number, string> = {
   415: 'unsupported-media-type',
   422: 'unprocessable',
   428: 'precondition-required',
+  408: 'request-timeout',
   429: 'too-many-requests',
+  431: 'request-header-fields-too-large',
   503: 'service-unavailable',
 };
 const TITLES: Record<number, string> = {
@@ -71,9 +84,31 @@ const TITLES: Record<number, string> = {
   405: 'Method not allowed',
   413: 'Payload too large',
   415: 'Unsupported media type',
+  408: 'Request timeout',
+  431: 'Request header fields too large',
   500: 'Internal error',
   503: 'Service unavailable',
 };
+
+/**
+ * Fastify's `clientErrorHandler`: a request Node's HTTP parser refuses before any route sees it
+ * (request line and headers over the size limit, a malformed request) is answered as a problem like
+ * every other refusal, instead of Fastify's own JSON.
+ */
+export function sendClientErrorProblem(error: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has nobody to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const details: Record<number, string> = { 408: 'The request did not arrive in time.', 431: 'The request line and headers are larger than this service takes.' };
+  const detail = details[status] ?? 'The request is not valid HTTP.';
+  const body = JSON.stringify({ type: TYPE_BASE + SLUGS[status], title: TITLES[status], status, detail });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Problem): void {
   reply

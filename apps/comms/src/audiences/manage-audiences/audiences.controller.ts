@@ -58,7 +58,8 @@ export class AudiencesController {
       if (body.autoNotify.length && (isExternalAudience(audience) || body.requiresApproval)) {
         errors.push({ pointer: '/autoNotify', detail: 'only inside audiences without approval are notified on their own' });
       }
-      if (errors.length) throw Problem.validation(errors);
+      // The body matches its schema; what it names or asks for cannot be applied to this audience.
+      if (errors.length) throw Problem.unprocessable(errors);
       const [updated]: AudienceRow[] = await manager.query(
         `WITH changed AS (UPDATE comms.audiences SET channels = $2, recipients = $3, rule = $4, auto_notify = $5, requires_approval = $6, status_cadence = $7,
            cadence_grace_seconds = $8, updated_at = now(), updated_by = $9 WHERE audience = $1 RETURNING *) SELECT * FROM changed`,

@@ -99,14 +99,14 @@ export class DraftMessageController {
       });
     } catch (error) {
       // A template that passed its check but fails to render (a limit) is the template's fault: 400.
-      if (error instanceof TemplateError) throw Problem.validation([{ pointer: '/body', detail: error.message }], 'The template could not be rendered.');
+      if (error instanceof TemplateError) throw Problem.unprocessable([{ pointer: '/body', detail: error.message }], 'The template could not be rendered.');
       throw error;
     }
   }
 
   private async obligationFacts(manager: EntityManager, obligationId: string, incident: IncidentSnapshot) {
     const [row]: ObligationRow[] = await manager.query(`SELECT * FROM comms.obligations WHERE id = $1 AND incident_id = $2`, [obligationId, incident.incidentId]);
-    if (!row) throw Problem.validation([{ pointer: '/obligationId', detail: 'is not a regulatory clock of this incident' }]);
+    if (!row) throw Problem.unprocessable([{ pointer: '/obligationId', detail: 'is not a regulatory clock of this incident' }]);
     const [decision]: DecisionRow[] = await manager.query(`SELECT * FROM comms.decisions WHERE id = $1`, [row.decision_id]);
     return { id: row.id, facts: this.obligations.facts(row, decision, incident) };
   }

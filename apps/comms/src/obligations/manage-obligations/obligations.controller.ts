@@ -9,7 +9,7 @@ import {
   SubmitObligation,
   type IncidentSnapshot,
 } from '@vigil/contracts';
-import { ApiJsonBody, ApiJsonResponse, ApiProblems, assertIncidentVisible, Caller, Permit, Problem, visibleIncidentCondition, ZodPipe, type Principal } from '@vigil/platform';
+import { ApiJsonBody, ApiJsonResponse, ApiProblems, assertIncidentVisible, Caller, enumList, Permit, Problem, visibleIncidentCondition, ZodPipe, type Principal } from '@vigil/platform';
 import { DataSource, type EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { CLOCK, type Clock } from '../../timers/clock';
@@ -17,11 +17,7 @@ import { DeadlinePoller } from '../watch-deadlines/deadline.poller';
 import { ObligationEngine, type DecisionRow, type ObligationRow } from '../obligation-engine';
 
 const ListQuery = z.strictObject({
-  status: z
-    .string()
-    .optional()
-    .transform((v) => (v ? v.split(',') : undefined))
-    .pipe(z.array(ObligationStatus).optional()),
+  status: enumList(ObligationStatus).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 

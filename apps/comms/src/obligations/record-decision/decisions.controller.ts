@@ -43,7 +43,7 @@ export class DecisionsController {
     const errors: FieldError[] = [];
     if (effectiveAt.getTime() > now.getTime() + SKEW_MS) errors.push({ pointer: '/effectiveAt', detail: 'may not be in the future' });
     if (awareAt.getTime() > effectiveAt.getTime()) errors.push({ pointer: '/awareAt', detail: 'may not be after effectiveAt: one becomes aware of an incident before deciding about it' });
-    if (errors.length) throw Problem.validation(errors);
+    if (errors.length) throw Problem.unprocessable(errors);
     const row = await this.dataSource.transaction(async (manager) => {
       await assertIncidentVisible(manager, 'comms', incidentId, caller);
       const incident = await requireSnapshot(manager, incidentId);

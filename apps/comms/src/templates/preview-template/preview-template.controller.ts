@@ -47,7 +47,7 @@ export class PreviewTemplateController {
     let obligation = null;
     if (body.obligationId) {
       const [row]: ObligationRow[] = await this.dataSource.query(`SELECT * FROM comms.obligations WHERE id = $1 AND incident_id = $2`, [body.obligationId, body.incidentId]);
-      if (!row) throw Problem.validation([{ pointer: '/obligationId', detail: 'is not a regulatory clock of this incident' }]);
+      if (!row) throw Problem.unprocessable([{ pointer: '/obligationId', detail: 'is not a regulatory clock of this incident' }]);
       const [decision]: DecisionRow[] = await this.dataSource.query(`SELECT * FROM comms.decisions WHERE id = $1`, [row.decision_id]);
       obligation = this.obligations.facts(row, decision, incident);
     }
@@ -63,7 +63,7 @@ export class PreviewTemplateController {
       });
       return { subject: composed.subject, text: composed.text, renders: composed.deliveries.map((d) => ({ kind: d.kind, subject: composed.subject, body: d.body })) };
     } catch (error) {
-      if (error instanceof TemplateError) throw Problem.validation(error.issues.map((i) => ({ pointer: '/body', detail: i.line ? `line ${i.line}, column ${i.column}: ${i.detail}` : i.detail })), 'The template could not be rendered.');
+      if (error instanceof TemplateError) throw Problem.unprocessable(error.issues.map((i) => ({ pointer: '/body', detail: i.line ? `line ${i.line}, column ${i.column}: ${i.detail}` : i.detail })), 'The template could not be rendered.');
       throw error;
     }
   }

@@ -1,11 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { AlertAccepted, CanonicalAlert } from '@vigil/contracts';
 import { ApiJsonBody, ApiJsonResponse, ApiProblems, Permit, Problem, Public, zodIssuesToFieldErrors, type FieldError } from '@vigil/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { mapCanonical, mapCanonicalItem, type AlertSignal } from '../../formats';
+import { ApiIdempotencyKey } from '../idempotency-key';
 import { IngestService } from '../ingest.service';
 import type { SignalOutcome } from '../signal-writer';
 
@@ -19,7 +20,11 @@ export const accepted = (o: SignalOutcome) => ({
 });
 
 const AlertBatch = z
-  .object({ alerts: z.array(z.unknown()).min(1).max(10_000) })
+  .object({
+    // Items are checked one by one (a bad one is rejected alone); the batch is a 400 only when
+    // none is a valid alert, which is what `contains` says.
+    alerts: z.array(z.unknown()).min(1).max(10_000).meta({ contains: { $ref: '#/components/schemas/CanonicalAlert' } }),
+  })
   .meta({
     id: 'AlertBatch',
     description: 'Up to INTAKE_BATCH_MAX_ALERTS (default 1,000) canonical alerts; each is validated on its own.',
@@ -38,6 +43,27 @@ const BatchItemResult = z.object({
 const BatchAccepted = z
   .object({ accepted: z.int(), rejected: z.int(), results: z.array(BatchItemResult) })
   .meta({ id: 'BatchAccepted' });
+
+const StoredAlert = z
+  .object({
+    alertId: z.uuid(),
+    dedupKey: z.string(),
+    status: z.enum(['triggered', 'acknowledged', 'resolved']),
+    occurrences: z.int().min(1),
+    format: z.string().describe('the ingest format it came in (canonical, alertmanager, pagerduty, …)'),
+    integrationId: z.uuid().nullable(),
+    occurredAt: z.iso.datetime(),
+    receivedAt: z.iso.datetime(),
+    lastSeenAt: z.iso.datetime(),
+    acknowledgedAt: z.iso.datetime().nullable(),
+    resolvedAt: z.iso.datetime().nullable(),
+    alert: z.record(z.string(), z.unknown()).describe('the canonical alert'),
+    raw: z.unknown().describe('the payload as the source sent it'),
+    ignoredLabels: z
+      .record(z.string(), z.string())
+      .describe('labels intake did not pass on: an incident reference from an integration not trusted to make one'),
+  })
+  .meta({ id: 'StoredAlert' });
 
 @ApiTags('alerts')
 @Controller('v1')
@@ -58,7 +84,7 @@ export class ReceiveAlertController {
       'An alert whose dedup key matches an open alert is one more occurrence of it, not a new alert.',
     operationId: 'receiveAlert',
   })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'the same key and body within 24 h get the first answer; another body gets 422' })
+  @ApiIdempotencyKey()
   @ApiJsonBody(CanonicalAlert)
   @ApiJsonResponse(202, AlertAccepted, 'Stored')
   @ApiProblems(400, 401, 403, 413, 415, 422, 429, 503)
@@ -82,7 +108,7 @@ export class ReceiveAlertController {
     description: 'Each alert is validated on its own: one bad item does not reject the rest. 400 only when no item is valid.',
     operationId: 'receiveAlertBatch',
   })
-  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiIdempotencyKey()
   @ApiJsonBody(AlertBatch)
   @ApiJsonResponse(202, BatchAccepted, 'Per-item results, in request order')
   @ApiProblems(400, 401, 403, 413, 415, 422, 429, 503)
@@ -129,6 +155,7 @@ export class ReceiveAlertController {
   // Intake does not know which incident an alert is in, so its raw store is for those who see every incident.
   @Permit('alerts.read-raw')
   @ApiOperation({ summary: 'An alert as intake holds it: status, occurrences, canonical form and raw payload', operationId: 'getAlert' })
+  @ApiJsonResponse(200, StoredAlert, 'The alert')
   @ApiProblems(400, 404, 503)
   async get(@Param('alertId', new ParseUUIDPipe()) alertId: string) {
     const [row] = await this.dataSource.query(`SELECT * FROM intake.alerts WHERE id = $1`, [alertId]);

@@ -4,6 +4,7 @@ import { ApiJsonBody, ApiJsonResponse, ApiProblems, ForeignErrorResponse, Public
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { IncidentReport, mapAlertmanager, mapElastic, mapOcsf, mapPagerDuty, mapReport, mapSplunk, pagerDutyInvalidEvent } from '../../formats';
+import { ApiIdempotencyKey } from '../idempotency-key';
 import { IngestService } from '../ingest.service';
 import type { SignalOutcome } from '../signal-writer';
 
@@ -24,8 +25,12 @@ const summary = (outcomes: SignalOutcome[], extra: Record<string, unknown> = {})
   },
 });
 
-const sourceBody = (description: string, example: unknown) =>
-  ApiBody({ description, required: true, schema: { type: 'object', additionalProperties: true, examples: [example] } as never });
+/** Another vendor's body: an object, or (`oneOrMany`) also an array of up to 1,000 of them. */
+const sourceBody = (description: string, example: unknown, { oneOrMany = false } = {}) => {
+  const one = { type: 'object', additionalProperties: true };
+  const schema = oneOrMany ? { oneOf: [one, { type: 'array', items: one, maxItems: 1000 }] } : one;
+  return ApiBody({ description, required: true, schema: { ...schema, examples: [example] } as never });
+};
 
 const PagerDutyAccepted = z
   .object({ status: z.literal('success'), message: z.string(), dedup_key: z.string() })
@@ -48,6 +53,7 @@ export class SourceFormatsController {
 
   @Post('integrations/alertmanager')
   @HttpCode(202)
+  @ApiIdempotencyKey()
   @ApiOperation({
     summary: 'Prometheus Alertmanager webhook (version 4)',
     description:
@@ -72,6 +78,7 @@ export class SourceFormatsController {
 
   @Post('integrations/pagerduty/enqueue')
   @HttpCode(202)
+  @ApiIdempotencyKey()
   @ApiOperation({
     summary: 'PagerDuty Events API v2 compatible endpoint',
     description:
@@ -99,12 +106,13 @@ export class SourceFormatsController {
 
   @Post('integrations/ocsf')
   @HttpCode(202)
+  @ApiIdempotencyKey()
   @ApiOperation({
     summary: 'OCSF Detection Finding (class_uid 2004), one or an array',
     description: '`finding_info.uid` is the dedup key; `activity_id` 1 Create and 2 Update trigger, 3 Close resolves; `severity_id`, `time`/`start_time`, `resources` and `observables` are mapped.',
     operationId: 'receiveOcsfFinding',
   })
-  @sourceBody('OCSF Detection Finding', { class_uid: 2004, activity_id: 1, severity_id: 4, time: 1764000000000, finding_info: { uid: 'f-123', title: 'Suspicious login' }, metadata: { product: { name: 'Example EDR' }, version: '1.3.0' } })
+  @sourceBody('OCSF Detection Finding(s)', { class_uid: 2004, activity_id: 1, severity_id: 4, time: 1764000000000, finding_info: { uid: 'f-123', title: 'Suspicious login' }, metadata: { product: { name: 'Example EDR' }, version: '1.3.0' } }, { oneOrMany: true })
   @ApiJsonResponse(202, Summary, 'Accepted')
   @ApiProblems(400, 401, 403, 413, 415, 422, 429, 503)
   ocsf(@Body() body: unknown, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -113,12 +121,13 @@ export class SourceFormatsController {
 
   @Post('integrations/elastic')
   @HttpCode(202)
+  @ApiIdempotencyKey()
   @ApiOperation({
     summary: 'Elastic Security alerts (documents with kibana.alert.* fields), one or an array',
     description: 'Fields may be dotted (`"kibana.alert.rule.name"`) or nested. A `closed` workflow status resolves.',
     operationId: 'receiveElasticAlerts',
   })
-  @sourceBody('Elastic Security alert document(s)', { '@timestamp': '2026-11-24T06:00:00Z', 'kibana.alert.rule.name': 'Unusual process', 'kibana.alert.rule.uuid': 'r-1', 'kibana.alert.severity': 'high', 'host.name': 'web-01' })
+  @sourceBody('Elastic Security alert document(s)', { '@timestamp': '2026-11-24T06:00:00Z', 'kibana.alert.rule.name': 'Unusual process', 'kibana.alert.rule.uuid': 'r-1', 'kibana.alert.severity': 'high', 'host.name': 'web-01' }, { oneOrMany: true })
   @ApiJsonResponse(202, Summary, 'Accepted')
   @ApiProblems(400, 401, 403, 413, 415, 422, 429, 503)
   elastic(@Body() body: unknown, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -127,6 +136,7 @@ export class SourceFormatsController {
 
   @Post('integrations/splunk')
   @HttpCode(202)
+  @ApiIdempotencyKey()
   @ApiOperation({
     summary: 'Splunk webhook alert action',
     description: 'Splunk cannot set headers on a webhook: put the key in the URL as `?api_key=`.',
@@ -141,6 +151,7 @@ export class SourceFormatsController {
 
   @Post('reports')
   @HttpCode(202)
+  @ApiIdempotencyKey()
   @ApiOperation({
     summary: 'A person reports an incident',
     description: 'What an employee saw, when, and on what: it enters triage like any alert (source `report:<e-mail>`).',

@@ -36,9 +36,9 @@ export class EvaluateExerciseController {
     const exercise = await exerciseOf(this.dataSource, exerciseId);
     await assertExerciseVisible(this.dataSource, exercise, caller);
     if (!exercise.scenario.expectedActions.some((a) => a.key === body.expectedAction)) {
-      throw Problem.validation([{ pointer: '/expectedAction', detail: `is not an expected action of scenario ${exercise.scenario_key}` }]);
+      throw Problem.unprocessable([{ pointer: '/expectedAction', detail: `is not an expected action of scenario ${exercise.scenario_key}` }]);
     }
-    if (Date.parse(body.at) < exercise.started_at.getTime()) throw Problem.validation([{ pointer: '/at', detail: `must not be before the exercise started (${exercise.started_at.toISOString()})` }]);
+    if (Date.parse(body.at) < exercise.started_at.getTime()) throw Problem.unprocessable([{ pointer: '/at', detail: `must not be before the exercise started (${exercise.started_at.toISOString()})` }]);
     await this.dataSource.transaction(async (manager) => {
       auditTouch({ ids: { exerciseId, expectedAction: body.expectedAction } }, digest);
       await manager.query(
@@ -101,7 +101,7 @@ export class EvaluateExerciseController {
     const exercise = await exerciseOf(this.dataSource, exerciseId);
     await assertExerciseVisible(this.dataSource, exercise, caller);
     if (body.capability && !exercise.scenario.capabilities.some((c) => c.key === body.capability)) {
-      throw Problem.validation([{ pointer: '/capability', detail: `is not a capability of scenario ${exercise.scenario_key}` }]);
+      throw Problem.unprocessable([{ pointer: '/capability', detail: `is not a capability of scenario ${exercise.scenario_key}` }]);
     }
     const incidentId = await resolveExerciseIncident(this.dataSource, exercise);
     if (!incidentId) throw new Problem(409, 'No exercise incident yet', `Exercise ${exerciseId} has no incident yet to hang its improvement plan on: release an alert inject first.`);

@@ -37,12 +37,12 @@ export class KpisController {
   @ApiQuery({ name: 'category', required: false, enum: IncidentCategory.options })
   @ApiQuery({ name: 'bucket', required: false, enum: KpiBucket.options, description: 'default: day up to 62 days, week up to a year, month beyond' })
   @ApiJsonResponse(200, KpiReport, 'The KPIs')
-  @ApiProblems(400, 503)
+  @ApiProblems(400, 422, 503)
   async kpis(@Query(new ZodPipe(KpiQueryParams, 'query')) q: z.infer<typeof KpiQueryParams>, @Caller() caller: Principal): Promise<KpiReport> {
     const now = new Date();
     const to = q.to ? new Date(q.to) : now;
     const from = q.from ? new Date(q.from) : new Date(to.getTime() - DEFAULT_WINDOW_DAYS * 86_400_000);
-    if (from >= to) throw Problem.validation([{ pointer: '/from', detail: 'must be before to' }]);
+    if (from >= to) throw Problem.unprocessable([{ pointer: '/from', detail: 'must be before to' }]);
     return computeKpis(this.dataSource, { from, to, severity: q.severity, category: q.category, bucket: q.bucket ?? defaultBucket(from, to) }, caller, now);
   }
 }

@@ -187,7 +187,7 @@ export function incidentReportDocument(record: IncidentRecord, now: Date): Repor
     kind: 'note',
     text:
       "Covers the changes made through reporting's API to this incident's records: its post-incident review and action items. " +
-      "The incident's own changes are in triage's audit trail and history, its tasks in tasking's; an auditor checks each chain with GET /v1/audit/verify on its service.",
+      "The incident's own changes are in triage's audit trail and history, its tasks in tasking's; an auditor checks each chain with GET /v1/audit/<service>/verify (triage, tasking, reporting).",
   });
 
   return {

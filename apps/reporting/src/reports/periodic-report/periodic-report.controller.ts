@@ -46,12 +46,12 @@ export class PeriodicReportController {
     description: 'The report',
     content: { 'text/markdown': { schema: { type: 'string' } }, 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
   })
-  @ApiProblems(400, 503)
+  @ApiProblems(400, 422, 503)
   async get(@Query(new ZodPipe(PeriodicQuery, 'query')) q: z.infer<typeof PeriodicQuery>, @Caller() caller: Principal, @Res() reply: FastifyReply): Promise<void> {
     const now = new Date();
     const from = q.start ? bucketStart(new Date(`${q.start}T00:00:00Z`), q.period) : previousPeriod(bucketStart(now, q.period), q.period);
     const to = nextBucket(from, q.period);
-    if (from.getTime() > now.getTime()) throw Problem.validation([{ pointer: '/start', detail: 'must not be in the future' }]);
+    if (from.getTime() > now.getTime()) throw Problem.unprocessable([{ pointer: '/start', detail: 'must not be in the future' }]);
     const before = previousPeriod(from, q.period);
     const scope = { severity: q.severity, category: q.category, bucket: q.period === 'week' ? ('day' as const) : ('week' as const) };
     const [current, previous] = await Promise.all([

@@ -1,7 +1,7 @@
 import { Body, Controller, Headers, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CompleteReview, ReviewView, TransitionReview, type ReviewState } from '@vigil/contracts';
-import { ApiJsonBody, ApiJsonResponse, ApiProblems, assertIncidentVisible, auditTouch, Caller, digest, Permit, Problem, ZodPipe, type Principal } from '@vigil/platform';
+import { ApiIfMatch, ApiJsonBody, ApiJsonResponse, ApiProblems, assertIncidentVisible, auditTouch, Caller, digest, Permit, Problem, ZodPipe, type Principal } from '@vigil/platform';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { changeReviewState, reviewOf } from '../review-records';
@@ -22,7 +22,7 @@ export class MoveReviewController {
     description: 'draft → in_review → completed (completion is its own operation, for the IR manager); in_review → draft. Anything else is a 409 naming the allowed moves.',
     operationId: 'transitionIncidentReview',
   })
-  @ApiHeader({ name: 'if-match', required: true, description: 'the review version you read (its ETag)' })
+  @ApiIfMatch('the review version you read, as its ETag ("3"); a stale one is a 412, a missing one a 428')
   @ApiJsonBody(TransitionReview)
   @ApiJsonResponse(200, ReviewView, 'The review in its new state')
   @ApiProblems(400, 404, 409, 412, 428, 503)
@@ -44,7 +44,7 @@ export class MoveReviewController {
     description: 'The review must be in review and say what happened (summary), its impact and its root cause; a 409 names what is missing. A completed review is final.',
     operationId: 'completeIncidentReview',
   })
-  @ApiHeader({ name: 'if-match', required: true, description: 'the review version you read (its ETag)' })
+  @ApiIfMatch('the review version you read, as its ETag ("3"); a stale one is a 412, a missing one a 428')
   @ApiJsonBody(CompleteReview)
   @ApiJsonResponse(200, ReviewView, 'The completed review')
   @ApiProblems(400, 404, 409, 412, 428, 503)

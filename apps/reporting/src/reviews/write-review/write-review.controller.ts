@@ -1,7 +1,7 @@
 import { Body, Controller, Headers, Param, ParseUUIDPipe, Patch, Res } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ReviewView, UpdateReview } from '@vigil/contracts';
-import { ApiJsonBody, ApiJsonResponse, ApiProblems, assertIncidentVisible, auditTouch, Caller, digest, Permit, Problem, ZodPipe, type Principal } from '@vigil/platform';
+import { ApiIfMatch, ApiJsonBody, ApiJsonResponse, ApiProblems, assertIncidentVisible, auditTouch, Caller, digest, Permit, Problem, ZodPipe, type Principal } from '@vigil/platform';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { updateReturning } from '../../persistence/sql';
@@ -33,7 +33,7 @@ export class WriteReviewController {
       'A review can be written while it is a draft or in review; a completed review is final (409).',
     operationId: 'updateIncidentReview',
   })
-  @ApiHeader({ name: 'if-match', required: true, description: 'the review version you read (its ETag)' })
+  @ApiIfMatch('the review version you read, as its ETag ("3"); a stale one is a 412, a missing one a 428')
   @ApiJsonBody(UpdateReview)
   @ApiJsonResponse(200, ReviewView, 'The review as written')
   @ApiProblems(400, 404, 409, 412, 428, 503)
@@ -52,7 +52,7 @@ export class WriteReviewController {
       if (body.keyMoments) {
         const known = new Set((await incidentTimeline(manager, incidentId)).map((e) => e.eventId));
         const errors = body.keyMoments.flatMap((m, i) => (known.has(m.eventId) ? [] : [{ pointer: `/keyMoments/${i}/eventId`, detail: `is not an entry of incident ${incidentId}'s timeline` }]));
-        if (errors.length) throw Problem.validation(errors);
+        if (errors.length) throw Problem.unprocessable(errors);
       }
       auditTouch({ ids: { incidentId, reviewId: review.review_id }, before: review }, digest);
       const sets: string[] = [];

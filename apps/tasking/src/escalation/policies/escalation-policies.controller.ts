@@ -4,6 +4,7 @@ import { EscalationPolicyInput, EscalationPolicyList, EscalationPolicyView, type
 import { ApiJsonBody, ApiJsonResponse, ApiProblems, Caller, Permit, Problem, ZodPipe, type Principal } from '@vigil/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
+import { z } from 'zod';
 import { assertPeopleExist } from '../../roster/roster-checks';
 
 interface PolicyRow {
@@ -18,6 +19,9 @@ interface PolicyRow {
   updated_by: string;
   archived_at: Date | null;
 }
+
+/** A policy's version number, as a path segment. */
+const PolicyVersion = z.string().regex(/^[1-9][0-9]{0,8}$/, 'must be a positive integer');
 
 const SELECT = `SELECT p.id, v.version, v.name, v.description, v.steps, v.repeat, p.created_at, v.created_at AS updated_at, v.created_by AS updated_by, p.archived_at
   FROM tasking.escalation_policies p JOIN tasking.escalation_policy_versions v ON v.policy_id = p.id AND v.version = p.current_version`;
@@ -35,7 +39,7 @@ const toView = (r: PolicyRow): EscalationPolicyView => ({
   archived: r.archived_at !== null,
 });
 
-/** 400 naming each target that names nothing on the roster or no schedule or team. */
+/** 422 naming each target that names nothing on the roster or no schedule or team. */
 export async function validateTargets(m: Pick<EntityManager, 'query'>, steps: EscalationPolicyInput['steps']): Promise<void> {
   const targets = steps.flatMap((s, i) => s.targets.map((t, j) => ({ t, pointer: `/steps/${i}/targets/${j}` })));
   await assertPeopleExist(m, targets.filter((x) => x.t.type === 'person').map((x) => ({ id: (x.t as Extract<EscalationTarget, { type: 'person' }>).personId, pointer: x.pointer })));
@@ -50,7 +54,7 @@ export async function validateTargets(m: Pick<EntityManager, 'query'>, steps: Es
       if (!found.length) errors.push({ pointer, detail: `no team ${t.teamId}` });
     }
   }
-  if (errors.length) throw Problem.validation(errors);
+  if (errors.length) throw Problem.unprocessable(errors);
 }
 
 /** Creates a policy, or a new version of one (the caller holds its row lock). */
@@ -118,8 +122,7 @@ export class EscalationPoliciesController {
   @ApiOperation({ summary: 'One version of a policy (the one an escalation ran, say)', operationId: 'getEscalationPolicyVersion' })
   @ApiJsonResponse(200, EscalationPolicyView, 'That version')
   @ApiProblems(400, 404, 503)
-  async version(@Param('policyId', new ParseUUIDPipe()) policyId: string, @Param('version') version: string) {
-    if (!/^[1-9]\d{0,8}$/.test(version)) throw Problem.validation([{ pointer: '/version', detail: 'must be a positive integer' }]);
+  async version(@Param('policyId', new ParseUUIDPipe()) policyId: string, @Param('version', new ZodPipe(PolicyVersion, 'parameter')) version: string) {
     const [row]: PolicyRow[] = await this.dataSource.query(
       `SELECT p.id, v.version, v.name, v.description, v.steps, v.repeat, p.created_at, v.created_at AS updated_at, v.created_by AS updated_by, p.archived_at
          FROM tasking.escalation_policies p JOIN tasking.escalation_policy_versions v ON v.policy_id = p.id WHERE p.id = $1 AND v.version = $2`,

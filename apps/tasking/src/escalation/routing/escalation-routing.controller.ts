@@ -40,7 +40,7 @@ export class EscalationRoutingController {
         ? await m.query(`SELECT id FROM tasking.escalation_policies WHERE id = ANY($1::uuid[]) AND archived_at IS NULL`, [named.map((n) => n.id)])
         : [];
       const missing = named.filter((n) => !found.some((f) => f.id === n.id));
-      if (missing.length) throw Problem.validation(missing.map((n) => ({ pointer: n.pointer, detail: `no escalation policy ${n.id} (or it is archived)` })));
+      if (missing.length) throw Problem.unprocessable(missing.map((n) => ({ pointer: n.pointer, detail: `no escalation policy ${n.id} (or it is archived)` })));
       await m.query(
         `INSERT INTO tasking.escalation_routing (id, rules, default_policy_id, updated_at, updated_by) VALUES (1, $1, $2, now(), $3)
          ON CONFLICT (id) DO UPDATE SET rules = EXCLUDED.rules, default_policy_id = EXCLUDED.default_policy_id, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by`,

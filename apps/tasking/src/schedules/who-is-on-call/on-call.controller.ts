@@ -16,8 +16,8 @@ const WindowQuery = z
 function windowOf(q: z.infer<typeof WindowQuery>): { from: number; to: number } {
   const from = q.from ? Date.parse(q.from) : Date.now();
   const to = q.to ? Date.parse(q.to) : from + (q.days ?? 28) * DAY;
-  if (to <= from) throw Problem.validation([{ pointer: '/to', detail: 'must be after from' }], 'The query is not valid.');
-  if (to - from > 366 * DAY) throw Problem.validation([{ pointer: '/to', detail: 'at most a year after from' }], 'The query is not valid.');
+  if (to <= from) throw Problem.unprocessable([{ pointer: '/to', detail: 'must be after from' }], 'The query cannot be answered.');
+  if (to - from > 366 * DAY) throw Problem.unprocessable([{ pointer: '/to', detail: 'at most a year after from' }], 'The query cannot be answered.');
   return { from, to };
 }
 
@@ -56,7 +56,7 @@ export class OnCallController {
   @ApiQuery({ name: 'to', required: false, type: String })
   @ApiQuery({ name: 'days', required: false, type: Number })
   @ApiJsonResponse(200, ShiftList, 'The shifts')
-  @ApiProblems(400, 404, 503)
+  @ApiProblems(400, 404, 422, 503)
   async shifts(@Param('scheduleId', new ParseUUIDPipe()) scheduleId: string, @Query(new ZodPipe(WindowQuery, 'query')) query: z.infer<typeof WindowQuery>) {
     await scheduleOr404(this.dataSource, scheduleId, true);
     const { from, to } = windowOf(query);
@@ -71,7 +71,7 @@ export class OnCallController {
   @ApiQuery({ name: 'to', required: false, type: String })
   @ApiQuery({ name: 'days', required: false, type: Number })
   @ApiJsonResponse(200, CoverageReport, 'The gaps and overlaps')
-  @ApiProblems(400, 404, 503)
+  @ApiProblems(400, 404, 422, 503)
   async coverage(@Param('scheduleId', new ParseUUIDPipe()) scheduleId: string, @Query(new ZodPipe(WindowQuery, 'query')) query: z.infer<typeof WindowQuery>) {
     await scheduleOr404(this.dataSource, scheduleId, true);
     const { from, to } = windowOf(query);

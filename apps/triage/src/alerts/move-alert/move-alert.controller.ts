@@ -50,7 +50,7 @@ export class MoveAlertController {
     const expected = expectedVersion(ifMatch);
     return this.dataSource.transaction(async (manager) => {
       const seen = await readAlert(manager, body.alertId);
-      if (!seen) throw Problem.validation([{ pointer: '/alertId', detail: `alert ${body.alertId} does not exist` }]);
+      if (!seen) throw Problem.unprocessable([{ pointer: '/alertId', detail: `alert ${body.alertId} does not exist` }]);
       if (seen.disposition !== 'attached' || !seen.incident_id) {
         throw new Problem(409, 'Alert not in an incident', `Alert ${body.alertId} is ${seen.disposition}; promote it with POST /v1/alerts/${body.alertId}/promote.`);
       }
@@ -60,7 +60,7 @@ export class MoveAlertController {
       const target = locked.find((i) => i.id === incidentId);
       if (!target || !canSeeIncident(caller, target)) throw Problem.notFound(`Incident ${incidentId}`);
       // An alert of a restricted incident the caller may not see does not exist for them.
-      if (!canSeeIncident(caller, locked.find((i) => i.id === fromId))) throw Problem.validation([{ pointer: '/alertId', detail: `alert ${body.alertId} does not exist` }]);
+      if (!canSeeIncident(caller, locked.find((i) => i.id === fromId))) throw Problem.unprocessable([{ pointer: '/alertId', detail: `alert ${body.alertId} does not exist` }]);
       assertVersion(target.version, expected, `Incident ${incidentId}`);
       const alert = (await readAlert(manager, body.alertId, true))!;
       if (alert.incident_id !== fromId) throw new Problem(409, 'Alert moved meanwhile', `Alert ${body.alertId} was moved while this request ran; read it again.`);

@@ -35,7 +35,7 @@ export class ImportAssetsController {
   @ApiConsumes('text/csv')
   @ApiBody({ required: true, description: 'The assets, one per row, after a header row', schema: { type: 'string', example: EXAMPLE } })
   @ApiJsonResponse(200, AssetImportResult, 'How many assets were created and updated, and the rows that were not imported')
-  @ApiProblems(400, 413, 503)
+  @ApiProblems(400, 413, 422, 503)
   // Not ApiProblems(415): its description says the body must be JSON, which is not so here.
   @ApiResponse({
     status: 415,
@@ -48,7 +48,8 @@ export class ImportAssetsController {
       throw new Problem(415, 'Unsupported media type', 'Send the assets as text/csv, with a header row.');
     }
     const parsed = parseAssetsCsv(typeof body === 'string' ? body : ''); // Fastify leaves an empty body undefined
-    if (!parsed.ok) throw new Problem(400, 'Invalid request', parsed.detail, parsed.extra);
+    // The body is text, as documented; what it says is the register's business: 422 (see Problem.unprocessable).
+    if (!parsed.ok) throw new Problem(422, 'Unprocessable content', parsed.detail, parsed.extra);
     const { created, updated } = await this.upsert(parsed.rows.map((r) => toAssetRecord(r.asset)));
     return { created, updated, failed: parsed.failed };
   }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, Inject, Param, ParseUUIDPipe, UseInterceptors } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClassifyIncident, createEvent, IncidentClassifiedV1 } from '@vigil/contracts';
-import { ApiProblems, Caller, CONFIG, Permit, Problem, ZodPipe, type Principal } from '@vigil/platform';
+import { ApiJsonResponse, ApiProblems, Caller, CONFIG, Permit, Problem, ZodPipe, type Principal } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import type { TriageConfig } from '../../config';
 import { expectedVersion, IncidentETagInterceptor } from '../../incidents/concurrency';
@@ -10,7 +10,7 @@ import { toOneView } from '../../incidents/incident-views';
 import { TERMINAL_PHASES } from '../../lifecycle/phases';
 import { changeIncident } from '../../lifecycle/record-change';
 import { toSnapshot } from '../../persistence/incident.entity';
-import { impactLevel, severityOf } from '../severity-matrix';
+import { impactLevel, SeverityMatrix, severityOf } from '../severity-matrix';
 
 @ApiTags('classification')
 @Controller('v1')
@@ -83,6 +83,7 @@ export class ClassifyIncidentController {
   @Get('classification/severity-matrix')
   @Permit('triage-rules.read')
   @ApiOperation({ summary: 'The severity matrix in force (defaults merged with TRIAGE_SEVERITY_MATRIX)', operationId: 'getSeverityMatrix' })
+  @ApiJsonResponse(200, SeverityMatrix, 'The matrix, the category floors and the criticality assumed for unregistered assets')
   @ApiProblems(503)
   matrix() {
     return this.config.TRIAGE_SEVERITY_MATRIX;

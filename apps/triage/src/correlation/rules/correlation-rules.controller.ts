@@ -33,10 +33,10 @@ export class CorrelationRulesController {
   async update(@Param('kind') kind: string, @Body(new ZodPipe(UpdateCorrelationRule)) body: UpdateCorrelationRule, @Caller() caller: Principal) {
     if (!CorrelationRuleKind.safeParse(kind).success) throw Problem.notFound(`Correlation rule ${kind}`);
     if (body.observableTypes !== undefined && kind !== 'observable') {
-      throw Problem.validation([{ pointer: '/observableTypes', detail: 'applies to the observable rule only' }]);
+      throw Problem.unprocessable([{ pointer: '/observableTypes', detail: 'applies to the observable rule only' }]);
     }
     if (body.windowSeconds !== undefined && (kind === 'reference' || kind === 'group_key') && body.windowSeconds !== null) {
-      throw Problem.validation([{ pointer: '/windowSeconds', detail: `the ${kind} rule has no window: it holds while the incident is open` }]);
+      throw Problem.unprocessable([{ pointer: '/windowSeconds', detail: `the ${kind} rule has no window: it holds while the incident is open` }]);
     }
     // In a transaction, so the audit record commits with the change.
     const [row] = await this.dataSource.transaction((manager) => manager.query(

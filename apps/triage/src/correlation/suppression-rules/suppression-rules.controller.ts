@@ -67,8 +67,8 @@ export class SuppressionRulesController {
   async create(@Body(new ZodPipe(CreateSuppressionRule)) body: CreateSuppressionRule, @Caller() caller: Principal) {
     const now = new Date();
     const expiresAt = body.expiresAt ? new Date(body.expiresAt) : new Date(now.getTime() + body.durationSeconds! * 1000);
-    if (expiresAt <= now) throw Problem.validation([{ pointer: '/expiresAt', detail: 'must be in the future' }]);
-    if (expiresAt.getTime() - now.getTime() > 366 * 86_400_000) throw Problem.validation([{ pointer: '/expiresAt', detail: 'must be within a year: suppression is never forever' }]);
+    if (expiresAt <= now) throw Problem.unprocessable([{ pointer: '/expiresAt', detail: 'must be in the future' }]);
+    if (expiresAt.getTime() - now.getTime() > 366 * 86_400_000) throw Problem.unprocessable([{ pointer: '/expiresAt', detail: 'must be within a year: suppression is never forever' }]);
     const [row]: RuleRow[] = await this.dataSource.transaction((manager) =>
       manager.query(
         `INSERT INTO triage.suppression_rules (id, name, owner, reason, match, created_at, created_by, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,

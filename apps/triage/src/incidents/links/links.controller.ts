@@ -39,14 +39,14 @@ export class LinksController {
   @ApiProblems(400, 404, 409, 503)
   async link(@Param('incidentId', new ParseUUIDPipe()) incidentId: string, @Body(new ZodPipe(LinkIncident)) body: LinkIncident, @Caller() caller: Principal) {
     const other = body.incidentId.toLowerCase();
-    if (other === incidentId.toLowerCase()) throw Problem.validation([{ pointer: '/incidentId', detail: 'an incident cannot be linked to itself' }]);
+    if (other === incidentId.toLowerCase()) throw Problem.unprocessable([{ pointer: '/incidentId', detail: 'an incident cannot be linked to itself' }]);
     return this.dataSource.transaction(async (manager) => {
       const locked = await lockIncidents(manager, [incidentId, other]);
       // A restricted incident the caller may not see does not exist for them, on either side.
       const self = locked.find((i) => i.id === incidentId && canSeeIncident(caller, i));
       const that = locked.find((i) => i.id === other && canSeeIncident(caller, i));
       if (!self) throw Problem.notFound(`Incident ${incidentId}`);
-      if (!that) throw Problem.validation([{ pointer: '/incidentId', detail: `incident ${other} does not exist` }]);
+      if (!that) throw Problem.unprocessable([{ pointer: '/incidentId', detail: `incident ${other} does not exist` }]);
       if (self.exercise !== that.exercise) {
         throw new Problem(409, 'Exercise and real incidents are kept apart', 'An exercise incident cannot be linked to a real one.');
       }

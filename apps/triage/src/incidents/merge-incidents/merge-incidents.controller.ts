@@ -44,7 +44,7 @@ export class MergeIncidentsController {
     const actor = caller.subject;
     const expected = expectedVersion(ifMatch);
     const sourceIds = [...new Set(body.incidentIds.map((id) => id.toLowerCase()))];
-    if (sourceIds.includes(incidentId.toLowerCase())) throw Problem.validation([{ pointer: '/incidentIds', detail: 'an incident cannot be merged into itself' }]);
+    if (sourceIds.includes(incidentId.toLowerCase())) throw Problem.unprocessable([{ pointer: '/incidentIds', detail: 'an incident cannot be merged into itself' }]);
     return this.dataSource.transaction(async (manager) => {
       // Incidents the caller may not see (restricted) do not exist for them.
       const locked = (await lockIncidents(manager, [incidentId, ...sourceIds])).filter((i) => canSeeIncident(caller, i));
@@ -52,7 +52,7 @@ export class MergeIncidentsController {
       if (!target) throw Problem.notFound(`Incident ${incidentId}`);
       assertVersion(target.version, expected, `Incident ${incidentId}`);
       const missing = sourceIds.filter((id) => !locked.some((i) => i.id === id));
-      if (missing.length) throw Problem.validation(missing.map((id) => ({ pointer: `/incidentIds/${sourceIds.indexOf(id)}`, detail: `incident ${id} does not exist` })));
+      if (missing.length) throw Problem.unprocessable(missing.map((id) => ({ pointer: `/incidentIds/${sourceIds.indexOf(id)}`, detail: `incident ${id} does not exist` })));
       const sources = sourceIds.map((id) => locked.find((i) => i.id === id)!);
       const final = [target, ...sources].filter((i) => TERMINAL_PHASES.includes(i.phase));
       if (final.length) {

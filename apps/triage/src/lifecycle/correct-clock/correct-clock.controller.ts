@@ -42,11 +42,11 @@ export class CorrectClockController {
         throw new Problem(409, 'Timestamp not set yet', `${body.field} is not set: it is set when the incident reaches that point, and can be corrected after.`);
       }
       const at = new Date(body.at);
-      if (at.getTime() > Date.now() + 60_000) throw Problem.validation([{ pointer: '/at', detail: 'must not be in the future' }]);
+      if (at.getTime() > Date.now() + 60_000) throw Problem.unprocessable([{ pointer: '/at', detail: 'must not be in the future' }]);
       if (at.getTime() === before.getTime()) return null;
       setClockValue(incident, body.field, at);
       const violation = clockOrderViolation(incident);
-      if (violation) throw Problem.validation([{ pointer: '/at', detail: `would break the clock's order: ${violation}` }]);
+      if (violation) throw Problem.unprocessable([{ pointer: '/at', detail: `would break the clock's order: ${violation}` }]);
       incident.clockNotes = { ...incident.clockNotes, [body.field]: { by: actor, reason: body.reason, at: new Date().toISOString() } };
       return {
         history: { actor: caller, action: 'clock_corrected', reason: body.reason, effectiveAt: at, details: { field: body.field, from: before.toISOString(), to: at.toISOString() } },

@@ -69,7 +69,7 @@ export class TransitionIncidentController {
         setClockValue(incident, clockField, at);
         // A backdated phase must not come before the one it follows (nor before detection).
         const violation = clockOrderViolation(incident);
-        if (violation) throw Problem.validation([{ pointer: '/at', detail: `would break the clock's order: ${violation}` }]);
+        if (violation) throw Problem.unprocessable([{ pointer: '/at', detail: `would break the clock's order: ${violation}` }]);
         incident.clockNotes = { ...incident.clockNotes, [clockField]: { by: actor, reason: body.reason ?? null, at: new Date().toISOString() } };
       }
       return {
