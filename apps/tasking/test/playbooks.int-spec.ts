@@ -199,7 +199,7 @@ describe('playbooks and tasks (real Kafka and PostgreSQL)', () => {
       },
       irene,
     );
-    expect(bad.status).toBe(400);
+    expect(bad.status).toBe(422);
     expect(bad.headers.get('content-type')).toContain('application/problem+json');
     expect(bad.json.errors).toEqual(
       expect.arrayContaining([
@@ -320,7 +320,7 @@ describe('playbooks and tasks (real Kafka and PostgreSQL)', () => {
     expect(reexported.text).toBe(text);
     // A broken file is named.
     const broken = await http('POST', `${tasking.url}/v1/playbooks/import`, 'key: [oops', { ...irene, 'content-type': 'application/yaml' });
-    expect(broken.status).toBe(400);
+    expect(broken.status).toBe(422);
     expect(broken.json.detail).toMatch(/^Not YAML/);
     expect((await http('DELETE', `${tasking.url}/v1/playbooks/${testKey}-${format}`, undefined, irene)).status).toBe(204);
   });

@@ -144,15 +144,20 @@ export const AssignTask = z
     role: z.enum(['ir_manager', 'security_analyst', 'system_administrator', 'communications', 'legal']).optional().describe('hand the task to another role'),
   })
   .refine((b) => b.assignee !== undefined || b.role !== undefined, { message: 'name an assignee, a role or both' })
-  .meta({ id: 'AssignTask', examples: [{ assignee: 'bob' }, { role: 'system_administrator', assignee: null }] });
+  .meta({ id: 'AssignTask', anyOf: [{ required: ['assignee'] }, { required: ['role'] }], examples: [{ assignee: 'bob' }, { role: 'system_administrator', assignee: null }] });
 export type AssignTask = z.infer<typeof AssignTask>;
 export const AddTaskNote = z
   .strictObject({
     text: z.string().trim().min(1).max(10_000).optional(),
-    evidenceUrl: z.url({ protocol: /^https?$/ }).max(2000).optional().describe('a link to evidence (a case file, a ticket, a storage object)'),
+    evidenceUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .meta({ pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+' })
+      .optional()
+      .describe('a link to evidence (a case file, a ticket, a storage object): http or https'),
   })
   .refine((b) => b.text !== undefined || b.evidenceUrl !== undefined, { message: 'give a text, an evidence link or both' })
-  .meta({ id: 'AddTaskNote', examples: [{ text: 'memory image taken', evidenceUrl: 'https://evidence.example.com/case/4711/mem.raw' }] });
+  .meta({ id: 'AddTaskNote', anyOf: [{ required: ['text'] }, { required: ['evidenceUrl'] }], examples: [{ text: 'memory image taken', evidenceUrl: 'https://evidence.example.com/case/4711/mem.raw' }] });
 export type AddTaskNote = z.infer<typeof AddTaskNote>;
 export const TaskNoteView = z
   .object({ noteId: z.uuid(), taskId: z.uuid(), author: z.string(), text: z.string().nullable(), evidenceUrl: z.string().nullable(), createdAt: Timestamp })

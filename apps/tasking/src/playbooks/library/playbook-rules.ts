@@ -16,7 +16,11 @@ export const PHASE_ORDER: readonly PlaybookPhase[] = ['triaged', 'contained', 'e
 
 export type PlaybookFormat = 'yaml' | 'json';
 
-export type Parsed = { ok: true; playbook: PlaybookDefinition } | { ok: false; detail: string; errors: FieldError[] };
+/**
+ * A refusal says whether the file broke the definition's schema (`schema`: a 400 where the schema is
+ * the request's) or is well formed and breaks what the schema cannot say (`rules`: a 422).
+ */
+export type Parsed = { ok: true; playbook: PlaybookDefinition } | { ok: false; broke: 'schema' | 'rules'; detail: string; errors: FieldError[] };
 
 /**
  * What the schema cannot say, each naming the step and field: duplicate step keys, unknown roles,
@@ -75,9 +79,9 @@ export function findCycle(steps: readonly Pick<PlaybookStep, 'key' | 'dependsOn'
 /** Validates a playbook given as a value (the API's JSON body, or a parsed file). */
 export function checkPlaybook(raw: unknown): Parsed {
   const parsed = PlaybookDefinition.safeParse(raw);
-  if (!parsed.success) return { ok: false, detail: 'The playbook is not valid.', errors: zodIssuesToFieldErrors(parsed.error) };
+  if (!parsed.success) return { ok: false, broke: 'schema', detail: 'The playbook is not valid.', errors: zodIssuesToFieldErrors(parsed.error) };
   const errors = playbookProblems(parsed.data);
-  if (errors.length) return { ok: false, detail: `The playbook is not valid: ${errors.map((e) => `${e.pointer} ${e.detail}`).join('; ')}`, errors };
+  if (errors.length) return { ok: false, broke: 'rules', detail: `The playbook is not valid: ${errors.map((e) => `${e.pointer} ${e.detail}`).join('; ')}`, errors };
   return { ok: true, playbook: parsed.data };
 }
 
@@ -87,7 +91,7 @@ export function parsePlaybook(text: string, format: PlaybookFormat): Parsed {
   try {
     raw = format === 'json' ? JSON.parse(text) : parse(text, { prettyErrors: true, maxAliasCount: 100 });
   } catch (error) {
-    return { ok: false, detail: `Not ${format === 'json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`, errors: [{ pointer: '', detail: `is not ${format === 'json' ? 'JSON' : 'YAML'}` }] };
+    return { ok: false, broke: 'schema', detail: `Not ${format === 'json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`, errors: [{ pointer: '', detail: `is not ${format === 'json' ? 'JSON' : 'YAML'}` }] };
   }
   return checkPlaybook(raw);
 }

@@ -10,12 +10,21 @@ import { latestPlaybooks, playbookVersion, playbookVersions, publishPlaybook, to
 import { YAML_TYPES } from './yaml-body';
 
 const KEY = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** Versions are PostgreSQL integers. */
+const MAX_VERSION = 2_147_483_647;
 const ExportQuery = z.strictObject({
   format: z.enum(['yaml', 'json']).default('yaml'),
-  version: z.coerce.number().int().positive().optional(),
+  version: z.coerce.number().int().positive().max(MAX_VERSION).optional(),
 });
 
-const invalid = (parsed: Extract<Parsed, { ok: false }>) => new Problem(400, 'Invalid playbook', parsed.detail, { errors: parsed.errors });
+/**
+ * A body that breaks the definition's schema is a 400; a well-formed one that breaks its rules (a
+ * cycle, a step that does not exist) is a 422. An imported file is a string to the API, so whatever
+ * is wrong inside it is a 422.
+ */
+const invalid = (parsed: Extract<Parsed, { ok: false }>, imported = false) =>
+  new Problem(imported || parsed.broke === 'rules' ? 422 : 400, 'Invalid playbook', parsed.detail, { errors: parsed.errors });
+
 
 /**
  * Playbooks: stored and versioned. Creating one publishes version 1; changing it publishes the next
@@ -45,13 +54,13 @@ export class PlaybooksController {
   @ApiOperation({
     summary: 'Create a playbook (publishes version 1)',
     description:
-      'Validation names each problem with a JSON pointer: unknown roles, duplicate step keys, a dependsOn or gate on a missing step, ' +
+      'A body that breaks the schema is a 400; one that breaks the rules is a 422 naming each problem with a JSON pointer: unknown roles, duplicate step keys, a dependsOn or gate on a missing step, ' +
       'and cycles through dependsOn and gates (naming the steps of the cycle). A key that exists is a 409 (publish a new version with PUT).',
     operationId: 'createPlaybook',
   })
   @ApiBody({ required: true, schema: { $ref: '#/components/schemas/PlaybookDefinition' } })
   @ApiJsonResponse(201, PlaybookView, 'The playbook, version 1')
-  @ApiProblems(400, 409, 503)
+  @ApiProblems(400, 409, 422, 503)
   async create(@Body() body: unknown, @Caller() caller: Principal) {
     const parsed = checkPlaybook(body);
     if (!parsed.ok) throw invalid(parsed);
@@ -64,13 +73,13 @@ export class PlaybooksController {
   @Permit('playbooks.write')
   @ApiOperation({
     summary: 'Import a playbook from YAML or JSON (as exported): a new key is created, an existing one gets its next version',
-    description: 'Send the file as application/yaml (or text/yaml) or application/json. Validated as on create; the problem names what is wrong.',
+    description: 'Send the file as application/yaml (or text/yaml) or application/json. Validated as on create; whatever is wrong in the file is a 422 naming it.',
     operationId: 'importPlaybook',
   })
   @ApiConsumes('application/yaml', 'application/json')
   @ApiBody({ required: true, description: 'The playbook file', schema: { type: 'string' } })
   @ApiJsonResponse(200, PlaybookView, 'The playbook at its newly published version')
-  @ApiProblems(400, 503)
+  @ApiProblems(422, 503)
   @ApiResponse({ status: 415, description: 'The body is neither YAML nor JSON.', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDetails' } } } })
   async import(@Req() request: FastifyRequest, @Body() body: unknown, @Caller() caller: Principal) {
     const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
@@ -78,7 +87,7 @@ export class PlaybooksController {
     if (YAML_TYPES.includes(type)) parsed = parsePlaybook(typeof body === 'string' ? body : '', 'yaml');
     else if (type === 'application/json') parsed = checkPlaybook(body);
     else throw new Problem(415, 'Unsupported media type', 'Send the playbook as application/yaml or application/json.');
-    if (!parsed.ok) throw invalid(parsed);
+    if (!parsed.ok) throw invalid(parsed, true);
     const row = await this.dataSource.transaction((manager) => publishPlaybook(manager, parsed.playbook, caller.subject, 'upsert'));
     return toPlaybookView(row);
   }
@@ -103,7 +112,7 @@ export class PlaybooksController {
   })
   @ApiBody({ required: true, schema: { $ref: '#/components/schemas/PlaybookDefinition' } })
   @ApiJsonResponse(200, PlaybookView, 'The playbook at its new version')
-  @ApiProblems(400, 404, 503)
+  @ApiProblems(400, 404, 422, 503)
   async update(@Param('key') key: string, @Body() body: unknown, @Caller() caller: Principal) {
     this.keyOr404(key);
     const parsed = checkPlaybook(body);
@@ -151,7 +160,7 @@ export class PlaybooksController {
   @ApiProblems(404, 503)
   async version(@Param('key') key: string, @Param('version') version: string) {
     const n = Number(version);
-    const row = Number.isInteger(n) && n > 0 ? await playbookVersion(this.dataSource.manager, this.keyOr404(key), n) : null;
+    const row = Number.isInteger(n) && n > 0 && n <= MAX_VERSION ? await playbookVersion(this.dataSource.manager, this.keyOr404(key), n) : null;
     if (!row) throw Problem.notFound(`Version ${version} of playbook ${key}`);
     return toPlaybookView(row);
   }
