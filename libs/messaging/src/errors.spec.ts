@@ -95,6 +95,14 @@ describe(isTransientInfrastructureError.name, () => {
     expect(isTransientInfrastructureError(queryFailed)).toBe(true);
   });
 
+  it('counts a connect that failed on every address (AggregateError) and a client closed under a query', () => {
+    const refused = (address: string) => Object.assign(new Error(`connect ECONNREFUSED ${address}:5432`), { code: 'ECONNREFUSED' });
+    expect(isTransientInfrastructureError(new AggregateError([refused('::1'), refused('127.0.0.1')]))).toBe(true);
+    expect(isTransientInfrastructureError(new AggregateError([refused('::1'), new Error('a bug')]))).toBe(false);
+    expect(isTransientInfrastructureError(new AggregateError([]))).toBe(false);
+    expect(isTransientInfrastructureError(new Error('Client was closed and is not queryable'))).toBe(true);
+  });
+
   it('does not loop on an error that is its own cause', () => {
     const e: Error & { cause?: unknown } = new Error('self');
     e.cause = e;

@@ -44,15 +44,18 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
  * and TypeORM's `driverError`.
  */
 export function isTransientInfrastructureError(error: unknown, depth = 0): boolean {
-  const e = error as { code?: unknown; message?: unknown; cause?: unknown; driverError?: unknown } | undefined | null;
+  const e = error as { code?: unknown; message?: unknown; cause?: unknown; driverError?: unknown; errors?: unknown } | undefined | null;
   if (!e || typeof e !== 'object' || depth > 8) return false;
   const code = typeof e.code === 'string' ? e.code : '';
   if (isInfrastructureSqlState(code)) return true;
   if (NETWORK_CODES.has(code)) return true;
   const message = typeof e.message === 'string' ? e.message : '';
-  if (/Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message)) {
+  // pg's own words for a connection that went away under it (a restart closes it mid-query).
+  if (/Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect|Client was closed and is not queryable/i.test(message)) {
     return true;
   }
+  // Node's happy-eyeballs connect fails with an AggregateError of one error per address tried.
+  if (Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every((inner) => isTransientInfrastructureError(inner, depth + 1))) return true;
   return isTransientInfrastructureError(e.cause, depth + 1) || isTransientInfrastructureError(e.driverError, depth + 1);
 }
 
