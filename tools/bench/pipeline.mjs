@@ -703,19 +703,24 @@ export async function reconcile(stack, ledger, run) {
   // Incidents of the run: tasks once per playbook step, automatic notices once per audience.
   const incidents = [...new Set(attached.map((a) => a.incident_id))];
   r.incidents = incidents.length;
+  // Each incident's tasks against the steps of the playbook version it got (tasking.incident_playbooks).
   const { rows: tasks } = await stack.admin.query(
-    `SELECT incident_id::text, count(*)::int AS tasks, count(DISTINCT (playbook, step_key))::int AS steps
-       FROM tasking.tasks WHERE incident_id = ANY($1::uuid[]) GROUP BY incident_id`,
+    `SELECT ip.incident_id::text, jsonb_array_length(v.definition->'steps')::int AS expected,
+            count(t.id)::int AS tasks, count(DISTINCT t.step_key)::int AS steps
+       FROM tasking.incident_playbooks ip
+       JOIN tasking.playbook_versions v ON v.key = ip.playbook_key AND v.version = ip.version
+       LEFT JOIN tasking.tasks t ON t.incident_id = ip.incident_id AND t.playbook = ip.playbook_key
+      WHERE ip.incident_id = ANY($1::uuid[])
+      GROUP BY ip.incident_id, v.definition`,
     [incidents],
   );
-  const { rows: [playbook] } = await stack.admin.query(`SELECT count(DISTINCT (playbook, step_key))::int AS steps FROM tasking.tasks`);
   const taskRows = new Map(tasks.map((t) => [t.incident_id, t]));
-  r.playbookSteps = playbook.steps;
+  r.playbookSteps = tasks.length ? `${Math.min(...tasks.map((t) => t.expected))}–${Math.max(...tasks.map((t) => t.expected))}` : '0';
   r.tasksMissing = 0;
   r.tasksDoubled = 0;
   for (const id of incidents) {
     const t = taskRows.get(id);
-    if (!t || t.steps < playbook.steps) {
+    if (!t || t.steps < t.expected) {
       r.tasksMissing++;
       example('incident without all its tasks', id);
     } else if (t.tasks > t.steps) {
@@ -770,7 +775,7 @@ export function printReconciliation(r, log, drained = true) {
     `${fmt(r.unacknowledgedButPlaced)} placed without a 202 (request cut off after its commit: allowed)`);
   log(`  timelines: not on one ${r.notOnTimeline}, on another incident ${r.onOtherTimeline}, on two ${r.onTwoTimelines}, twice on one ${r.timelineDoubled}; ` +
     `more placing events on vigil.incidents.v1 than requests for the alert ${r.placedEventsDoubled}`);
-  log(`  ${fmt(r.incidents)} incidents: tasks (${r.playbookSteps} playbook steps each) missing ${r.tasksMissing}, doubled ${r.tasksDoubled}; ` +
+  log(`  ${fmt(r.incidents)} incidents: tasks (${r.playbookSteps} steps, as each one's playbook has) missing ${r.tasksMissing}, doubled ${r.tasksDoubled}; ` +
     `automatic notices ${fmt(r.notices)} (incident × audience), missing ${r.noticesMissing}, doubled ${r.noticesDoubled}`);
   if (r.examples.length) log(`  e.g. ${r.examples.join('; ')}`);
   log(`  => ${r.ok ? 'OK: none lost, none twice' : 'FAILED'}`);
