@@ -1,11 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { createEvent, IncidentPlaybookView, MoveIncidentPlaybook, PlaybookMoveResult, TaskCancelledV1, type IncidentSeverity } from '@vigil/contracts';
-import { enqueueEvents } from '@vigil/messaging';
+import { IncidentPlaybookView, MoveIncidentPlaybook, PlaybookMoveResult, type IncidentSeverity } from '@vigil/contracts';
 import { ApiJsonBody, ApiJsonResponse, ApiProblems, assertIncidentVisible, auditTouch, Caller, digest, Permit, Problem, ZodPipe, type Principal } from '@vigil/platform';
-import { DataSource, In } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { TERMINAL_PHASES } from '../../escalation/incident-facts';
 import { Task } from '../../persistence/task.entity';
+import { cancelUnfinishedTasks } from '../../tasks/cancel-tasks';
 import { lockTasksOfIncidents } from '../../tasks/merged-incident-lock';
 import { incidentPhase } from '../../tasks/task-state';
 import { applyPlaybook, tasksForSteps } from '../apply-playbook/apply-playbook';
@@ -89,21 +89,7 @@ export class IncidentPlaybookController {
       }
       const reason = `step dropped by ${playbook.key} version ${playbook.version} (moved by ${caller.subject}${body.reason ? `: ${body.reason}` : ''})`;
       const dropped = live.filter((t) => diff.dropped.includes(t.stepKey) && (t.status === 'open' || t.status === 'in_progress'));
-      if (dropped.length) await manager.update(Task, { id: In(dropped.map((t) => t.id)) }, { status: 'cancelled', cancelledAt: now, cancelReason: reason });
-      await enqueueEvents(
-        manager,
-        'tasking',
-        dropped.map((t) => ({
-          event: createEvent(TaskCancelledV1, {
-            source: '/vigil/tasking',
-            subject: incidentId,
-            time: now,
-            data: { taskId: t.id, incidentId, title: t.title, cancelledAt: now.toISOString(), reason, actor: caller.subject, mergedInto: null },
-          }),
-          topic: TaskCancelledV1.topic,
-          key: incidentId,
-        })),
-      );
+      await cancelUnfinishedTasks(manager, { incidentIds: [incidentId], taskIds: dropped.map((t) => t.id), at: now, reason, actor: caller.subject, mergedInto: null });
       const subject = {
         incidentId,
         severity: current.severity,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { createEvent, TaskCancelledV1, type EventData, type IncidentMergedV1 } from '@vigil/contracts';
-import { enqueueEvents } from '@vigil/messaging';
+import type { EventData, IncidentMergedV1 } from '@vigil/contracts';
 import type { EntityManager } from 'typeorm';
+import { cancelUnfinishedTasks } from '../cancel-tasks';
 import { lockTasksOfIncidents } from '../merged-incident-lock';
 
 /**
@@ -24,27 +24,6 @@ export class CancelTasksOfMergedIncidentsHandler {
       [d.mergedIncidentIds, into, at],
     );
     const reason = `incident merged into ${into} by ${d.actor}: ${d.reason}`;
-    const cancelled: Array<{ id: string; incident_id: string; title: string }> = await manager.query(
-      `WITH cancelled AS (
-         UPDATE tasking.tasks SET status = 'cancelled', cancelled_at = $2, cancel_reason = $3
-          WHERE incident_id = ANY($1::uuid[]) AND status IN ('open', 'in_progress')
-          RETURNING id, incident_id, title, created_at, step_key)
-       SELECT id, incident_id, title FROM cancelled ORDER BY incident_id, created_at, step_key`,
-      [d.mergedIncidentIds, at, reason],
-    );
-    await enqueueEvents(
-      manager,
-      'tasking',
-      cancelled.map((task) => ({
-        event: createEvent(TaskCancelledV1, {
-          source: '/vigil/tasking',
-          subject: task.incident_id,
-          time: at,
-          data: { taskId: task.id, incidentId: task.incident_id, title: task.title, cancelledAt: at.toISOString(), reason, actor: d.actor, mergedInto: into },
-        }),
-        topic: TaskCancelledV1.topic,
-        key: task.incident_id,
-      })),
-    );
+    await cancelUnfinishedTasks(manager, { incidentIds: d.mergedIncidentIds, at, reason, actor: d.actor, mergedInto: into });
   }
 }
