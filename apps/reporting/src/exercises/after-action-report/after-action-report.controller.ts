@@ -1,17 +1,16 @@
 import { Controller, Get, Inject, Param, ParseUUIDPipe, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems, Caller, CONFIG, Permit, ZodPipe, type Principal } from '@vigil/platform';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import type { ReportingConfig } from '../../config';
-import { sendReport } from '../../reports/document/send-report';
+import { ApiReportDownload, ReportQuery, sendReport } from '../../reports/document/send-report';
 import { auditDigest } from '../../reports/incident-report/incident-record';
 import { EXERCISE_CLOCK, type ExerciseClock } from '../exercise-clock';
 import { assertExerciseVisible, exerciseOf, exerciseView } from '../exercise-records';
 import { afterActionReportDocument } from './after-action-report-document';
 
-const ReportQuery = z.strictObject({ format: z.enum(['markdown', 'pdf']).default('markdown') });
 
 @ApiTags('exercises')
 @Controller('v1/exercises')
@@ -29,12 +28,7 @@ export class AfterActionReportController {
     description: 'Injects and when they were released, each expected action met or missed with its time, each capability with its HSEEP rating, and the improvement plan.',
     operationId: 'getAfterActionReport',
   })
-  @ApiQuery({ name: 'format', required: false, enum: ['markdown', 'pdf'] })
-  @ApiResponse({
-    status: 200,
-    description: 'The report',
-    content: { 'text/markdown': { schema: { type: 'string' } }, 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
-  })
+  @ApiReportDownload()
   @ApiProblems(400, 404, 503)
   async get(
     @Param('exerciseId', new ParseUUIDPipe()) exerciseId: string,

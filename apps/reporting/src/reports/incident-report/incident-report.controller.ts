@@ -1,15 +1,14 @@
 import { Controller, Get, Inject, Param, ParseUUIDPipe, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems, assertIncidentVisible, Caller, CONFIG, Permit, ZodPipe, type Principal } from '@vigil/platform';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import type { ReportingConfig } from '../../config';
-import { sendReport } from '../document/send-report';
+import { ApiReportDownload, ReportQuery, sendReport } from '../document/send-report';
 import { loadIncidentRecord } from './incident-record';
 import { incidentReportDocument } from './incident-report-document';
 
-const ReportQuery = z.strictObject({ format: z.enum(['markdown', 'pdf']).default('markdown') });
 
 @ApiTags('reports')
 @Controller('v1/incidents')
@@ -29,12 +28,7 @@ export class IncidentReportController {
       'reporting\'s audit records of the incident. Built in code from the records; nothing in it is a template.',
     operationId: 'getIncidentReport',
   })
-  @ApiQuery({ name: 'format', required: false, enum: ['markdown', 'pdf'], description: 'default markdown' })
-  @ApiResponse({
-    status: 200,
-    description: 'The report',
-    content: { 'text/markdown': { schema: { type: 'string' } }, 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
-  })
+  @ApiReportDownload()
   @ApiProblems(400, 404, 503)
   async get(
     @Param('incidentId', new ParseUUIDPipe()) incidentId: string,

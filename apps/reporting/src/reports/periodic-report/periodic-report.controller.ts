@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { IncidentCategory, IncidentSeverity } from '@vigil/contracts';
 import { ApiProblems, Caller, CONFIG, Permit, Problem, visibleIncidentCondition, ZodPipe, type Principal } from '@vigil/platform';
 import type { FastifyReply } from 'fastify';
@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { ReportingConfig } from '../../config';
 import { computeKpis } from '../../metrics/kpis/compute-kpis';
 import { bucketStart, nextBucket } from '../../metrics/kpis/kpi-figures';
-import { sendReport } from '../document/send-report';
+import { ApiReportDownload, ReportFormat, sendReport } from '../document/send-report';
 import { periodicReportDocument, type ExerciseLine } from './periodic-report-document';
 
 const PeriodicQuery = z.strictObject({
@@ -16,7 +16,7 @@ const PeriodicQuery = z.strictObject({
   start: z.iso.date().optional().describe('the first day of the period (YYYY-MM-DD, UTC); default: the last complete period'),
   severity: IncidentSeverity.optional(),
   category: IncidentCategory.optional(),
-  format: z.enum(['markdown', 'pdf']).default('markdown'),
+  format: ReportFormat,
 });
 
 @ApiTags('reports')
@@ -40,12 +40,7 @@ export class PeriodicReportController {
   @ApiQuery({ name: 'start', required: false, type: String, description: 'YYYY-MM-DD; default: the last complete period' })
   @ApiQuery({ name: 'severity', required: false, enum: IncidentSeverity.options })
   @ApiQuery({ name: 'category', required: false, enum: IncidentCategory.options })
-  @ApiQuery({ name: 'format', required: false, enum: ['markdown', 'pdf'] })
-  @ApiResponse({
-    status: 200,
-    description: 'The report',
-    content: { 'text/markdown': { schema: { type: 'string' } }, 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
-  })
+  @ApiReportDownload()
   @ApiProblems(400, 422, 503)
   async get(@Query(new ZodPipe(PeriodicQuery, 'query')) q: z.infer<typeof PeriodicQuery>, @Caller() caller: Principal, @Res() reply: FastifyReply): Promise<void> {
     const now = new Date();
