@@ -61,12 +61,26 @@ describe('communication protocols (real Kafka and PostgreSQL, local chat and SMT
       mail('test-ir-mail', ['ir-team@test.example'], ['ir_team']),
       mail('test-customer-mail', ['customers@test.example'], []),
     ];
+    const commsEnv = { COMMS_CHANNELS: JSON.stringify(channels), COMMS_RETRY_BASE_MS: '100', COMMS_TIMER_POLL_MS: '200', COMMS_ORGANISATION_NAME: 'Example Corp' };
     [intake, triage, comms, reporting] = await Promise.all([
       startService('intake'),
       startService('triage'),
-      startService('comms', { COMMS_CHANNELS: JSON.stringify(channels), COMMS_RETRY_BASE_MS: '100', COMMS_TIMER_POLL_MS: '200', COMMS_ORGANISATION_NAME: 'Example Corp' }),
+      startService('comms', commsEnv),
       startService('reporting'),
     ]);
+    // A channel an earlier configuration defined, still joined to the IR team: comms must drop it
+    // at its next start, or every IR notice would also go (and fail) there.
+    await withDatabase(async (db) => {
+      await db.query(
+        `INSERT INTO comms.channels (id, name, kind, enabled, config, secrets, source, created_at, updated_at, updated_by)
+         VALUES ($1, 'test-retired-webhook', 'webhook', true, '{"url": "http://127.0.0.1:9/gone"}', '{}', 'config', now(), now(), 'config')
+         ON CONFLICT (name) DO NOTHING`,
+        [randomUUID()],
+      );
+      await db.query(`UPDATE comms.audiences SET channels = array_append(channels, 'test-retired-webhook') WHERE audience = 'ir_team'`);
+    });
+    await comms.stop();
+    comms = await startService('comms', commsEnv);
     ({ apiKey } = await createIntegration(intake.url, 'canonical'));
   }, 180_000);
 
@@ -97,6 +111,16 @@ describe('communication protocols (real Kafka and PostgreSQL, local chat and SMT
 
   const timelineTypes = async (incidentId: string) =>
     ((await http('GET', `${reporting.url}/v1/incidents/${incidentId}/timeline`)).json?.entries ?? []) as Array<{ type: string; summary: string }>;
+
+  it('removes at start a channel that configuration no longer defines, and its place in the audiences', async () => {
+    const left = await withDatabase(async (db) => ({
+      channels: (await db.query(`SELECT name FROM comms.channels WHERE name LIKE 'test-%' ORDER BY name`)).rows.map((r) => r.name),
+      irTeam: (await db.query(`SELECT channels FROM comms.audiences WHERE audience = 'ir_team'`)).rows[0].channels,
+    }));
+    expect(left.channels).toEqual(['test-customer-mail', 'test-ir-mail', 'test-ir-slack', 'test-ir-teams', 'test-ir-webhook']);
+    expect(left.irTeam).not.toContain('test-retired-webhook');
+    expect([...left.irTeam].sort()).toEqual(expect.arrayContaining(['test-ir-mail', 'test-ir-slack', 'test-ir-teams', 'test-ir-webhook']));
+  });
 
   it('notifies the IR team of a SEV1 incident on Slack, Teams, e-mail and a webhook, each in its own format, with a hostile title escaped in each', async () => {
     const tag = randomUUID().slice(0, 8);

@@ -67,7 +67,9 @@ export async function channelById(manager: Query, id: string): Promise<ChannelRo
 /**
  * Channels defined in configuration (COMMS_CHANNELS, and COMMS_WEBHOOK_URL as the IR team's
  * webhook) are written at start, secrets included, and joined to the audiences they name. The
- * API shows them but does not change them: configuration stays the source.
+ * API shows them but does not change them: configuration stays the source, so one that it no
+ * longer defines is removed at start, with its place in the audiences (its deliveries' history
+ * keeps its name).
  */
 @Injectable()
 export class ConfiguredChannels implements OnModuleInit {
@@ -94,8 +96,19 @@ export class ConfiguredChannels implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     const definitions = this.definitions();
-    if (definitions.length === 0) return;
-    await this.dataSource.transaction(async (manager) => {
+    const retired = await this.dataSource.transaction(async (manager) => {
+      // A channel that configuration defined once and defines no more is gone: left in place, it
+      // would keep receiving every notice of the audiences it was joined to (and fail each one).
+      // (TypeORM answers a DELETE … RETURNING with [rows, count].)
+      const [gone]: [Array<{ name: string }>, number] = await manager.query(
+        `DELETE FROM comms.channels WHERE source = 'config' AND NOT (name = ANY($1::text[])) RETURNING name`,
+        [definitions.map((d) => d.name)],
+      );
+      if (gone.length) {
+        await manager.query(`UPDATE comms.audiences SET channels = array(SELECT c FROM unnest(channels) AS c WHERE NOT (c = ANY($1::text[]))) WHERE channels && $1::text[]`, [
+          gone.map((g) => g.name),
+        ]);
+      }
       for (const d of definitions) {
         const { config, secrets } = validateSettings(d.kind, d.config, d.secrets);
         await manager.query(
@@ -114,7 +127,9 @@ export class ConfiguredChannels implements OnModuleInit {
           );
         }
       }
+      return gone.map((g) => g.name);
     });
-    this.logger.info({ channels: definitions.map((d) => `${d.name} (${d.kind})`) }, 'configured channels in place');
+    if (retired.length) this.logger.warn({ channels: retired }, 'channels no longer in the configuration removed, and from their audiences');
+    if (definitions.length) this.logger.info({ channels: definitions.map((d) => `${d.name} (${d.kind})`) }, 'configured channels in place');
   }
 }
