@@ -8,7 +8,7 @@ import {
   PageRequestedV1,
   Topics,
 } from '@vigil/contracts';
-import { on } from '@vigil/messaging';
+import { on, onRun } from '@vigil/messaging';
 import { eventConsumerProvider } from '@vigil/platform';
 import { AudiencesController } from './audiences/manage-audiences/audiences.controller';
 import { ConfiguredChannels } from './channels/channel-store';
@@ -78,10 +78,15 @@ export class CommsModule {
           handlers: (notify: NotifyAudiencesHandler, implied: ImpliedDecisionsHandler, pages: PageRequestedHandler) => {
             // Every incident event: its snapshot and access first, then audiences, cadences and clocks.
             return withIncidentSnapshots([
+              // A run of consecutive events of one type (an alert storm's attachments) is one pass per incident.
               ...IncidentEvents.filter((def) => def !== IncidentPhaseChangedV1).map((def) =>
-                on(def, (data, tx, meta) => notify.handle(data.incident, { opening: OPENING_EVENTS.has(def.type), resolved: false }, tx, meta.afterCommit)),
+                onRun(def, (run, tx) =>
+                  notify.handleRun(run.map(({ data }) => ({ incidentId: data.incident.incidentId, opening: OPENING_EVENTS.has(def.type), resolved: false })), tx, run[0].meta.afterCommit),
+                ),
               ),
-              on(IncidentPhaseChangedV1, (data, tx, meta) => notify.handle(data.incident, { opening: false, resolved: RESOLVED_PHASES.has(data.to) }, tx, meta.afterCommit)),
+              onRun(IncidentPhaseChangedV1, (run, tx) =>
+                notify.handleRun(run.map(({ data }) => ({ incidentId: data.incident.incidentId, opening: false, resolved: RESOLVED_PHASES.has(data.to) })), tx, run[0].meta.afterCommit),
+              ),
               // Where the classification implies a decision, a regulatory clock starts.
               on(IncidentOpenedV1, (data, tx, meta) => implied.handle(data.incident.incidentId, null, meta.time, tx)),
               on(IncidentClassifiedV1, (data, tx, meta) => implied.handle(data.incident.incidentId, data, meta.time, tx)),

@@ -1,4 +1,4 @@
-import { createEvent, IncidentClassifiedV1, IncidentOpenedV1, type CloudEvent, type IncidentSnapshot } from '@vigil/contracts';
+import { createEvent, IncidentAlertAttachedV1, IncidentClassifiedV1, IncidentOpenedV1, type CloudEvent, type IncidentSnapshot } from '@vigil/contracts';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -237,5 +237,64 @@ describe('escalation runner (real PostgreSQL, injected clock)', () => {
     await runner(db).runDue();
     expect(await pages(incidentId)).toEqual(['0.1: Irene']);
     await db.query(`UPDATE tasking.escalations SET status = 'stopped', due_at = NULL WHERE incident_id = $1`, [incidentId]);
+  });
+  it('takes a run of attached alerts once per incident, from its newest snapshot: two raises in one run are one escalation', async () => {
+    const handler = new EscalationEventsHandler(defaultTriggers(), clock, logger, undefined);
+    const attachedRun = handler.handlers().find((r) => r.type === IncidentAlertAttachedV1.type);
+    expect(attachedRun?.kind).toBe('run');
+    const [stormy, quiet] = [randomUUID(), randomUUID()];
+    incidents.push(stormy, quiet);
+    const at = clock.now().toISOString();
+    const snapshot = (incidentId: string, severity: IncidentSnapshot['severity'], version: number): IncidentSnapshot => ({
+      incidentId,
+      title: 'Storm',
+      severity,
+      category: 'malware',
+      phase: 'detected',
+      exercise: false,
+      alertCount: version,
+      version,
+      timestamps: { occurredAt: at, detectedAt: at, declaredAt: at, acknowledgedAt: at, containedAt: null, eradicatedAt: null, recoveredAt: null, closedAt: null },
+    });
+    const facts = (incident: IncidentSnapshot) =>
+      db.query(
+        `INSERT INTO tasking.incident_facts (incident_id, title, severity, category, phase, exercise, restricted, asset_criticality, acknowledged_at, version)
+         VALUES ($1, $2, $3, $4, $5, false, false, NULL, now(), $6)`,
+        [incident.incidentId, incident.title, incident.severity, incident.category, incident.phase, incident.version],
+      );
+    await facts(snapshot(stormy, 'SEV3', 1));
+    await facts(snapshot(quiet, 'SEV3', 1));
+    // One partition's run: the storm raises its incident to SEV2, then SEV1; the other stays SEV3.
+    const run = [
+      snapshot(stormy, 'SEV3', 2),
+      snapshot(quiet, 'SEV3', 2),
+      snapshot(stormy, 'SEV2', 3),
+      snapshot(stormy, 'SEV1', 4),
+      snapshot(quiet, 'SEV3', 3),
+      snapshot(stormy, 'SEV1', 5),
+    ].map((incident, i) => {
+      const event = createEvent(IncidentAlertAttachedV1, {
+        source: '/test',
+        subject: incident.incidentId,
+        time: clock.now(),
+        data: { incident, alert: { alertId: randomUUID(), dedupKey: `storm-${i}`, title: 'Storm', source: 'edr', receivedAt: at } },
+      });
+      const meta = { id: event.id, type: event.type, source: event.source, time: event.time, subject: event.subject, topic: 'vigil.incidents.v1', partition: 0, offset: String(i), afterCommit: (fn: () => void) => fn() };
+      return { event, meta };
+    });
+    if (attachedRun?.kind !== 'run') throw new Error('alert-attached must be handled run-wise');
+    await db.transaction((m) => attachedRun.handle(run as never, m));
+
+    const escalations: Array<{ incident_id: string; trigger_kind: string; reason: string }> = await db.query(
+      `SELECT incident_id, trigger_kind, reason FROM tasking.escalations WHERE incident_id = ANY($1::uuid[]) ORDER BY incident_id`,
+      [[stormy, quiet]],
+    );
+    expect(escalations).toEqual([{ incident_id: stormy, trigger_kind: 'severity-raised', reason: 'severity raised from SEV3 to SEV1' }]);
+    const stored: Array<{ incident_id: string; severity: string; version: number }> = await db.query(
+      `SELECT incident_id, severity, version FROM tasking.incident_facts WHERE incident_id = ANY($1::uuid[])`,
+      [[stormy, quiet]],
+    );
+    expect(Object.fromEntries(stored.map((r) => [r.incident_id, [r.severity, r.version]]))).toEqual({ [stormy]: ['SEV1', 5], [quiet]: ['SEV3', 3] });
+    await db.query(`UPDATE tasking.escalations SET status = 'stopped', due_at = NULL WHERE incident_id = $1`, [stormy]);
   });
 });

@@ -80,6 +80,14 @@ export function onEvent<D extends EventDefinition>(def: D, handle: (event: Cloud
   return { type: def.type, kind: 'event', handle: (event, tx, meta) => handle(event as CloudEvent<EventData<D>>, tx, meta) };
 }
 
+/** Handles runs of consecutive events of `def` with their whole envelopes (see `onEvent`), in one call. */
+export function onEventRun<D extends EventDefinition>(
+  def: D,
+  handle: (events: ReadonlyArray<{ event: CloudEvent<EventData<D>>; meta: EventMeta }>, tx: EntityManager) => Promise<void>,
+): HandlerRegistration {
+  return { type: def.type, kind: 'run', handle: (events, tx) => handle(events as ReadonlyArray<{ event: CloudEvent<EventData<D>>; meta: EventMeta }>, tx) };
+}
+
 /** The handlers of the older, untyped shape (by CloudEvents type), as registrations. */
 export function registrationsOf(handlers: Record<string, EventHandler>): HandlerRegistration[] {
   return Object.entries(handlers).map(([type, handle]) => ({ type, kind: 'event' as const, handle }));

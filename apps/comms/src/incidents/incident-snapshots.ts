@@ -1,5 +1,5 @@
 import { IncidentEvents, type IncidentSnapshot } from '@vigil/contracts';
-import { on, toRegistrations, type ConsumerHandlers, type HandlerRegistration } from '@vigil/messaging';
+import { onRun, toRegistrations, type ConsumerHandlers, type HandlerRegistration } from '@vigil/messaging';
 import { Problem, withIncidentAccess } from '@vigil/platform';
 import type { EntityManager } from 'typeorm';
 
@@ -18,12 +18,41 @@ export async function recordSnapshot(manager: Query, snapshot: IncidentSnapshot,
   );
 }
 
+/**
+ * A run's snapshots in one statement: the newest of each incident among them (its event's time as
+ * `updated_at`), kept only where it is newer than the stored one.
+ */
+export async function recordSnapshots(manager: Query, items: ReadonlyArray<{ snapshot: IncidentSnapshot; at: Date }>): Promise<void> {
+  const newest = new Map<string, { snapshot: IncidentSnapshot; at: Date }>();
+  for (const item of items) if ((newest.get(item.snapshot.incidentId)?.snapshot.version ?? -1) < item.snapshot.version) newest.set(item.snapshot.incidentId, item);
+  if (newest.size === 0) return;
+  if (newest.size === 1) {
+    const [only] = newest.values();
+    return recordSnapshot(manager, only.snapshot, only.at);
+  }
+  const rows = [...newest.values()];
+  await manager.query(
+    `INSERT INTO comms.incidents AS i (incident_id, version, snapshot, updated_at)
+     SELECT * FROM unnest($1::uuid[], $2::int[], $3::jsonb[], $4::timestamptz[])
+     ON CONFLICT (incident_id) DO UPDATE SET version = EXCLUDED.version, snapshot = EXCLUDED.snapshot, updated_at = EXCLUDED.updated_at
+     WHERE i.version < EXCLUDED.version`,
+    [rows.map((r) => r.snapshot.incidentId), rows.map((r) => r.snapshot.version), rows.map((r) => JSON.stringify(r.snapshot)), rows.map((r) => r.at)],
+  );
+}
+
 export async function findSnapshot(manager: Query, incidentId: string): Promise<IncidentSnapshot | null> {
   const [row] = (await manager.query(`SELECT snapshot FROM comms.incidents WHERE incident_id = $1`, [incidentId])) as Array<{ snapshot: IncidentSnapshot }>;
   return row?.snapshot ?? null;
 }
 
 /** The snapshot, or a 404 naming the incident comms has not heard of (yet). */
+/** The stored snapshots of several incidents, by id (one statement). */
+export async function findSnapshots(manager: Query, incidentIds: readonly string[]): Promise<Map<string, IncidentSnapshot>> {
+  if (incidentIds.length === 0) return new Map();
+  const rows = (await manager.query(`SELECT snapshot FROM comms.incidents WHERE incident_id = ANY($1::uuid[])`, [incidentIds])) as Array<{ snapshot: IncidentSnapshot }>;
+  return new Map(rows.map((r) => [r.snapshot.incidentId, r.snapshot]));
+}
+
 export async function requireSnapshot(manager: Query, incidentId: string): Promise<IncidentSnapshot> {
   const snapshot = await findSnapshot(manager, incidentId);
   if (!snapshot) throw Problem.notFound(`Incident ${incidentId}`);
@@ -32,9 +61,10 @@ export async function requireSnapshot(manager: Query, incidentId: string): Promi
 
 /**
  * The consumer's handlers, with every incident event first recording the incident's access (who
- * may see it) and its snapshot, in the same transaction as whatever the handler does.
+ * may see it) and its snapshot, in the same transaction as whatever the handler does: for a run
+ * of consecutive events of one type, once per incident, from its newest snapshot among them.
  */
 export function withIncidentSnapshots(handlers: ConsumerHandlers): HandlerRegistration[] {
-  const snapshots = IncidentEvents.map((def) => on(def, (data, tx, meta) => recordSnapshot(tx, data.incident, new Date(meta.time))));
+  const snapshots = IncidentEvents.map((def) => onRun(def, (run, tx) => recordSnapshots(tx, run.map(({ data, meta }) => ({ snapshot: data.incident, at: new Date(meta.time) })))));
   return withIncidentAccess('comms', [...snapshots, ...toRegistrations(handlers)]);
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AudienceKey, IncidentSnapshot } from '@vigil/contracts';
 import type { EntityManager } from 'typeorm';
-import { allAudiences } from '../audiences/audience-store';
+import { allAudiences, type AudienceRow } from '../audiences/audience-store';
 import { afterUpdate, cadenceOf, nextCheckAt } from './cadence';
 
 export interface CadenceRow {
@@ -27,8 +27,9 @@ export interface CadenceRow {
  */
 @Injectable()
 export class CadenceTracker {
-  async sync(manager: EntityManager, incident: IncidentSnapshot, now: Date): Promise<void> {
-    const audiences = await allAudiences(manager);
+  /** `audiences`: the rows of comms.audiences when the caller has read them already. */
+  async sync(manager: EntityManager, incident: IncidentSnapshot, now: Date, audiences?: AudienceRow[]): Promise<void> {
+    audiences ??= await allAudiences(manager);
     const existing: CadenceRow[] = await manager.query(`SELECT * FROM comms.status_cadences WHERE incident_id = $1 FOR UPDATE`, [incident.incidentId]);
     for (const audience of audiences) {
       const owed = cadenceOf(audience, incident);

@@ -1,5 +1,5 @@
-import { findEventDefinition, IncidentAcknowledgedV1, IncidentEvents, IncidentMergedV1, isEvent, Topics, type CloudEvent, type IncidentSnapshot } from '@vigil/contracts';
-import { onEvent, type HandlerContext, type HandlerRegistration } from '@vigil/messaging';
+import { findEventDefinition, IncidentAcknowledgedV1, IncidentAlertAttachedV1, IncidentEvents, IncidentMergedV1, isEvent, Topics, type CloudEvent, type IncidentSnapshot } from '@vigil/contracts';
+import { onEvent, onEventRun, type EventMeta, type HandlerContext, type HandlerRegistration } from '@vigil/messaging';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
 import type { Clock } from './clock';
@@ -30,7 +30,27 @@ export class EscalationEventsHandler {
    */
   handlers(): HandlerRegistration[] {
     const types = new Set<string>([...IncidentEvents.map((d) => d.type), ...this.triggers.eventTypes()]);
-    return [...types].map((type) => onEvent(findEventDefinition(type)!, (event, tx, meta) => this.handle(event, tx, meta)));
+    return [...types].map((type) =>
+      type === IncidentAlertAttachedV1.type
+        ? onEventRun(IncidentAlertAttachedV1, (run, tx) => this.handleAttachedRun(run, tx))
+        : onEvent(findEventDefinition(type)!, (event, tx, meta) => this.handle(event, tx, meta)),
+    );
+  }
+
+  /**
+   * A run of attached alerts (an alert storm, or a backlog): each incident once, from the newest
+   * of its events in the run. Its facts go from what they were before the run to its newest
+   * snapshot in one step, so a trigger sees one change (a severity raised twice in one run is
+   * one raise, to the higher severity) — as it would have had the events come a little later.
+   */
+  private async handleAttachedRun(run: ReadonlyArray<{ event: CloudEvent; meta: EventMeta }>, tx: EntityManager): Promise<void> {
+    const newest = new Map<string, { event: CloudEvent; meta: EventMeta }>();
+    for (const item of run) {
+      const snapshot = (item.event.data as { incident: IncidentSnapshot }).incident;
+      const seen = newest.get(snapshot.incidentId);
+      if (!seen || (seen.event.data as { incident: IncidentSnapshot }).incident.version < snapshot.version) newest.set(snapshot.incidentId, item);
+    }
+    for (const { event, meta } of newest.values()) await this.handle(event, tx, meta);
   }
 
   /** The topics to read: incidents, and those of the triggers' events. */

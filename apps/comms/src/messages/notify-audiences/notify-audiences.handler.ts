@@ -5,12 +5,18 @@ import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
 import { ACTIVE_PHASES, hears } from '../../audiences/audience-rules';
 import { allAudiences, needsApproval, type AudienceRow } from '../../audiences/audience-store';
-import { findSnapshot } from '../../incidents/incident-snapshots';
+import { findSnapshots } from '../../incidents/incident-snapshots';
 import { CadenceTracker } from '../../status-updates/cadence-tracker';
 import { defaultTemplate } from '../../templates/default-templates';
 import { TemplateError } from '../../templates/template-engine';
 import { CLOCK, type Clock } from '../../timers/clock';
 import { MessageLedger } from '../message-ledger';
+
+/** What an incident event may change for its audiences. */
+export interface IncidentChange {
+  opening: boolean;
+  resolved: boolean;
+}
 
 export const AUDIENCE_RULE_ACTOR = 'system:audience-rule';
 /** Phases that end an incident for its audiences: a change to one of them sends the resolution. */
@@ -35,22 +41,40 @@ export class NotifyAudiencesHandler {
    * After an incident event: `opening` when it may bring the incident into an audience's rule
    * (opened, classified, restriction changed), `resolved` when its phase changed to one that ends it.
    */
-  async handle(carried: IncidentSnapshot, how: { opening: boolean; resolved: boolean }, manager: EntityManager, afterCommit: (fn: () => void) => void): Promise<void> {
-    const incident = await findSnapshot(manager, carried.incidentId);
-    if (!incident) return;
-    const now = this.clock.now();
-    await this.cadence.sync(manager, incident, now);
-    const audiences = await allAudiences(manager);
-    if (how.opening && ACTIVE_PHASES.has(incident.phase)) {
-      for (const audience of audiences.filter((a) => this.auto(a, 'initial_notice', incident))) {
-        await this.send(manager, incident, audience, 'initial_notice', now, afterCommit);
-      }
+  async handle(carried: IncidentSnapshot, how: IncidentChange, manager: EntityManager, afterCommit: (fn: () => void) => void): Promise<void> {
+    await this.handleRun([{ incidentId: carried.incidentId, ...how }], manager, afterCommit);
+  }
+
+  /**
+   * After a run of incident events: each incident once, from its newest stored snapshot (which
+   * the run has just recorded), with the audiences read once for all of them. An incident named
+   * by several events of the run is handled once, opening or resolved if any of them was.
+   */
+  async handleRun(changes: ReadonlyArray<IncidentChange & { incidentId: string }>, manager: EntityManager, afterCommit: (fn: () => void) => void): Promise<void> {
+    const byIncident = new Map<string, IncidentChange>();
+    for (const c of changes) {
+      const seen = byIncident.get(c.incidentId);
+      byIncident.set(c.incidentId, { opening: c.opening || (seen?.opening ?? false), resolved: c.resolved || (seen?.resolved ?? false) });
     }
-    if (how.resolved) {
-      for (const audience of audiences.filter((a) => this.auto(a, 'resolution', incident))) {
-        // Only those told of the incident hear that it is over.
-        const [told] = await manager.query(`SELECT 1 FROM comms.messages WHERE dedupe_key = $1`, [dedupeKey('initial_notice', incident.incidentId, audience.audience)]);
-        if (told) await this.send(manager, incident, audience, 'resolution', now, afterCommit);
+    const snapshots = await findSnapshots(manager, [...byIncident.keys()]);
+    if (snapshots.size === 0) return;
+    const now = this.clock.now();
+    const audiences = await allAudiences(manager);
+    for (const [incidentId, how] of byIncident) {
+      const incident = snapshots.get(incidentId);
+      if (!incident) continue;
+      await this.cadence.sync(manager, incident, now, audiences);
+      if (how.opening && ACTIVE_PHASES.has(incident.phase)) {
+        for (const audience of audiences.filter((a) => this.auto(a, 'initial_notice', incident))) {
+          await this.send(manager, incident, audience, 'initial_notice', now, afterCommit);
+        }
+      }
+      if (how.resolved) {
+        for (const audience of audiences.filter((a) => this.auto(a, 'resolution', incident))) {
+          // Only those told of the incident hear that it is over.
+          const [told] = await manager.query(`SELECT 1 FROM comms.messages WHERE dedupe_key = $1`, [dedupeKey('initial_notice', incident.incidentId, audience.audience)]);
+          if (told) await this.send(manager, incident, audience, 'resolution', now, afterCommit);
+        }
       }
     }
   }
