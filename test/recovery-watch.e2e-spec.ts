@@ -146,4 +146,51 @@ describe('recovery watch (intake → triage → tasking → comms, reporting)', 
     expect((await incidentAction(t(`/v1/incidents/${late.incidentId}`), 'acknowledge', {})).status).toBe(200);
     expect(await incident(incidentId)).toMatchObject({ recurrenceCount: 0, lastRecurrenceAt: null, alertCount: 1 });
   });
+  it("times an incident's recovery tasks by the smallest recovery time objective of its registered assets, and follows a smaller one an alert adds", async () => {
+    const register = async (name: string, rto: number) => {
+      const res = await http('POST', t('/v1/assets'), { identifier: `${name}-cmdb`, name, hostnames: [name], businessService: `Service of ${name}`, recoveryTimeObjectiveMinutes: rto, criticality: 'high', dataClassification: 'internal' });
+      expect(res.status).toBe(201);
+    };
+    const [slow, fast] = [`files-${run}`, `pay-${run}`];
+    await register(slow, 480);
+    await register(fast, 90);
+    const first = await placed(await post({ title: `Ransomware on ${slow}`, category: 'ransomware', dedupKey: `rto-${slow}`, assets: [{ hostname: slow }] }));
+    const path = t(`/v1/incidents/${first.incidentId}`);
+    expect((await incidentAction(path, 'acknowledge', {})).status).toBe(200);
+    const opened = await incident(first.incidentId);
+    expect(opened.recoveryTimeObjectiveMinutes).toBe(480);
+    const due = (minutes: number) => new Date(Date.parse(opened.timestamps.declaredAt) + minutes * 60_000).toISOString();
+    const recoveryDue = () =>
+      eventually(async () => {
+        const items: Array<{ phase: string; dueAt: string | null }> = (await http('GET', `${tasking.url}/v1/incidents/${first.incidentId}/tasks`)).json.items ?? [];
+        const recovery = items.filter((task) => task.phase === 'recovered');
+        return recovery.length ? [...new Set(recovery.map((task) => task.dueAt))] : undefined;
+      }, 60_000);
+    expect(await recoveryDue()).toEqual([due(480)]);
+
+    // A second alert on both hosts joins the incident: the payment service's 90 minutes now set the pace.
+    const second = await placed(await post({ title: `Ransomware spreading to ${fast}`, category: 'ransomware', dedupKey: `rto-${fast}`, assets: [{ hostname: slow }, { hostname: fast }] }));
+    expect(second.incidentId).toBe(first.incidentId);
+    expect((await incident(first.incidentId)).recoveryTimeObjectiveMinutes).toBe(90);
+    await eventually(async () => ((await recoveryDue()).join() === due(90) ? true : undefined), 60_000);
+
+    // A step that does not apply, skipped with a reason: reporting records it as skipped (neither
+    // missed nor pending), and the incident report says why.
+    const tasks: Array<{ taskId: string; stepKey: string }> = (await http('GET', `${tasking.url}/v1/incidents/${first.incidentId}/tasks`)).json.items;
+    const protect = tasks.find((task) => task.stepKey === 'protect-backups')!;
+    const skipped = await http('POST', `${tasking.url}/v1/incidents/${first.incidentId}/tasks/${protect.taskId}/skip`, { reason: 'backups are offline tapes' });
+    expect(skipped.status).toBe(200);
+    const recorded = await eventually(
+      () =>
+        withDatabase(async (db) => {
+          const [row] = (await db.query(`SELECT status, cancel_reason, completed_by FROM reporting.tasks WHERE task_id = $1`, [protect.taskId])).rows;
+          return row?.status === 'open' || !row ? undefined : row;
+        }),
+      60_000,
+    );
+    expect(recorded).toEqual({ status: 'skipped', cancel_reason: 'backups are offline tapes', completed_by: 'u-tester' });
+    const report = await http('GET', `${reporting.url}/v1/incidents/${first.incidentId}/report?format=markdown`);
+    expect(report.status).toBe(200);
+    expect(report.text).toContain('skipped: backups are offline tapes');
+  });
 });

@@ -8,6 +8,7 @@ import { LeanOutbox1764200000000 } from './persistence/migrations/1764200000000-
 import { JsonOutbox1764600000000 } from './persistence/migrations/1764600000000-json-outbox';
 import { PostIncident1765000000000 } from './persistence/migrations/1765000000000-post-incident';
 import { TimelineRepeats1765300000000 } from './persistence/migrations/1765300000000-timeline-repeats';
+import { SkippedTasks1765400000000 } from './persistence/migrations/1765400000000-skipped-tasks';
 
 export const service: ServiceDefinition<ReportingConfig> = {
   info: {
@@ -27,6 +28,7 @@ export const service: ServiceDefinition<ReportingConfig> = {
     inboxPruningMigration('reporting'),
     PostIncident1765000000000,
     TimelineRepeats1765300000000,
+    SkippedTasks1765400000000,
   ],
   module: (platform) => ReportingModule.register(platform),
 };

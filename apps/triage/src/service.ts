@@ -16,6 +16,7 @@ import { IncidentSearch1765100000000 } from './persistence/migrations/1765100000
 import { IncidentReviews1765200000000 } from './persistence/migrations/1765200000000-incident-reviews';
 import { PlaybookFacts1765300000000 } from './persistence/migrations/1765300000000-playbook-facts';
 import { RecoveryWatch1765400000000 } from './persistence/migrations/1765400000000-recovery-watch';
+import { IncidentRecoveryTimeObjective1765500000000 } from './persistence/migrations/1765500000000-incident-recovery-time-objective';
 
 export const service: ServiceDefinition<TriageConfig> = {
   info: {
@@ -41,6 +42,7 @@ export const service: ServiceDefinition<TriageConfig> = {
     IncidentReviews1765200000000,
     PlaybookFacts1765300000000,
     RecoveryWatch1765400000000,
+    IncidentRecoveryTimeObjective1765500000000,
   ],
   module: (platform) => TriageModule.register(platform),
   // The asset register imports CSV; every other route takes JSON only.

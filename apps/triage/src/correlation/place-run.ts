@@ -10,7 +10,7 @@ import { outboxInsertSql, statementBuilder, writeTogetherSql, type OutboxItem } 
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 // The matching itself, not the register's HTTP API (index.ts): placement stays free of the web framework.
-import { assetLookupOf, mostCritical, type AssetLookup, type RegisteredAsset } from '../assets/match-assets';
+import { assetLookupOf, mostCritical, smallestRecoveryTimeObjective, type AssetLookup, type RegisteredAsset } from '../assets/match-assets';
 import { functionalImpactFromAlert, isBelow, severityOf, type SeverityMatrix } from '../classification/severity-matrix';
 import { applyOccurrence, incidentEvent } from '../incidents/incident-writes';
 import { MAX_INCIDENT_LEXEMES, alertSearchTerms, incidentSearchLexemes, termLexemes } from '../incidents/search/search-text';
@@ -101,7 +101,7 @@ async function readRunContext(manager: EntityManager, alerts: readonly AlertRece
           FROM triage.correlation_rules) AS rules,
        (SELECT coalesce(json_agg(json_build_object('assetId', id, 'identifier', identifier, 'name', name, 'criticality', criticality,
                                                    'dataClassification', data_classification, 'owner', owner, 'businessService', business_service,
-                                                   'hostnames', hostnames, 'ips', ips)
+                                                   'recoveryTimeObjectiveMinutes', recovery_time_objective_minutes, 'hostnames', hostnames, 'ips', ips)
                                  ORDER BY CASE criticality WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END DESC, lower(identifier)), '[]')
           FROM triage.assets WHERE lower(identifier) = ANY($4::text[]) OR hostnames && $5::text[] OR ips && $6::text[]) AS assets`,
     [
@@ -391,6 +391,7 @@ async function placePart(manager: EntityManager, items: readonly RunItem[], sett
       occurredAt: alert.occurredAt,
       receivedAt: alert.receivedAt,
       assetCriticality: mostCritical(p.assets),
+      recoveryTimeObjectiveMinutes: smallestRecoveryTimeObjective(p.assets),
       count: promotion?.occurrences ?? 1,
     };
     const alertRef = { alertId: alert.alertId, dedupKey: alert.dedupKey, title: alert.title, source: alert.source, receivedAt: alert.receivedAt };
@@ -464,6 +465,7 @@ async function placePart(manager: EntityManager, items: readonly RunItem[], sett
         recurrenceCount: 0,
         lastRecurrenceAt: null,
         recoveryWatchDays: null,
+        recoveryTimeObjectiveMinutes: occurrence.recoveryTimeObjectiveMinutes,
         createdAt: now,
         updatedAt: now,
       });
@@ -618,6 +620,7 @@ async function writeRun(
       occurred_at: i.occurredAt,
       detected_at: i.detectedAt,
       asset_criticality: i.assetCriticality,
+      recovery_time_objective_minutes: i.recoveryTimeObjectiveMinutes ?? null,
       functional_impact: i.functionalImpact,
       category: i.category,
       severity: i.severity,
@@ -629,11 +632,11 @@ async function writeRun(
     // One update per incident: what the run's occurrences changed, and the lexemes they added.
     writes.push(
       `UPDATE triage.incidents t SET alert_count = v.alert_count, version = v.version, occurred_at = v.occurred_at, detected_at = v.detected_at,
-              asset_criticality = v.asset_criticality, functional_impact = v.functional_impact, category = v.category, severity = v.severity,
+              asset_criticality = v.asset_criticality, recovery_time_objective_minutes = v.recovery_time_objective_minutes, functional_impact = v.functional_impact, category = v.category, severity = v.severity,
               updated_at = v.updated_at, recurrence_count = v.recurrence_count, last_recurrence_at = v.last_recurrence_at,
               search = CASE WHEN cardinality(v.added) > 0 THEN t.search || array_to_tsvector(v.added) ELSE t.search END
          FROM jsonb_to_recordset(${bind(JSON.stringify(rows))}::jsonb) AS v(id uuid, alert_count int, version int, occurred_at timestamptz,
-              detected_at timestamptz, asset_criticality text, functional_impact text, category text, severity text, updated_at timestamptz,
+              detected_at timestamptz, asset_criticality text, recovery_time_objective_minutes int, functional_impact text, category text, severity text, updated_at timestamptz,
               recurrence_count int, last_recurrence_at timestamptz, added text[])
         WHERE t.id = v.id`,
     );

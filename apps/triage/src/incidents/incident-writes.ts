@@ -97,6 +97,8 @@ export interface Occurrence {
   receivedAt?: string;
   /** The most critical registered asset the occurrence names. */
   assetCriticality?: AssetCriticality | null;
+  /** The smallest recovery time objective of the registered assets the occurrence names. */
+  recoveryTimeObjectiveMinutes?: number | null;
   /** How many occurrences this is (a promoted alert may have repeated while it waited). */
   count?: number;
 }
@@ -121,6 +123,7 @@ export function applyOccurrence(incident: Incident, occurrence: Occurrence, matr
     if (receivedAt < incident.detectedAt) incident.detectedAt = receivedAt;
   }
   incident.assetCriticality = moreCritical(incident.assetCriticality, occurrence.assetCriticality ?? null);
+  incident.recoveryTimeObjectiveMinutes = smallerRecoveryTimeObjective(incident.recoveryTimeObjectiveMinutes, occurrence.recoveryTimeObjectiveMinutes ?? null);
   if (!incident.classifiedBy) {
     incident.functionalImpact = worseFunctionalImpact(incident.functionalImpact, functionalImpactFromAlert(occurrence.severity));
     if (incident.category === 'other' && occurrence.category) incident.category = occurrence.category;
@@ -143,8 +146,16 @@ export async function countOccurrence(manager: EntityManager, incident: Incident
 export function occurrenceUpdateSql(incident: Incident, bind: Bind, also: readonly string[] = []): string {
   return `UPDATE triage.incidents SET alert_count = ${bind(incident.alertCount)}::int, version = ${bind(incident.version)}::int,
             occurred_at = ${bind(incident.occurredAt)}::timestamptz, detected_at = ${bind(incident.detectedAt)}::timestamptz,
-            asset_criticality = ${bind(incident.assetCriticality)}::text, functional_impact = ${bind(incident.functionalImpact)}::text,
+            asset_criticality = ${bind(incident.assetCriticality)}::text,
+            recovery_time_objective_minutes = ${bind(incident.recoveryTimeObjectiveMinutes ?? null)}::int, functional_impact = ${bind(incident.functionalImpact)}::text,
             category = ${bind(incident.category)}::text, severity = ${bind(incident.severity)}::text, updated_at = ${bind(incident.updatedAt)}::timestamptz
             ${also.map((set) => `, ${set}`).join('')}
           WHERE id = ${bind(incident.id)}::uuid`;
+}
+
+/** The smaller of two recovery time objectives, either of which may be unset. */
+export function smallerRecoveryTimeObjective(a: number | null | undefined, b: number | null | undefined): number | null {
+  if (a === null || a === undefined) return b ?? null;
+  if (b === null || b === undefined) return a;
+  return Math.min(a, b);
 }

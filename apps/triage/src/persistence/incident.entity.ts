@@ -54,6 +54,8 @@ export class Incident {
   @Column('text') recoverability!: Recoverability;
   /** The most critical registered asset involved (null: none registered). */
   @Column('text', { name: 'asset_criticality', nullable: true }) assetCriticality!: AssetCriticality | null;
+  /** The smallest recovery time objective among the registered assets involved (null: none set). */
+  @Column('int', { name: 'recovery_time_objective_minutes', nullable: true }) recoveryTimeObjectiveMinutes!: number | null;
   /** Set once an analyst classifies: from then on alerts no longer change the classification. */
   @Column('text', { name: 'classified_by', nullable: true }) classifiedBy!: string | null;
 
@@ -108,6 +110,7 @@ export function toSnapshot(i: Incident): IncidentSnapshot {
     responders: i.responders,
     mergedInto: i.mergedInto,
     restricted: i.restricted ?? false,
+    recoveryTimeObjectiveMinutes: i.recoveryTimeObjectiveMinutes ?? null,
   };
 }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { AlertReceivedV1, EventData, TaskCancelledV1, TaskCompletedV1, TaskCreatedV1 } from '@vigil/contracts';
+import type { AlertReceivedV1, EventData, TaskCancelledV1, TaskCompletedV1, TaskCreatedV1, TaskSkippedV1 } from '@vigil/contracts';
 import type { EntityManager } from 'typeorm';
 
 /**
@@ -55,6 +55,16 @@ export class RecordIncidentRecordsHandler {
         WHERE status = 'open' AND (task_id = $2 OR action_item_id = $1)`,
       [d.actionItemId, d.taskId, d.completedAt, d.actor],
     );
+  }
+
+  /** Skipped with a reason: decided, so neither missed nor pending; the reason is kept for the report. */
+  async taskSkipped(d: EventData<typeof TaskSkippedV1>, manager: EntityManager): Promise<void> {
+    await manager.query(`UPDATE reporting.tasks SET status = 'skipped', completed_at = $2, completed_by = $3, cancel_reason = $4 WHERE task_id = $1 AND status = 'open'`, [
+      d.taskId,
+      d.skippedAt,
+      d.actor,
+      d.reason,
+    ]);
   }
 
   async taskCancelled(d: EventData<typeof TaskCancelledV1>, manager: EntityManager): Promise<void> {

@@ -113,7 +113,7 @@ export function incidentReportDocument(record: IncidentRecord, now: Date): Repor
       t.title,
       t.assignee ? `${t.assignee} (${t.role})` : t.role,
       formatTime(t.dueAt),
-      t.status === 'cancelled' && t.cancelReason ? `cancelled: ${t.cancelReason}` : t.status,
+      (t.status === 'cancelled' || t.status === 'skipped') && t.cancelReason ? `${t.status}: ${t.cancelReason}` : t.status,
       t.completedBy ?? '',
       t.completedAt ? formatTime(t.completedAt) : '',
     ]),

@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { IncidentAlertAttachedV1, IncidentAlertDetachedV1, MoveAlert } from '@vigil/contracts';
 import { Caller, canSeeIncident, CONFIG, Problem, ZodPipe, type Principal } from '@vigil/platform';
 import { DataSource } from 'typeorm';
-import { matchAssets, mostCritical } from '../../assets';
+import { matchAssets, mostCritical, smallestRecoveryTimeObjective } from '../../assets';
 import type { TriageConfig } from '../../config';
 import { correlationKeys } from '../../correlation/correlation-keys';
 import { loadCorrelationRules } from '../../correlation/rules/correlation-rules';
@@ -82,7 +82,7 @@ export class MoveAlertController {
       await countOccurrence(
         manager,
         target,
-        { severity: alert.severity, category: alert.category, occurredAt: received.occurredAt, receivedAt: received.receivedAt, assetCriticality: mostCritical(assets), count: alert.occurrences },
+        { severity: alert.severity, category: alert.category, occurredAt: received.occurredAt, receivedAt: received.receivedAt, assetCriticality: mostCritical(assets), recoveryTimeObjectiveMinutes: smallestRecoveryTimeObjective(assets), count: alert.occurrences },
         this.config.TRIAGE_SEVERITY_MATRIX,
       );
       // The alert's keys now lead to this incident; its dedup key leaves the old one unless another alert there shares it.

@@ -9,7 +9,7 @@ import { recordHistory } from '../../lifecycle/record-change';
 import type { Incident } from '../../persistence/incident.entity';
 import { assertVersion, expectedVersion, IncidentETagInterceptor } from '../concurrency';
 import { IncidentChangeRoute } from '../incident-change-route';
-import { lockIncidents, publishIncidentEvent, saveIncident } from '../incident-writes';
+import { lockIncidents, publishIncidentEvent, saveIncident, smallerRecoveryTimeObjective } from '../incident-writes';
 import { toOneView } from '../incident-views';
 import { absorbSearch } from '../search/incident-search';
 
@@ -121,6 +121,7 @@ function absorb(target: Incident, source: Incident): void {
   target.restricted ||= source.restricted;
   target.responders = [...new Set([...target.responders, ...source.responders, ...(source.owner && source.owner !== target.owner ? [source.owner] : [])])];
   target.assetCriticality = moreCritical(target.assetCriticality, source.assetCriticality);
+  target.recoveryTimeObjectiveMinutes = smallerRecoveryTimeObjective(target.recoveryTimeObjectiveMinutes, source.recoveryTimeObjectiveMinutes);
   if (!target.classifiedBy) {
     target.functionalImpact = worseFunctionalImpact(target.functionalImpact, source.functionalImpact);
     if (target.category === 'other') target.category = source.category;
