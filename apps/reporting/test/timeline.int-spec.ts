@@ -81,13 +81,21 @@ describe('reporting timeline under repeats (real Kafka and PostgreSQL)', () => {
       await send([repeated[i]], AlertRepeatedV1.topic, dedupKey);
       await send([attached[i]], IncidentAlertAttachedV1.topic, incidentId);
     }
+    // Triage reports a run of five more repeats as one event that says so: it counts five.
+    const batched = createEvent(IncidentAlertAttachedV1, {
+      source: '/vigil/triage',
+      subject: incidentId,
+      time: new Date(Date.parse(at(10 + repeats)) + 500),
+      data: { incident: snapshot(repeats + 2, repeats + 6), alert: { ...alert, receivedAt: at(10 + repeats) }, correlatedBy: 'dedup_key', repeats: 5 },
+    });
+    await send([batched], IncidentAlertAttachedV1.topic, incidentId);
 
     type Entry = { type: string; at: string; lastAt: string; count: number; summary: string; eventId: string };
     const entries: Entry[] = await eventually(async () => {
       const res = await http('GET', `${reporting.url}/v1/incidents/${incidentId}/timeline`);
       const all: Entry[] = res.json?.entries ?? [];
       const counted = (type: string) => all.find((e) => e.type === type)?.count ?? 0;
-      return counted(AlertRepeatedV1.type) === repeats && counted(IncidentAlertAttachedV1.type) === repeats ? all : undefined;
+      return counted(AlertRepeatedV1.type) === repeats && counted(IncidentAlertAttachedV1.type) === repeats + 5 ? all : undefined;
     }, 60_000);
 
     expect(entries.map((e) => e.type)).toEqual([AlertReceivedV1.type, IncidentOpenedV1.type, AlertRepeatedV1.type, IncidentAlertAttachedV1.type]);
@@ -95,7 +103,7 @@ describe('reporting timeline under repeats (real Kafka and PostgreSQL)', () => {
     expect(first).toMatchObject({ count: 1, at: at(1), lastAt: at(1) });
     expect(opening).toMatchObject({ count: 1 });
     expect(repeat).toMatchObject({ count: repeats, at: at(10), lastAt: at(10 + repeats - 1), eventId: repeated[0].id, summary: `Alert seen again (${repeats + 1} occurrences)` });
-    expect(attach).toMatchObject({ count: repeats, eventId: attached[0].id, summary: `Alert attached (${repeats + 1} in all): Brute force on vpn-01` });
+    expect(attach).toMatchObject({ count: repeats + 5, eventId: attached[0].id, summary: `Alert attached (${repeats + 6} in all): Brute force on vpn-01` });
 
     // One row of each, not one per repeat; the clock holds the newest snapshot.
     const rows = await withDatabase((db) =>
@@ -111,7 +119,7 @@ describe('reporting timeline under repeats (real Kafka and PostgreSQL)', () => {
       [IncidentOpenedV1.type]: 1,
     });
     const clock = await withDatabase((db) => db.query<{ version: number; alert_count: number }>(`SELECT version, alert_count FROM reporting.incident_clocks WHERE incident_id = $1`, [incidentId]));
-    expect(clock.rows[0]).toEqual({ version: repeats + 1, alert_count: repeats + 1 });
+    expect(clock.rows[0]).toEqual({ version: repeats + 2, alert_count: repeats + 6 });
   });
 
   it('folds the per-repeat rows written before into one entry per alert when migrating', async () => {

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AlertAcknowledgedV1, AlertReceivedV1, AlertRepeatedV1, AlertResolvedV1, ReviewOpenedV1, ReviewStateChangedV1, Topics } from '@vigil/contracts';
-import { on, onRun } from '@vigil/messaging';
+import { on, onRunOf } from '@vigil/messaging';
 import { eventConsumerProvider } from '@vigil/platform';
 import { AlertsQueryController } from './alerts/alerts-query.controller';
 import { MoveAlertController } from './alerts/move-alert/move-alert.controller';
@@ -58,9 +58,17 @@ export class TriageModule {
           topics: [Topics.alerts, Topics.reviews, Topics.tasks],
           inject: [CorrelateAlertHandler, TrackAlertStatusHandler, RecordReviewStateHandler, RecordPlaybookTasksHandler],
           handlers: (correlate: CorrelateAlertHandler, trackStatus: TrackAlertStatusHandler, reviews: RecordReviewStateHandler, playbookTasks: RecordPlaybookTasksHandler) => [
-            // Placement takes a run of one partition's alerts and places it set-wise (correlation/place-run.ts).
-            onRun(AlertReceivedV1, (events, tx) => correlate.handleRun(events.map((e) => e.data), tx)),
-            on(AlertRepeatedV1, (data, tx) => trackStatus.repeated(data, tx)),
+            // Placement takes a run of one partition's alerts and places it set-wise (correlation/place-run.ts),
+            // then counts the run's repeats at once. One run of both: repeats come between new alerts
+            // (a quarter of a busy feed), and runs of one type would cut the stream into runs of a few.
+            // A repeat always follows its alert, so placing the run's new alerts first keeps every
+            // repeat after its alert; the counts add up the same in any order.
+            onRunOf([AlertReceivedV1, AlertRepeatedV1], async (run, tx) => {
+              const received = run.flatMap((e) => (e.type === AlertReceivedV1.type ? [e.data] : []));
+              const repeated = run.flatMap((e) => (e.type === AlertRepeatedV1.type ? [e.data] : []));
+              if (received.length) await correlate.handleRun(received, tx);
+              if (repeated.length) await trackStatus.repeatedRun(repeated, tx);
+            }),
             on(AlertAcknowledgedV1, (data, tx, meta) => trackStatus.acknowledged(data, tx, meta)),
             on(AlertResolvedV1, (data, tx, meta) => trackStatus.resolved(data, tx, meta)),
             // Closing waits for the post-incident review: triage keeps its state (lifecycle/review-gate).

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
-import { as, createIntegration, eventually, http, incidentAction, startService, withDatabase, type ServiceProcess } from '../../../test/support/harness';
+import { as, createIntegration, eventually, http, incidentAction, readTopic, startService, withDatabase, type ServiceProcess } from '../../../test/support/harness';
 import { buildSearchDocuments } from '../src/incidents/search/search-text';
 
 /**
@@ -702,4 +702,32 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
       { numRuns: 6 },
     );
   }, 600_000);
+  it('counts a backlog of repeats of one alert at once: one update, and one "alert attached" that says how many it reports', async () => {
+    const dedupKey = `beacon-${uid()}`;
+    const first = await placed((await post({ title: 'Beacon to known C2', dedupKey, assets: [{ hostname: `ws-${uid()}` }] })).alertId);
+    const before = await incident(first.incidentId);
+    // Triage away: intake keeps counting the repeats, which wait on the alerts topic as one backlog.
+    await triage.stop();
+    for (let i = 0; i < 5; i++) await post({ title: 'Beacon to known C2', dedupKey, severity: i === 2 ? 'critical' : 'high' });
+    triage = await startService('triage');
+    const counted = await placed(first.alertId, (a) => a.occurrences === 6);
+    expect(counted.incidentId).toBe(first.incidentId);
+    const after = await incident(first.incidentId);
+    expect(after.alertCount).toBe(before.alertCount + 5);
+    // The worst repeat counts, as it would have one by one.
+    expect(after.classification.functionalImpact).toBe('high');
+    const attached = await readTopic(
+      'vigil.incidents.v1',
+      (messages) => {
+        const mine = messages
+          .map((m) => ({ type: m.headers.ce_type, data: JSON.parse(m.value) }))
+          .filter((e) => e.type === 'vigil.incident.alert-attached.v1' && e.data.alert.alertId === first.alertId);
+        return mine.reduce((n, e) => n + (e.data.repeats ?? 1), 0) >= 5 ? mine : undefined;
+      },
+      60_000,
+    );
+    expect(attached.reduce((n: number, e: { data: { repeats?: number } }) => n + (e.data.repeats ?? 1), 0)).toBe(5);
+    expect(attached.length).toBeLessThan(5);
+    expect(attached.at(-1).data.incident.alertCount).toBe(after.alertCount);
+  });
 });

@@ -60,7 +60,13 @@ export interface ConsumedEvent {
  */
 export type HandlerRegistration =
   | { readonly type: string; readonly kind: 'event'; readonly handle: (event: CloudEvent, tx: EntityManager, meta: EventMeta) => Promise<void> }
-  | { readonly type: string; readonly kind: 'run'; readonly handle: (events: ReadonlyArray<ConsumedEvent>, tx: EntityManager) => Promise<void> };
+  | {
+      readonly type: string;
+      readonly kind: 'run';
+      /** Every type the run takes (`onRunOf`); absent: `type` alone. */
+      readonly types?: readonly string[];
+      readonly handle: (events: ReadonlyArray<ConsumedEvent>, tx: EntityManager) => Promise<void>;
+    };
 
 /** Handles each event of `def` on its own, typed by the definition. */
 export function on<D extends EventDefinition>(def: D, handle: TypedHandler<D>): HandlerRegistration {
@@ -71,6 +77,29 @@ export function on<D extends EventDefinition>(def: D, handle: TypedHandler<D>): 
 export function onRun<D extends EventDefinition>(def: D, handle: RunHandler<D>): HandlerRegistration {
   return { type: def.type, kind: 'run', handle: (events, tx) => handle(events.map(({ event, meta }) => ({ data: event.data as EventData<D>, meta })), tx) };
 }
+
+/**
+ * Handles runs of consecutive events of SEVERAL types in one call: a stretch of a partition's
+ * events whose types are all among `defs` (in order, types mixed) — for a consumer whose hot path
+ * interleaves types (new alerts and repeats of earlier ones), which runs of one type would cut
+ * into pieces of a few events. Other registrations of these types still apply, in their order:
+ * a run one to the stretch's events of its types, an `on` one to each event of its type.
+ */
+export function onRunOf<const Defs extends readonly EventDefinition[]>(
+  defs: Defs,
+  handle: (events: ReadonlyArray<RunOfEvent<Defs[number]>>, tx: EntityManager) => Promise<void>,
+): HandlerRegistration {
+  if (defs.length === 0) throw new Error('onRunOf needs at least one event definition');
+  return {
+    type: defs[0].type,
+    types: defs.map((d) => d.type),
+    kind: 'run',
+    handle: (events, tx) => handle(events.map(({ event, meta }) => ({ type: event.type, data: event.data, meta }) as RunOfEvent<Defs[number]>), tx),
+  };
+}
+
+/** An event of an `onRunOf` run: its type tells which definition its data follows. */
+export type RunOfEvent<D extends EventDefinition> = D extends EventDefinition ? { type: D['type']; data: EventData<D>; meta: EventMeta } : never;
 
 /**
  * Handles each event of `def` with the whole envelope (for code shared by many event types, e.g.
@@ -143,6 +172,11 @@ export interface EventConsumerOptions {
   startWaitMs?: number;
 }
 
+/** The types a registration takes. */
+function typesOf(registration: HandlerRegistration): readonly string[] {
+  return registration.kind === 'run' && registration.types ? registration.types : [registration.type];
+}
+
 /** Outcomes of `vigil.events.consumed`. */
 const OUTCOMES = ['applied', 'duplicate', 'skipped', 'unknown_type', 'dead_lettered'] as const;
 
@@ -192,6 +226,9 @@ export class EventConsumer {
   private readonly inboxConsumer: string;
   /** Registrations by event type, in the order given. */
   private readonly registrations = new Map<string, HandlerRegistration[]>();
+  /** Each known type's class (see the constructor), and the registrations of each class in order. */
+  private readonly classes = new Map<string, string>();
+  private readonly classRegistrations = new Map<string, HandlerRegistration[]>();
   /** The last applied message per partition, waiting for its offset to be committed. */
   private readonly toCommit = new Map<string, StringMessage>();
   private commitTimer?: NodeJS.Timeout;
@@ -212,8 +249,27 @@ export class EventConsumer {
     this.maxRunSize = Math.max(1, options.maxRunSize ?? 500);
     this.commitIntervalMs = options.commitIntervalMs ?? 100;
     this.inboxConsumer = options.inboxConsumer ?? options.groupId;
-    for (const registration of toRegistrations(options.handlers)) {
-      this.registrations.set(registration.type, [...(this.registrations.get(registration.type) ?? []), registration]);
+    const all = toRegistrations(options.handlers);
+    // Types that one `onRunOf` registration takes together form one class: a stretch of a run is
+    // consecutive events of one class (of one type, unless such a registration joins types).
+    const parent = new Map<string, string>();
+    const root = (type: string): string => {
+      if (!parent.has(type)) parent.set(type, type);
+      let r = type;
+      while (parent.get(r) !== r) r = parent.get(r)!;
+      return r;
+    };
+    for (const registration of all) {
+      const types = typesOf(registration);
+      for (const type of types) {
+        this.registrations.set(type, [...(this.registrations.get(type) ?? []), registration]);
+        parent.set(root(type), root(types[0]));
+      }
+    }
+    for (const type of this.registrations.keys()) this.classes.set(type, root(type));
+    for (const registration of all) {
+      const cls = this.classes.get(registration.type)!;
+      this.classRegistrations.set(cls, [...(this.classRegistrations.get(cls) ?? []), registration]);
     }
     metrics
       .getMeter('vigil')
@@ -501,30 +557,35 @@ export class EventConsumer {
       }
       for (let i = 0; i < todo.length; ) {
         const type = todo[i].event.type;
-        const registrations = this.registrations.get(type)!;
+        const cls = this.classes.get(type)!;
+        const registrations = this.classRegistrations.get(cls)!;
         if (registrations.every((r) => r.kind === 'event')) {
-          for (const r of registrations) await handleOne(r, todo[i], tx);
+          for (const r of registrations) if (r.type === type) await handleOne(r, todo[i], tx);
           i += 1;
           continue;
         }
         let end = i + 1;
-        while (end < todo.length && todo[end].event.type === type) end += 1;
+        while (end < todo.length && this.classes.get(todo[end].event.type) === cls) end += 1;
         const stretch = todo.slice(i, end);
-        // A run registration takes the stretch at once; consecutive single-event ones take it
-        // event by event, all of them for one event before the next.
+        // A run registration takes the stretch's events of its types at once; consecutive
+        // single-event ones take each event of their type, all of them for one event before the next.
         for (let r = 0; r < registrations.length; ) {
           const registration = registrations[r];
           if (registration.kind === 'run') {
-            await registration.handle(stretch, tx).catch((error: unknown) => {
-              throw new RunFailure(stretch.length === 1 ? stretch[0].item : undefined, error);
-            });
+            const types = typesOf(registration);
+            const mine = types.length === 1 && stretch.every((e) => e.event.type === types[0]) ? stretch : stretch.filter((e) => types.includes(e.event.type));
+            if (mine.length > 0) {
+              await registration.handle(mine, tx).catch((error: unknown) => {
+                throw new RunFailure(mine.length === 1 ? mine[0].item : undefined, error);
+              });
+            }
             r += 1;
             continue;
           }
           let blockEnd = r + 1;
           while (blockEnd < registrations.length && registrations[blockEnd].kind === 'event') blockEnd += 1;
           const block = registrations.slice(r, blockEnd) as Array<HandlerRegistration & { kind: 'event' }>;
-          for (const one of stretch) for (const each of block) await handleOne(each, one, tx);
+          for (const one of stretch) for (const each of block) if (each.type === one.event.type) await handleOne(each, one, tx);
           r = blockEnd;
         }
         i = end;

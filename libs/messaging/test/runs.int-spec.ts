@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
 import { eventually, readTopic, testEnv } from '../../../test/support/harness';
-import { EventConsumer, on, onRun, type EventConsumerOptions, type HandlerRegistration } from '../src/consumer';
+import { EventConsumer, on, onRun, onRunOf, type EventConsumerOptions, type HandlerRegistration } from '../src/consumer';
 import { createProducer, provisionTopics, type StringProducer } from '../src/kafka';
 import { jsonOutboxV3, leanOutboxV2, messagingTablesV1 } from '../src/tables';
 
@@ -159,6 +159,40 @@ describe('EventConsumer runs', () => {
     // The same transaction as the effects (xmin is the 32-bit form of the txid).
     expect(String(BigInt(rows[0].tx) % 2n ** 32n)).toBe(inbox[0].tx);
     expect(await metricReader.sum('vigil.events.consumed', { topic, outcome: 'applied' })).toBe(40);
+  });
+
+  it('takes a stretch of interleaved types in one call when onRunOf joins them, while one-type runs are cut by every other type', async () => {
+    const topic = await newTopic('mixed');
+    const key = `mixed-${run}`;
+    // New alerts with repeats between them, as a busy feed sends them.
+    const events = Array.from({ length: 30 }, (_, i) => (i % 3 === 2 ? repeated(key, i) : received(`mixed-${String(i).padStart(2, '0')}`, key)));
+    await produce(topic, events);
+    const calls: Array<{ handler: string; types: string[] }> = [];
+    await startConsumer(topic, [
+      onRunOf([AlertReceivedV1, AlertRepeatedV1], async (run, tx) => {
+        calls.push({ handler: 'mixed', types: run.map((e) => e.type) });
+        for (const e of run) await record(tx, topic, e.type === AlertReceivedV1.type ? e.data.title : `repeat ${e.data.occurrences}`, 'mixed');
+      }),
+      onRun(AlertRepeatedV1, async (run, tx) => {
+        calls.push({ handler: 'repeats', types: run.map(() => AlertRepeatedV1.type) });
+        for (const { data } of run) await record(tx, topic, `repeat ${data.occurrences}`, 'repeats');
+      }),
+      on(AlertReceivedV1, (data, tx) => record(tx, topic, data.title, 'single')),
+    ]);
+    const rows = await until(topic, 30 + 10 + 20);
+    // One stretch of all 30 events: the joined run first (types mixed, in order), then the
+    // repeats-only run with its 10, then the single-event handler for each of the 20 new alerts.
+    expect(calls).toEqual([
+      { handler: 'mixed', types: events.map((e) => e.type) },
+      { handler: 'repeats', types: events.filter((e) => e.type === AlertRepeatedV1.type).map((e) => e.type) },
+    ]);
+    const label = (e: CloudEvent) => (e.type === AlertReceivedV1.type ? (e.data as { title: string }).title : `repeat ${(e.data as { occurrences: number }).occurrences}`);
+    expect(rows.map((r) => `${r.kind}:${r.title}`)).toEqual([
+      ...events.map((e) => `mixed:${label(e)}`),
+      ...events.filter((e) => e.type === AlertRepeatedV1.type).map((e) => `repeats:${label(e)}`),
+      ...events.filter((e) => e.type === AlertReceivedV1.type).map((e) => `single:${label(e)}`),
+    ]);
+    expect(new Set(rows.map((r) => r.tx)).size).toBe(1);
   });
 
   it('sends only the poison event of a run to the DLQ, and applies the others once, in order', async () => {

@@ -111,6 +111,11 @@ export const IncidentAlertAttachedV1 = defineEvent(
     correlatedBy: CorrelationReason.optional(),
     movedFrom: z.uuid().optional().describe('the incident an analyst moved the alert from'),
     actor: z.string().optional(),
+    repeats: z
+      .int()
+      .positive()
+      .optional()
+      .describe('repeats of an alert already on the incident (correlatedBy dedup_key) that this one event reports, counted together; absent: one'),
   }),
 );
 

@@ -72,6 +72,8 @@ export interface Line {
    * triage reports for them), which would otherwise be one row each.
    */
   collapseKey?: string;
+  /** How many occurrences this line stands for on its collapsed entry (default one). */
+  weight?: number;
 }
 
 /** What a line may read of the event beside its data. */
@@ -106,6 +108,8 @@ export const TIMELINE_LINES: ReadonlyArray<LineOf<EventDefinition>> = [
       alertId: d.alert.alertId,
       summary: `Alert attached${how} (${d.incident.alertCount} in all): ${d.alert.title}`,
       collapseKey: repeat ? `attached:${d.incident.incidentId}:${d.alert.alertId}` : undefined,
+      // Triage reports a run of repeats of one alert as one event that says how many it stands for.
+      weight: repeat ? (d.repeats ?? 1) : undefined,
     };
   }),
   lineOf(IncidentAlertDetachedV1, (d, event) => {
@@ -317,10 +321,10 @@ function collapse(lines: TimelineWrite[]): Array<TimelineWrite & { count: number
   for (const l of lines) {
     const entry = byKey.get(l.collapseKey!);
     if (!entry) {
-      byKey.set(l.collapseKey!, { ...l, count: 1, lastAt: l.at });
+      byKey.set(l.collapseKey!, { ...l, count: l.weight ?? 1, lastAt: l.at });
       continue;
     }
-    entry.count += 1;
+    entry.count += l.weight ?? 1;
     if (Date.parse(l.at) < Date.parse(entry.at)) entry.at = l.at;
     if (Date.parse(l.at) >= Date.parse(entry.lastAt)) {
       entry.lastAt = l.at;
