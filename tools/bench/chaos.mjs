@@ -9,7 +9,9 @@
 // Usage: npm run chaos [-- --rate 1000 --short --pause triage --keep]
 //   --short  one fault of each kind (triage killed, broker restarted, database restarted, reporting
 //            paused) at a few alerts a second: a few minutes, for CI
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from '../build.mjs';
 import { SERVICES } from '../stack/provision.mjs';
@@ -116,6 +118,7 @@ async function main() {
     console.log('');
     console.log('Recovered = seconds from the fault until every service answers ready, intake accepts alerts again and every consumer with a backlog has committed progress (Kafka committed offsets); the backlog is what was left to read then.');
     console.log('');
+    printUnhandledErrors(stack.logDir);
     const rec = await reconcile(stack, ledger, run);
     printReconciliation(rec, (m) => console.log(m), drained.complete);
     console.log(`\naccepted ${fmt(rec.accepted)}, placed ${fmt(rec.placed)}, lost ${rec.lost}, doubled ${rec.doubled + rec.intakeDoubled + rec.timelineDoubled + rec.onTwoTimelines + rec.tasksDoubled + rec.noticesDoubled}`);
@@ -128,6 +131,29 @@ async function main() {
   } finally {
     await stack.stop();
   }
+}
+
+/**
+ * A 500 is a defect even under a fault (a dependency down must be a 503 with Retry-After): the
+ * services log each one as "unhandled error" with its cause, printed here so a run says why.
+ */
+function printUnhandledErrors(logDir) {
+  if (!logDir || !existsSync(logDir)) return;
+  const found = [];
+  for (const file of readdirSync(logDir).filter((f) => f.endsWith('.log'))) {
+    for (const line of readFileSync(join(logDir, file), 'utf8').split('\n')) {
+      if (!line.includes('"unhandled error"')) continue;
+      try {
+        const entry = JSON.parse(line);
+        const frame = String(entry.err?.stack ?? '').split('\n').find((l) => l.trim().startsWith('at ') && !l.includes('node_modules')) ?? '';
+        found.push(`${entry.time} ${file.replace(/\.log$/, '')}: ${entry.err?.type ?? 'Error'}: ${entry.err?.message ?? '?'} ${frame.trim()}`);
+      } catch {
+        found.push(line.slice(0, 300));
+      }
+    }
+  }
+  console.log(found.length ? `\nunhandled errors (answered 500) in the services' logs: ${found.length}` : "\nunhandled errors (answered 500) in the services' logs: none");
+  for (const f of found.slice(0, 10)) console.log(`  ${f}`);
 }
 
 main().catch((e) => {

@@ -79,6 +79,7 @@ export async function startPipeline({ log = console.log, partitions = PARTITIONS
       ...serviceEnv,
     });
     const logDir = join(work, 'logs');
+    stack.logDir = logDir;
     stack.start = async (name) => {
       const p = startServiceProcess(name, envOf(name), { logDir });
       stack.services[name] = p;
