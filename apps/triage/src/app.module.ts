@@ -66,8 +66,7 @@ export class TriageModule {
             onRunOf([AlertReceivedV1, AlertRepeatedV1], async (run, tx) => {
               const received = run.flatMap((e) => (e.type === AlertReceivedV1.type ? [e.data] : []));
               const repeated = run.flatMap((e) => (e.type === AlertRepeatedV1.type ? [e.data] : []));
-              // The repeats' incidents are locked with placement's first candidates, in one order.
-              if (received.length) await correlate.handleRun(received, tx, await trackStatus.incidentsOfRepeats(repeated, tx));
+              if (received.length) await correlate.handleRun(received, tx);
               if (repeated.length) await trackStatus.repeatedRun(repeated, tx);
             }),
             on(AlertAcknowledgedV1, (data, tx, meta) => trackStatus.acknowledged(data, tx, meta)),

@@ -52,22 +52,20 @@ const DAY_MS = 86_400_000;
  * An alert id twice in one run (a redelivered alert beside its first delivery) splits the run: a
  * row can be written only once per statement, and the second placement must see the first.
  */
-export async function placeRun(manager: EntityManager, items: readonly RunItem[], settings: PlacementSettings, alsoLock: readonly string[] = []): Promise<TriageOutcome[]> {
+export async function placeRun(manager: EntityManager, items: readonly RunItem[], settings: PlacementSettings): Promise<TriageOutcome[]> {
   const outcomes: TriageOutcome[] = [];
   let part: RunItem[] = [];
   const ids = new Set<string>();
-  let lockWith = alsoLock;
   for (const item of items) {
     if (ids.has(item.alert.alertId)) {
-      outcomes.push(...(await placePart(manager, part, settings, lockWith)));
-      lockWith = [];
+      outcomes.push(...(await placePart(manager, part, settings)));
       part = [];
       ids.clear();
     }
     part.push(item);
     ids.add(item.alert.alertId);
   }
-  if (part.length) outcomes.push(...(await placePart(manager, part, settings, lockWith)));
+  if (part.length) outcomes.push(...(await placePart(manager, part, settings)));
   return outcomes;
 }
 
@@ -180,11 +178,9 @@ async function readCandidates(
   observableKeys: readonly string[],
   earliestReceived: string,
   defaultWatchDays: number,
-  alsoLock: readonly string[] = [],
 ): Promise<{ known: Map<string, Known>; seen: Map<string, Map<string, number>> }> {
   const known = new Map<string, Known>();
   const passedOver: string[] = [];
-  let lockAlso = [...alsoLock];
   for (;;) {
     const rows: Array<{ src: 'key' | 'ref' | 'asset' | 'observable'; kind: string | null; key: string | null; incident_id: string; seen: string | null }> =
       await manager.query(
@@ -223,11 +219,6 @@ async function readCandidates(
       );
     const fresh = [...new Set(rows.map((r) => r.incident_id))].filter((id) => !known.has(id));
     let final = false;
-    if (lockAlso.length) {
-      // The first round locks the candidates and the caller's incidents in one sorted statement.
-      await manager.query(`SELECT 1 FROM triage.incidents WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [[...new Set([...fresh, ...lockAlso])]]);
-      lockAlso = [];
-    }
     if (fresh.length) {
       const { raw, entities } = await manager
         .createQueryBuilder(Incident, 'i')
@@ -302,12 +293,7 @@ interface Planned {
   referenced?: string;
 }
 
-/**
- * `alsoLock`: incidents the caller will change later in the same transaction (the repeats of the
- * run): locked together with the first candidates, in one sorted statement, so that two runs that
- * touch the same incidents take them in one order and never deadlock.
- */
-async function placePart(manager: EntityManager, items: readonly RunItem[], settings: PlacementSettings, alsoLock: readonly string[] = []): Promise<TriageOutcome[]> {
+async function placePart(manager: EntityManager, items: readonly RunItem[], settings: PlacementSettings): Promise<TriageOutcome[]> {
   const alerts = items.map((i) => i.alert);
   const lookups = alerts.map((a) => assetLookupOf(a.assets));
   // A promoted alert was suppressed by nothing when it arrived: only new ones are checked.
@@ -353,7 +339,6 @@ async function placePart(manager: EntityManager, items: readonly RunItem[], sett
         [...new Set(keys.filter((k) => k.kind === 'observable').map((k) => k.key))],
         placing.map((p) => p.alert.receivedAt).sort()[0],
         settings.recoveryWatchDays,
-        alsoLock,
       )
     : { known: new Map<string, Known>(), seen: new Map<string, Map<string, number>>() };
 

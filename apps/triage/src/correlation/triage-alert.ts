@@ -53,13 +53,12 @@ export class AlertTriage {
     return outcome;
   }
 
-  /** A run of received alerts, in order, in one transaction; `alsoLock`: see placePart. */
-  async placeRun(manager: EntityManager, alerts: readonly AlertReceived[], alsoLock: readonly string[] = []): Promise<TriageOutcome[]> {
+  /** A run of received alerts, in order, in one transaction. */
+  async placeRun(manager: EntityManager, alerts: readonly AlertReceived[]): Promise<TriageOutcome[]> {
     return placeRun(
       manager,
       alerts.map((alert) => ({ alert })),
       this.settings,
-      alsoLock,
     );
   }
 }

@@ -88,16 +88,6 @@ export class TrackAlertStatusHandler {
     await enqueueEvents(manager, 'triage', events);
   }
 
-  /** The incidents that a run's repeats of alerts already placed will change (read without locking). */
-  async incidentsOfRepeats(run: ReadonlyArray<EventData<typeof AlertRepeatedV1>>, manager: EntityManager): Promise<string[]> {
-    if (run.length === 0) return [];
-    const rows: Array<{ incident_id: string }> = await manager.query(
-      `SELECT DISTINCT incident_id FROM triage.alerts WHERE alert_id = ANY($1::uuid[]) AND incident_id IS NOT NULL`,
-      [[...new Set(run.map((d) => d.alertId))]],
-    );
-    return rows.map((r) => r.incident_id);
-  }
-
   /** One more occurrence: counted on its incident, or on the suppression rule that holds it. */
   async repeated(d: EventData<typeof AlertRepeatedV1>, manager: EntityManager): Promise<void> {
     const { alertId } = d;
