@@ -728,6 +728,6 @@ describe('triage (intake → Kafka → triage → reporting)', () => {
     );
     expect(attached.reduce((n: number, e: { data: { repeats?: number } }) => n + (e.data.repeats ?? 1), 0)).toBe(5);
     expect(attached.length).toBeLessThan(5);
-    expect(attached.at(-1).data.incident.alertCount).toBe(after.alertCount);
+    expect(attached[attached.length - 1].data.incident.alertCount).toBe(after.alertCount);
   });
 });
