@@ -176,7 +176,16 @@ describe('on call and escalation (real Kafka and PostgreSQL, real delays)', () =
     expect((await http('GET', `${tasking.url}/v1/people`, undefined, await as('alice'))).status).toBe(200);
     expect((await http('POST', `${tasking.url}/v1/people`, { name: 'x' }, await as('alice'))).status).toBe(403);
     expect((await http('GET', `${tasking.url}/v1/people`, undefined, await as('nobody'))).status).toBe(403);
-    expect((await http('POST', `${tasking.url}/v1/people`, { name: `Admin-made ${run}` }, await as('adam'))).status).toBe(201);
+    const adminMade = await http('POST', `${tasking.url}/v1/people`, { name: `Admin-made ${run}` }, await as('adam'));
+    expect(adminMade.status).toBe(201);
+    // Removed from the roster: gone by id (a second removal too), kept for history in the list of removed people.
+    const removedId = adminMade.json.personId;
+    expect((await http('DELETE', `${tasking.url}/v1/people/${removedId}`, undefined, irene)).json).toMatchObject({ personId: removedId, active: false });
+    const gone = await http('GET', `${tasking.url}/v1/people/${removedId}`, undefined, irene);
+    expect([gone.status, gone.json.detail]).toEqual([404, `Person ${removedId} was removed from the roster; GET /v1/people?active=false lists removed people.`]);
+    expect((await http('DELETE', `${tasking.url}/v1/people/${removedId}`, undefined, irene)).status).toBe(404);
+    const removed = (await http('GET', `${tasking.url}/v1/people?active=false`, undefined, irene)).json.items;
+    expect(removed.map((p: { personId: string }) => p.personId)).toContain(removedId);
 
     // A weekly rotation handing over on Mondays at 09:00 Berlin time, anchored in January.
     const zone = 'Europe/Berlin';

@@ -68,12 +68,17 @@ export class PeopleController {
 
   @Get(':personId')
   @Permit('oncall.read')
-  @ApiOperation({ summary: 'One person', operationId: 'getPerson' })
+  @ApiOperation({
+    summary: 'One person on the roster',
+    description: 'A person removed from the roster is a 404 here, as after any DELETE; the record is kept for history and listed by GET /v1/people?active=false.',
+    operationId: 'getPerson',
+  })
   @ApiJsonResponse(200, PersonView, 'The person')
   @ApiProblems(400, 404, 503)
   async get(@Param('personId', new ParseUUIDPipe()) personId: string) {
     const [row]: PersonRow[] = await this.dataSource.query(`SELECT * FROM tasking.people WHERE id = $1`, [personId]);
     if (!row) throw Problem.notFound(`Person ${personId}`);
+    if (!row.active) throw new Problem(404, 'Not found', `Person ${personId} was removed from the roster; GET /v1/people?active=false lists removed people.`);
     return toPersonView(row);
   }
 
@@ -102,6 +107,7 @@ export class PeopleController {
   @Permit('oncall.write')
   @ApiOperation({
     summary: 'Remove a person from the roster: never paged again, left out of teams and of who is on call (a coverage check shows the gaps they leave); kept for history',
+    description: 'The person is then a 404 by id (and a second DELETE too); GET /v1/people?active=false lists removed people.',
     operationId: 'removePerson',
   })
   @ApiJsonResponse(200, PersonView, 'The person, inactive')
@@ -109,7 +115,7 @@ export class PeopleController {
   async remove(@Param('personId', new ParseUUIDPipe()) personId: string) {
     const row = await this.dataSource.transaction(async (m) => {
       const [updated]: PersonRow[] = await m.query(
-        `WITH updated AS (UPDATE tasking.people SET active = false, feed_token_hash = NULL, updated_at = now() WHERE id = $1 RETURNING *) SELECT * FROM updated`,
+        `WITH updated AS (UPDATE tasking.people SET active = false, feed_token_hash = NULL, updated_at = now() WHERE id = $1 AND active RETURNING *) SELECT * FROM updated`,
         [personId],
       );
       // Thrown inside the transaction: nothing is recorded as changed for an unknown person.
