@@ -1,4 +1,4 @@
-import { IncidentEvents, type IncidentSnapshot } from '@vigil/contracts';
+import { IncidentEvents, newestPerIncident, type IncidentSnapshot } from '@vigil/contracts';
 import { onRun, toRegistrations, type ConsumerHandlers, type HandlerRegistration } from '@vigil/messaging';
 import { Problem, withIncidentAccess } from '@vigil/platform';
 import type { EntityManager } from 'typeorm';
@@ -10,12 +10,7 @@ type Query = Pick<EntityManager, 'query'>;
  * one changes nothing): templates, audience rules, cadences and regulatory checklists read it.
  */
 export async function recordSnapshot(manager: Query, snapshot: IncidentSnapshot, at: Date): Promise<void> {
-  await manager.query(
-    `INSERT INTO comms.incidents AS i (incident_id, version, snapshot, updated_at) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (incident_id) DO UPDATE SET version = EXCLUDED.version, snapshot = EXCLUDED.snapshot, updated_at = EXCLUDED.updated_at
-     WHERE i.version < EXCLUDED.version`,
-    [snapshot.incidentId, snapshot.version, snapshot, at],
-  );
+  await recordSnapshots(manager, [{ snapshot, at }]);
 }
 
 /**
@@ -23,14 +18,8 @@ export async function recordSnapshot(manager: Query, snapshot: IncidentSnapshot,
  * `updated_at`), kept only where it is newer than the stored one.
  */
 export async function recordSnapshots(manager: Query, items: ReadonlyArray<{ snapshot: IncidentSnapshot; at: Date }>): Promise<void> {
-  const newest = new Map<string, { snapshot: IncidentSnapshot; at: Date }>();
-  for (const item of items) if ((newest.get(item.snapshot.incidentId)?.snapshot.version ?? -1) < item.snapshot.version) newest.set(item.snapshot.incidentId, item);
-  if (newest.size === 0) return;
-  if (newest.size === 1) {
-    const [only] = newest.values();
-    return recordSnapshot(manager, only.snapshot, only.at);
-  }
-  const rows = [...newest.values()];
+  const rows = newestPerIncident(items, (item) => item.snapshot);
+  if (rows.length === 0) return;
   await manager.query(
     `INSERT INTO comms.incidents AS i (incident_id, version, snapshot, updated_at)
      SELECT * FROM unnest($1::uuid[], $2::int[], $3::jsonb[], $4::timestamptz[])
@@ -45,7 +34,6 @@ export async function findSnapshot(manager: Query, incidentId: string): Promise<
   return row?.snapshot ?? null;
 }
 
-/** The snapshot, or a 404 naming the incident comms has not heard of (yet). */
 /** The stored snapshots of several incidents, by id (one statement). */
 export async function findSnapshots(manager: Query, incidentIds: readonly string[]): Promise<Map<string, IncidentSnapshot>> {
   if (incidentIds.length === 0) return new Map();
@@ -53,6 +41,7 @@ export async function findSnapshots(manager: Query, incidentIds: readonly string
   return new Map(rows.map((r) => [r.snapshot.incidentId, r.snapshot]));
 }
 
+/** The snapshot, or a 404 naming the incident comms has not heard of (yet). */
 export async function requireSnapshot(manager: Query, incidentId: string): Promise<IncidentSnapshot> {
   const snapshot = await findSnapshot(manager, incidentId);
   if (!snapshot) throw Problem.notFound(`Incident ${incidentId}`);

@@ -1,4 +1,4 @@
-import { findEventDefinition, IncidentAcknowledgedV1, IncidentAlertAttachedV1, IncidentEvents, IncidentMergedV1, isEvent, Topics, type CloudEvent, type IncidentSnapshot } from '@vigil/contracts';
+import { findEventDefinition, IncidentAcknowledgedV1, IncidentAlertAttachedV1, IncidentEvents, IncidentMergedV1, isEvent, newestPerIncident, Topics, type CloudEvent, type EventData, type IncidentSnapshot } from '@vigil/contracts';
 import { onEvent, onEventRun, type EventMeta, type HandlerContext, type HandlerRegistration } from '@vigil/messaging';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
@@ -43,14 +43,8 @@ export class EscalationEventsHandler {
    * snapshot in one step, so a trigger sees one change (a severity raised twice in one run is
    * one raise, to the higher severity) — as it would have had the events come a little later.
    */
-  private async handleAttachedRun(run: ReadonlyArray<{ event: CloudEvent; meta: EventMeta }>, tx: EntityManager): Promise<void> {
-    const newest = new Map<string, { event: CloudEvent; meta: EventMeta }>();
-    for (const item of run) {
-      const snapshot = (item.event.data as { incident: IncidentSnapshot }).incident;
-      const seen = newest.get(snapshot.incidentId);
-      if (!seen || (seen.event.data as { incident: IncidentSnapshot }).incident.version < snapshot.version) newest.set(snapshot.incidentId, item);
-    }
-    for (const { event, meta } of newest.values()) await this.handle(event, tx, meta);
+  private async handleAttachedRun(run: ReadonlyArray<{ event: CloudEvent<EventData<typeof IncidentAlertAttachedV1>>; meta: EventMeta }>, tx: EntityManager): Promise<void> {
+    for (const { event, meta } of newestPerIncident(run, (item) => item.event.data.incident)) await this.handle(event, tx, meta);
   }
 
   /** The topics to read: incidents, and those of the triggers' events. */

@@ -69,6 +69,20 @@ export const IncidentSnapshot = z.object({
 });
 export type IncidentSnapshot = z.infer<typeof IncidentSnapshot>;
 
+/**
+ * Of items that each carry an incident's snapshot (a run of incident events), the one with the
+ * newest snapshot of each incident, in the order each incident first appears.
+ */
+export function newestPerIncident<T>(items: Iterable<T>, snapshotOf: (item: T) => IncidentSnapshot): T[] {
+  const newest = new Map<string, T>();
+  for (const item of items) {
+    const { incidentId, version } = snapshotOf(item);
+    const seen = newest.get(incidentId);
+    if (seen === undefined || snapshotOf(seen).version < version) newest.set(incidentId, item);
+  }
+  return [...newest.values()];
+}
+
 const AlertRef = z.object({
   alertId: z.uuid(),
   dedupKey: z.string(),

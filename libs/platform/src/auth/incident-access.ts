@@ -1,4 +1,4 @@
-import { IncidentEvents, type IncidentSnapshot } from '@vigil/contracts';
+import { IncidentEvents, newestPerIncident, type IncidentSnapshot } from '@vigil/contracts';
 import { onRun, toRegistrations, type ConsumerHandlers, type HandlerRegistration } from '@vigil/messaging';
 import type { EntityManager, QueryRunner } from 'typeorm';
 import { Problem } from '../http/problem';
@@ -51,11 +51,9 @@ export function withIncidentAccess(schema: string, handlers: ConsumerHandlers): 
 
 /** Several incidents' access at once, each from its newest snapshot among them (one statement). */
 export async function recordIncidentAccesses(manager: Pick<EntityManager, 'query'>, schema: string, snapshots: IncidentSnapshot[]): Promise<void> {
-  const newest = new Map<string, IncidentSnapshot>();
-  for (const s of snapshots) if ((newest.get(s.incidentId)?.version ?? -1) < s.version) newest.set(s.incidentId, s);
-  if (newest.size === 0) return;
-  if (newest.size === 1) return recordIncidentAccess(manager, schema, [...newest.values()][0]);
-  const rows = [...newest.values()];
+  const rows = newestPerIncident(snapshots, (s) => s);
+  if (rows.length === 0) return;
+  if (rows.length === 1) return recordIncidentAccess(manager, schema, rows[0]);
   await manager.query(
     `INSERT INTO "${schema}".${INCIDENT_ACCESS_TABLE} AS a (incident_id, restricted, owner, responders, version)
      SELECT id, restricted, owner, ARRAY(SELECT jsonb_array_elements_text(responders)), version

@@ -38,15 +38,9 @@ export class NotifyAudiencesHandler {
   ) {}
 
   /**
-   * After an incident event: `opening` when it may bring the incident into an audience's rule
-   * (opened, classified, restriction changed), `resolved` when its phase changed to one that ends it.
-   */
-  async handle(carried: IncidentSnapshot, how: IncidentChange, manager: EntityManager, afterCommit: (fn: () => void) => void): Promise<void> {
-    await this.handleRun([{ incidentId: carried.incidentId, ...how }], manager, afterCommit);
-  }
-
-  /**
-   * After a run of incident events: each incident once, from its newest stored snapshot (which
+   * After a run of incident events (`opening` when one may bring the incident into an audience's
+   * rule: opened, classified, restriction changed; `resolved` when its phase changed to one that
+   * ends it): each incident once, from its newest stored snapshot (which
    * the run has just recorded), with the audiences read once for all of them. An incident named
    * by several events of the run is handled once, opening or resolved if any of them was.
    */

@@ -5,7 +5,7 @@ import { CONFIG } from '@vigil/platform';
 import type { EntityManager } from 'typeorm';
 import type { TriageConfig } from '../../config';
 import type { AlertRow } from '../../alerts/alert-rows';
-import { applyOccurrence, countOccurrence, incidentEvent, lockIncident, lockIncidents, publishIncidentEvent, saveIncident } from '../../incidents/incident-writes';
+import { applyOccurrence, incidentEvent, lockIncidents, saveIncident } from '../../incidents/incident-writes';
 import { isBelow } from '../../classification/severity-matrix';
 import { recordHistory } from '../../lifecycle/record-change';
 import type { Incident } from '../../persistence/incident.entity';
@@ -24,14 +24,14 @@ export class TrackAlertStatusHandler {
   constructor(@Inject(CONFIG) private readonly config: TriageConfig) {}
 
   /**
-   * A run of repeats (one partition's, in order): each alert's newest count at once, so an alert
+   * A run of repeats (one partition's, in order; a single repeat is a run of one), each counted on
+   * its incident or on the suppression rule that holds it: each alert's newest count at once, so an alert
    * repeated many times in the run is one update of the alert, one of its incident and ONE
    * "alert attached" event carrying how many repeats it reports (`repeats`), not one per repeat.
    * The same totals as one by one: intake's count is cumulative, so what a run adds is the newest
    * count less the stored one, and the incident's classification takes the run's worst severity.
    */
   async repeatedRun(run: ReadonlyArray<EventData<typeof AlertRepeatedV1>>, manager: EntityManager): Promise<void> {
-    if (run.length === 1) return this.repeated(run[0], manager);
     const newest = new Map<string, { occurrences: number; lastSeenAt: string; severity: AlertSeverity; repeats: number }>();
     for (const d of run) {
       const seen = newest.get(d.alertId);
@@ -88,37 +88,6 @@ export class TrackAlertStatusHandler {
     await enqueueEvents(manager, 'triage', events);
   }
 
-  /** One more occurrence: counted on its incident, or on the suppression rule that holds it. */
-  async repeated(d: EventData<typeof AlertRepeatedV1>, manager: EntityManager): Promise<void> {
-    const { alertId } = d;
-    const locked = await lockAlert(manager, alertId);
-    // Per-key order on the alerts topic means the alert was seen first, so it is always there.
-    if (!locked) return;
-    const { alert, incident } = locked;
-    // Intake counts occurrences; the difference is what this event adds (never negative, so a
-    // replayed or reordered repeat counts nothing twice).
-    const added = Math.max(0, d.occurrences - alert.occurrences);
-    await manager.query(`UPDATE triage.alerts SET occurrences = GREATEST(occurrences, $2), last_seen_at = GREATEST(last_seen_at, $3) WHERE alert_id = $1`, [
-      alertId,
-      d.occurrences,
-      d.lastSeenAt,
-    ]);
-    if (added === 0) return;
-    if (alert.disposition === 'suppressed') {
-      await manager.query(
-        `UPDATE triage.suppression_rules SET suppressed_occurrences = suppressed_occurrences + $2, last_matched_at = GREATEST(last_matched_at, $3) WHERE id = $1`,
-        [alert.suppression_rule_id, added, d.lastSeenAt],
-      );
-      return;
-    }
-    if (!incident) return; // a pending alert keeps its own count
-    await countOccurrence(manager, incident, { severity: d.severity, count: added }, this.config.TRIAGE_SEVERITY_MATRIX);
-    await publishIncidentEvent(manager, IncidentAlertAttachedV1, incident, {
-      alert: { alertId, dedupKey: alert.dedup_key, title: alert.title, source: alert.source, receivedAt: d.lastSeenAt },
-      correlatedBy: 'dedup_key',
-    });
-  }
-
   async acknowledged(d: EventData<typeof AlertAcknowledgedV1>, manager: EntityManager, meta: EventMeta): Promise<void> {
     await this.sourceStatus(manager, d.alertId, 'acknowledged', d.acknowledgedAt, meta.source);
   }
@@ -146,15 +115,10 @@ export class TrackAlertStatusHandler {
   }
 }
 
-const SELECT_ALERT = `SELECT incident_id, disposition, suppression_rule_id, occurrences, dedup_key, title, source FROM triage.alerts WHERE alert_id = $1`;
-
 /**
- * The alert row locked, and its incident locked before it: moves and merges lock incidents first
- * and then their alerts, and taking them in the same order here means the two never deadlock.
- */
-/**
- * Several alerts locked (in id order), their incidents locked before them (in id order), as
- * `lockAlert` does for one: read, lock the incidents, lock the alerts, and look again if one moved.
+ * Several alerts locked (in id order), their incidents locked before them (in id order): moves and
+ * merges lock incidents first and then their alerts, and taking them in the same order here means
+ * the two never deadlock. Read, lock the incidents, lock the alerts, and look again if one moved.
  */
 async function lockAlerts(manager: EntityManager, alertIds: string[]): Promise<{ alerts: Map<string, AlertStatusRow & { alert_id: string }>; incidents: Map<string, Incident> }> {
   const select = `SELECT alert_id, incident_id, disposition, suppression_rule_id, occurrences, dedup_key, title, source FROM triage.alerts WHERE alert_id = ANY($1::uuid[]) ORDER BY alert_id`;
@@ -169,13 +133,10 @@ async function lockAlerts(manager: EntityManager, alertIds: string[]): Promise<{
   }
 }
 
+/** One alert locked, and its incident before it (`lockAlerts` for one). */
 async function lockAlert(manager: EntityManager, alertId: string): Promise<{ alert: AlertStatusRow; incident: Incident | null } | undefined> {
-  for (;;) {
-    const [seen]: AlertStatusRow[] = await manager.query(SELECT_ALERT, [alertId]);
-    if (!seen) return undefined;
-    const incident = seen.incident_id ? await lockIncident(manager, seen.incident_id) : null;
-    const [alert]: AlertStatusRow[] = await manager.query(`${SELECT_ALERT} FOR UPDATE`, [alertId]);
-    // Moved to another incident between the two reads: lock that one too and look again.
-    if (alert.incident_id === seen.incident_id) return { alert, incident };
-  }
+  const { alerts, incidents } = await lockAlerts(manager, [alertId]);
+  const alert = alerts.get(alertId);
+  if (!alert) return undefined;
+  return { alert, incident: alert.incident_id ? (incidents.get(alert.incident_id) ?? null) : null };
 }
