@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { randomUUID } from 'node:crypto';
-import { as, createIntegration, eventually, http, incidentAction, startReceiver, startService, withDatabase, type RecordedRequest, type ServiceProcess } from './support/harness';
+import { as, createIntegration, eventually, http, incidentAction, resetEscalationRouting, startReceiver, startService, withDatabase, type RecordedRequest, type ServiceProcess } from './support/harness';
 import { startSmtpReceiver } from './support/smtp-receiver';
 
 /**
@@ -34,8 +34,7 @@ describe('on call and escalation (real Kafka and PostgreSQL, real delays)', () =
   }, 240_000);
 
   afterAll(async () => {
-    // The escalation rules are one setting for the whole test database: leave none behind.
-    if (tasking) await http('PUT', `${tasking.url}/v1/escalation-routing`, { rules: [], defaultPolicyId: null }, await as('irene')).catch(() => undefined);
+    await resetEscalationRouting(tasking?.url);
     await Promise.all([intake, triage, tasking, comms, reporting].filter(Boolean).map((s) => s.stop()));
     await receiver?.close();
     await smtp?.close();

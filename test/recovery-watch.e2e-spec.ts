@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { as, createIntegration, eventually, http, incidentAction, readTopic, startReceiver, startService, withDatabase, type RecordedRequest, type ServiceProcess } from './support/harness';
+import { as, createIntegration, eventually, http, incidentAction, readTopic, resetEscalationRouting, startReceiver, startService, withDatabase, type RecordedRequest, type ServiceProcess } from './support/harness';
 
 /**
  * The recovery watch, end to end: an incident on a registered asset is walked to recovery; a new
@@ -32,8 +32,7 @@ describe('recovery watch (intake → triage → tasking → comms, reporting)', 
   }, 240_000);
 
   afterAll(async () => {
-    // The escalation rules are one setting for the whole test database: leave none behind.
-    if (tasking) await http('PUT', `${tasking.url}/v1/escalation-routing`, { rules: [], defaultPolicyId: null }, await as('irene')).catch(() => undefined);
+    await resetEscalationRouting(tasking?.url);
     await Promise.all([intake, triage, tasking, comms, reporting].filter(Boolean).map((s) => s.stop()));
     await receiver?.close();
   });

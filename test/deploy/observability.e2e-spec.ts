@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { as, createIntegration, eventually, freePort, http, incidentAction, kafkaProducer, startReceiver, startService, type ServiceProcess } from '../support/harness';
+import { as, createIntegration, eventually, freePort, http, incidentAction, kafkaProducer, resetEscalationRouting, startReceiver, startService, type ServiceProcess } from '../support/harness';
 import { componentOf, deploymentEnv, ensureTools, ok, render, root, SERVICES, tempDir, writeTemp, type ServiceName, type Tools } from './support/deploy';
 
 // Kills Prometheus if this process dies before afterAll (the same guard the service processes have).
@@ -195,8 +195,7 @@ describe('Prometheus rules and Grafana dashboards', () => {
         await exited;
       }
       disarm?.();
-      // The escalation rules are one setting for the whole test database: leave none behind.
-      if (services.tasking) await http('PUT', `${url('tasking')}/v1/escalation-routing`, { rules: [], defaultPolicyId: null }, await as('irene')).catch(() => undefined);
+      await resetEscalationRouting(services.tasking ? url('tasking') : undefined);
       await Promise.all(Object.values(services).map((s) => s.stop()));
       await webhook?.close();
       if (promDir) rmSync(promDir, { recursive: true, force: true });

@@ -369,3 +369,12 @@ export async function finishTasks(taskingUrl: string, incidentId: string, header
     return open.length === 0 ? true : undefined;
   }, 60_000);
 }
+
+/**
+ * The escalation rules are one setting for the whole test database: a suite that changes them
+ * leaves none behind (best effort, in an afterAll; `taskingUrl` undefined when tasking never started).
+ */
+export async function resetEscalationRouting(taskingUrl: string | undefined): Promise<void> {
+  if (!taskingUrl) return;
+  await http('PUT', `${taskingUrl}/v1/escalation-routing`, { rules: [], defaultPolicyId: null }, await as('irene')).catch(() => undefined);
+}

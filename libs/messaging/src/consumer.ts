@@ -224,8 +224,6 @@ export class EventConsumer {
   private readonly maxRunSize: number;
   private readonly commitIntervalMs: number;
   private readonly inboxConsumer: string;
-  /** Registrations by event type, in the order given. */
-  private readonly registrations = new Map<string, HandlerRegistration[]>();
   /** Each known type's class (see the constructor), and the registrations of each class in order. */
   private readonly classes = new Map<string, string>();
   private readonly classRegistrations = new Map<string, HandlerRegistration[]>();
@@ -261,12 +259,9 @@ export class EventConsumer {
     };
     for (const registration of all) {
       const types = typesOf(registration);
-      for (const type of types) {
-        this.registrations.set(type, [...(this.registrations.get(type) ?? []), registration]);
-        parent.set(root(type), root(types[0]));
-      }
+      for (const type of types) parent.set(root(type), root(types[0]));
     }
-    for (const type of this.registrations.keys()) this.classes.set(type, root(type));
+    for (const type of parent.keys()) this.classes.set(type, root(type));
     for (const registration of all) {
       const cls = this.classes.get(registration.type)!;
       this.classRegistrations.set(cls, [...(this.classRegistrations.get(cls) ?? []), registration]);
@@ -477,7 +472,7 @@ export class EventConsumer {
         await this.deadLetter(message, error as Error, 1);
         continue;
       }
-      if (!this.registrations.has(event.type)) {
+      if (!this.classes.has(event.type)) {
         this.processed.add(1, { topic: message.topic, outcome: 'skipped' });
         continue;
       }
@@ -573,7 +568,7 @@ export class EventConsumer {
           const registration = registrations[r];
           if (registration.kind === 'run') {
             const types = typesOf(registration);
-            const mine = types.length === 1 && stretch.every((e) => e.event.type === types[0]) ? stretch : stretch.filter((e) => types.includes(e.event.type));
+            const mine = stretch.filter((e) => types.includes(e.event.type));
             if (mine.length > 0) {
               await registration.handle(mine, tx).catch((error: unknown) => {
                 throw new RunFailure(mine.length === 1 ? mine[0].item : undefined, error);
