@@ -6,10 +6,12 @@
 // decision and to the alert on its incident's timeline in reporting; consumer lag per service; CPU
 // per process. Then a reconciliation of every accepted alert, and the bare ceilings (Kafka alone,
 // PostgreSQL alone) beside the targets.
-// Usage: npm run bench:e2e [-- --rates 500,1000,2500 --seconds 60 --storm 3000 --quick --keep]
+// Usage: npm run bench:e2e [-- --rates 500,1000,2500 --seconds 60 --storm 3000 --quick --keep --statements]
+// (--statements: where each service's database time went over the measured steps, from pg_stat_statements)
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { build } from '../build.mjs';
+import { printStatements, resetStatements, statementsSettings } from './statements.mjs';
 import {
   AlertMix, CONSUMERS, cpuBetween, cpuSnapshot, fmt, kafkaCeiling, Ledger, openLoop, postgresCeiling, printReconciliation, reconcile,
   reportingRows, startPipeline, summary, triageRows, waitForPlacement, watchLag, watchPlacements,
@@ -24,6 +26,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '256' },
     seed: { type: 'string', default: '1' },
     keep: { type: 'boolean', default: false },
+    statements: { type: 'boolean', default: false },
   },
 });
 const quick = args.quick;
@@ -40,7 +43,7 @@ async function main() {
   log(`end-to-end benchmark — ${cpus().length} cores, load average ${loadavg()[0].toFixed(2)} at start, steps ${rates.join(', ')} alerts/s × ${seconds} s, a storm of ${stormSize} alerts in step ${Math.min(1, rates.length - 1) + 1}, everything on this machine`);
   await build({ quiet: true });
   const started = Date.now();
-  const stack = await startPipeline({ log, keep: args.keep });
+  const stack = await startPipeline({ log, keep: args.keep, pgSettings: args.statements ? statementsSettings : {} });
   await watchPlacements(stack);
   log(`stack up in ${((Date.now() - started) / 1000).toFixed(0)} s (PostgreSQL, Kafka, OpenID provider, ${Object.keys(stack.services).join(', ')})`);
   const run = `e${Date.now().toString(36)}`;
@@ -56,6 +59,7 @@ async function main() {
     await openLoop({ url: stack.services.intake.url, keys: stack.keys, mix, ledger, rate: Math.min(100, rates[0]), seconds: 5 });
     await waitForPlacement(stack, ledger, { timeoutMs: 120_000 });
 
+    if (args.statements) await resetStatements(stack.admin);
     const measureStart = performance.now();
     for (const [i, rate] of rates.entries()) {
       ledger.step = i;
@@ -126,6 +130,18 @@ async function main() {
     for (const r of cpuRows) log(r);
     log('');
 
+    if (args.statements) {
+      log('Database time per service over the measured steps (pg_stat_statements, the services\' roles):');
+      log('');
+      const { rows: roles } = await stack.admin.query(
+        `SELECT r.rolname AS role, sum(s.calls)::bigint AS calls, round(sum(s.total_exec_time))::bigint AS total_ms
+           FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid WHERE r.rolname LIKE 'vigil_%' GROUP BY 1 ORDER BY 3 DESC`,
+      );
+      log('| role | statements | total ms |\n|---|---|---|');
+      for (const r of roles) log(`| ${r.role} | ${fmt(Number(r.calls))} | ${fmt(Number(r.total_ms))} |`);
+      for (const service of ['triage', 'reporting', 'tasking', 'comms', 'intake']) await printStatements(stack.admin, `vigil_${service}`, log, 10);
+      log('');
+    }
     const rec = await reconcile(stack, ledger, run);
     printReconciliation(rec, log, final.complete);
 

@@ -35,11 +35,11 @@ export const PARTITIONS = 6;
  * Starts everything in a fresh directory. Ports stay fixed for the run, so that the broker and the
  * database can be restarted where the services expect them.
  */
-export async function startPipeline({ log = console.log, partitions = PARTITIONS, keep = false, serviceEnv = {} } = {}) {
+export async function startPipeline({ log = console.log, partitions = PARTITIONS, keep = false, serviceEnv = {}, pgSettings = {} } = {}) {
   const work = mkdtempSync(join(tmpdir(), 'vigil-pipeline-'));
   chmodSync(work, 0o755);
   const ports = { pg: await freePort(), kafka: await freePort(), controller: await freePort() };
-  const pgOptions = { dataDir: join(work, 'pg'), port: ports.pg, logFile: join(work, 'logs', 'postgres.log') };
+  const pgOptions = { dataDir: join(work, 'pg'), port: ports.pg, logFile: join(work, 'logs', 'postgres.log'), settings: pgSettings };
   const kafkaOptions = {
     cacheDir: join(root, '.cache', 'kafka'), dataDir: join(work, 'kafka'), port: ports.kafka, controllerPort: ports.controller,
     logFile: join(work, 'logs', 'kafka.log'),
@@ -101,7 +101,7 @@ export async function startPipeline({ log = console.log, partitions = PARTITIONS
     };
     stack.restartPostgres = async () => {
       await db.stop();
-      db = await startPostgres({ ...pgOptions, fresh: false, settings: PG_SETTINGS });
+      db = await startPostgres({ ...pgOptions, fresh: false, settings: { ...PG_SETTINGS, ...pgSettings } });
     };
     stack.signal = (name, signal) => process.kill(stack.services[name].child.pid, signal);
     stack.ready = async () => {

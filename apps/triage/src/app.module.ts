@@ -66,7 +66,9 @@ export class TriageModule {
             onRunOf([AlertReceivedV1, AlertRepeatedV1], async (run, tx) => {
               const received = run.flatMap((e) => (e.type === AlertReceivedV1.type ? [e.data] : []));
               const repeated = run.flatMap((e) => (e.type === AlertRepeatedV1.type ? [e.data] : []));
-              if (received.length) await correlate.handleRun(received, tx);
+              // The repeats' incidents are locked with placement's candidates, in one sorted statement.
+              const alsoLock = received.length && repeated.length ? await trackStatus.incidentsOf(repeated, tx) : [];
+              if (received.length) await correlate.handleRun(received, tx, alsoLock);
               if (repeated.length) await trackStatus.repeatedRun(repeated, tx);
             }),
             on(AlertAcknowledgedV1, (data, tx, meta) => trackStatus.acknowledged(data, tx, meta)),

@@ -51,21 +51,36 @@ const DAY_MS = 86_400_000;
  *
  * An alert id twice in one run (a redelivered alert beside its first delivery) splits the run: a
  * row can be written only once per statement, and the second placement must see the first.
+ *
+ * `alsoLock`: incidents the caller will change later in the same transaction (the incidents of the
+ * run's repeats), locked in the same statement as the first candidates. Row locks taken in two
+ * rounds — the candidates, then the repeats' incidents — deadlocked two partitions' runs that met
+ * on the same busy incidents in opposite orders; one sorted statement cannot.
  */
-export async function placeRun(manager: EntityManager, items: readonly RunItem[], settings: PlacementSettings): Promise<TriageOutcome[]> {
+export async function placeRun(
+  manager: EntityManager,
+  items: readonly RunItem[],
+  settings: PlacementSettings,
+  { alsoLock = [] }: { alsoLock?: readonly string[] } = {},
+): Promise<TriageOutcome[]> {
   const outcomes: TriageOutcome[] = [];
   let part: RunItem[] = [];
   const ids = new Set<string>();
+  let extra = alsoLock;
+  const place = async () => {
+    outcomes.push(...(await placePart(manager, part, settings, extra)));
+    extra = [];
+  };
   for (const item of items) {
     if (ids.has(item.alert.alertId)) {
-      outcomes.push(...(await placePart(manager, part, settings)));
+      await place();
       part = [];
       ids.clear();
     }
     part.push(item);
     ids.add(item.alert.alertId);
   }
-  if (part.length) outcomes.push(...(await placePart(manager, part, settings)));
+  if (part.length) await place();
   return outcomes;
 }
 
@@ -178,9 +193,12 @@ async function readCandidates(
   observableKeys: readonly string[],
   earliestReceived: string,
   defaultWatchDays: number,
+  alsoLock: readonly string[],
 ): Promise<{ known: Map<string, Known>; seen: Map<string, Map<string, number>> }> {
   const known = new Map<string, Known>();
   const passedOver: string[] = [];
+  // Locked with the first round's candidates, in its one sorted statement; candidates only if the lookup leads to them.
+  let extra = new Set(alsoLock);
   for (;;) {
     const rows: Array<{ src: 'key' | 'ref' | 'asset' | 'observable'; kind: string | null; key: string | null; incident_id: string; seen: string | null }> =
       await manager.query(
@@ -219,16 +237,19 @@ async function readCandidates(
       );
     const fresh = [...new Set(rows.map((r) => r.incident_id))].filter((id) => !known.has(id));
     let final = false;
-    if (fresh.length) {
+    if (fresh.length || extra.size) {
+      const candidates = new Set(fresh);
       const { raw, entities } = await manager
         .createQueryBuilder(Incident, 'i')
         .addSelect('tsvector_to_array(i.search)', 'lexemes')
-        .setLock('pessimistic_write')
-        .where('i.id IN (:...ids)', { ids: fresh })
+        .setLock('for_no_key_update')
+        .where('i.id IN (:...ids)', { ids: [...new Set([...fresh, ...extra])] })
         .orderBy('i.id')
         .getRawAndEntities<{ i_id: string; lexemes: string[] | null }>();
+      extra = new Set();
       const lexemesById = new Map(raw.map((r) => [r.i_id, r.lexemes]));
       for (const incident of entities) {
+        if (!candidates.has(incident.id)) continue;
         if (TERMINAL_PHASES.includes(incident.phase)) {
           // Merged or closed between the read and the lock: passed over, and the keys read again.
           passedOver.push(incident.id);
@@ -293,7 +314,7 @@ interface Planned {
   referenced?: string;
 }
 
-async function placePart(manager: EntityManager, items: readonly RunItem[], settings: PlacementSettings): Promise<TriageOutcome[]> {
+async function placePart(manager: EntityManager, items: readonly RunItem[], settings: PlacementSettings, alsoLock: readonly string[]): Promise<TriageOutcome[]> {
   const alerts = items.map((i) => i.alert);
   const lookups = alerts.map((a) => assetLookupOf(a.assets));
   // A promoted alert was suppressed by nothing when it arrived: only new ones are checked.
@@ -339,6 +360,7 @@ async function placePart(manager: EntityManager, items: readonly RunItem[], sett
         [...new Set(keys.filter((k) => k.kind === 'observable').map((k) => k.key))],
         placing.map((p) => p.alert.receivedAt).sort()[0],
         settings.recoveryWatchDays,
+        alsoLock,
       )
     : { known: new Map<string, Known>(), seen: new Map<string, Map<string, number>>() };
 

@@ -54,11 +54,12 @@ export class AlertTriage {
   }
 
   /** A run of received alerts, in order, in one transaction. */
-  async placeRun(manager: EntityManager, alerts: readonly AlertReceived[]): Promise<TriageOutcome[]> {
+  async placeRun(manager: EntityManager, alerts: readonly AlertReceived[], alsoLock: readonly string[] = []): Promise<TriageOutcome[]> {
     return placeRun(
       manager,
       alerts.map((alert) => ({ alert })),
       this.settings,
+      { alsoLock },
     );
   }
 }

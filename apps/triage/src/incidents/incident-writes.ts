@@ -62,7 +62,7 @@ export async function lockIncidents(manager: EntityManager, incidentIds: string[
   if (incidentIds.length === 0) return [];
   return manager
     .createQueryBuilder(Incident, 'i')
-    .setLock('pessimistic_write')
+    .setLock('for_no_key_update')
     .where('i.id IN (:...ids)', { ids: incidentIds })
     .orderBy('i.id')
     .getMany();

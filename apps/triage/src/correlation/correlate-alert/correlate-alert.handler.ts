@@ -11,7 +11,7 @@ export class CorrelateAlertHandler {
    * A run of consecutive alerts from one partition, in one transaction, placed set-wise (the
    * consumer hands over what is ready; at low load a run is a single alert).
    */
-  async handleRun(alerts: readonly AlertReceived[], manager: EntityManager): Promise<void> {
-    await this.triage.placeRun(manager, alerts);
+  async handleRun(alerts: readonly AlertReceived[], manager: EntityManager, alsoLock: readonly string[] = []): Promise<void> {
+    await this.triage.placeRun(manager, alerts, alsoLock);
   }
 }

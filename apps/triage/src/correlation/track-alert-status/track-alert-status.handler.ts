@@ -88,6 +88,15 @@ export class TrackAlertStatusHandler {
     await enqueueEvents(manager, 'triage', events);
   }
 
+  /** The incidents a run of repeats will count on, as they stand (unlocked): for the caller to lock them in its own order. */
+  async incidentsOf(run: ReadonlyArray<EventData<typeof AlertRepeatedV1>>, manager: EntityManager): Promise<string[]> {
+    const rows: Array<{ incident_id: string }> = await manager.query(
+      `SELECT DISTINCT incident_id FROM triage.alerts WHERE alert_id = ANY($1::uuid[]) AND incident_id IS NOT NULL`,
+      [[...new Set(run.map((d) => d.alertId))]],
+    );
+    return rows.map((r) => r.incident_id);
+  }
+
   async acknowledged(d: EventData<typeof AlertAcknowledgedV1>, manager: EntityManager, meta: EventMeta): Promise<void> {
     await this.sourceStatus(manager, d.alertId, 'acknowledged', d.acknowledgedAt, meta.source);
   }
