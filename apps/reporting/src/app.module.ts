@@ -11,10 +11,8 @@ import {
   TaskCompletedV1,
   TaskCreatedV1,
   Topics,
-  type EventData,
-  type IncidentEventDefinition,
 } from '@vigil/contracts';
-import { on, onRun, type EventMeta, type HandlerRegistration } from '@vigil/messaging';
+import { on, onRun, onRunOf, type HandlerRegistration } from '@vigil/messaging';
 import { eventConsumerProvider, withIncidentAccess } from '@vigil/platform';
 import { AfterActionReportController } from './exercises/after-action-report/after-action-report.controller';
 import { EndExerciseController } from './exercises/end-exercise/end-exercise.controller';
@@ -43,14 +41,26 @@ import { TimelineController } from './timeline/get-timeline/timeline.controller'
 import { RecordTimelineHandler } from './timeline/record-timeline/record-timeline.handler';
 
 
-/** Incident events whose clock change says more than the snapshot. */
-const CLOCK_EVENTS_OF_THEIR_OWN = new Set<string>([IncidentOpenedV1.type, IncidentAlertAttachedV1.type, IncidentPhaseChangedV1.type]);
-
-/** A run of one incident event type, projected on the clocks: one read and write per incident. */
-function clockRun<D extends IncidentEventDefinition>(clock: IncidentClockProjector, def: D, change: (data: EventData<D>, meta: EventMeta) => ClockChange): HandlerRegistration {
-  return onRun(def, (run, tx) =>
+/**
+ * Every incident event moves its incident's clock (each carries the snapshot); three say more than
+ * the snapshot. One registration for them all, so that a run of mixed incident events (new
+ * incidents between attached alerts) is one projection, not one per stretch of a type.
+ */
+function clockRegistration(clock: IncidentClockProjector): HandlerRegistration {
+  return onRunOf(IncidentEvents, (run, tx) =>
     clock.project(
-      run.map((e) => change(e.data, e.meta)),
+      run.map((e): ClockChange => {
+        switch (e.type) {
+          case IncidentOpenedV1.type:
+            return { snapshot: e.data.incident, joinsAlert: true };
+          case IncidentAlertAttachedV1.type:
+            return { snapshot: e.data.incident, joinsAlert: joinsByCorrelation(e.data) };
+          case IncidentPhaseChangedV1.type:
+            return { snapshot: e.data.incident, joinsAlert: false, phaseEntered: { phase: e.data.to, at: e.meta.time } };
+          default:
+            return { snapshot: e.data.incident, joinsAlert: false };
+        }
+      }),
       tx,
       (fn) => run[0].meta.afterCommit(fn),
     ),
@@ -104,10 +114,7 @@ export class ReportingModule {
               // The merged incidents' alerts follow the merge (after its own timeline line).
               on(IncidentMergedV1, (data, tx) => timeline.moveLinksOfMerged(tx, data)),
               // Every incident event carries the incident's snapshot, so each one can move its clock.
-              ...IncidentEvents.filter((def) => !CLOCK_EVENTS_OF_THEIR_OWN.has(def.type)).map((def) => clockRun(clock, def, (d) => ({ snapshot: d.incident, joinsAlert: false }))),
-              clockRun(clock, IncidentOpenedV1, (d) => ({ snapshot: d.incident, joinsAlert: true })),
-              clockRun(clock, IncidentAlertAttachedV1, (d) => ({ snapshot: d.incident, joinsAlert: joinsByCorrelation(d) })),
-              clockRun(clock, IncidentPhaseChangedV1, (d, meta) => ({ snapshot: d.incident, joinsAlert: false, phaseEntered: { phase: d.to, at: meta.time } })),
+              clockRegistration(clock),
               onRun(AlertReceivedV1, (run, tx) => records.alertsReceived(run.map((e) => e.data), tx)),
               on(TaskCreatedV1, (data, tx) => records.taskCreated(data, tx)),
               on(TaskCompletedV1, (data, tx) => records.taskCompleted(data, tx)),

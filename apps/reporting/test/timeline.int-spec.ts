@@ -122,6 +122,55 @@ describe('reporting timeline under repeats (real Kafka and PostgreSQL)', () => {
     expect(clock.rows[0]).toEqual({ version: repeats + 2, alert_count: repeats + 6 });
   });
 
+  it('applies a run of several incidents\' events at once: each clock from its newest snapshot, a stale one changing nothing', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    const start = Date.parse('2026-11-29T08:00:00.000Z');
+    const at = (seconds: number) => new Date(start + seconds * 1000).toISOString();
+    const snapshot = (incidentId: string, version: number, alertCount: number, severity: IncidentSnapshot['severity'] = 'SEV3'): IncidentSnapshot => ({
+      incidentId,
+      title: `Run ${incidentId.slice(0, 8)}`,
+      severity,
+      category: 'malware',
+      phase: 'detected',
+      exercise: false,
+      alertCount,
+      version,
+      timestamps: { occurredAt: at(0), detectedAt: at(1), declaredAt: at(2), acknowledgedAt: null, containedAt: null, eradicatedAt: null, recoveredAt: null, closedAt: null },
+    });
+    const alert = (n: number) => ({ alertId: randomUUID(), dedupKey: `run-${a}-${n}`, title: `Alert ${n}`, source: 'edr', receivedAt: at(n) });
+    const alerts = [alert(1), alert(2), alert(3), alert(4), alert(5)];
+    const opened = (incidentId: string, n: number) => createEvent(IncidentOpenedV1, { source: '/vigil/triage', subject: incidentId, data: { incident: snapshot(incidentId, 1, 1), alert: alerts[n] } });
+    const attached = (incidentId: string, version: number, n: number, severity?: IncidentSnapshot['severity']) =>
+      createEvent(IncidentAlertAttachedV1, { source: '/vigil/triage', subject: incidentId, data: { incident: snapshot(incidentId, version, version, severity), alert: alerts[n], correlatedBy: 'asset_category' } });
+    // One produce, one key: one partition, one run, the two incidents' events interleaved; the
+    // last one is a stale snapshot of a (a late duplicate from before its newest).
+    await send([opened(a, 0), opened(b, 1), attached(a, 2, 2), attached(b, 2, 3, 'SEV1'), attached(a, 3, 4), attached(a, 2, 2)], IncidentOpenedV1.topic, a);
+
+    const clocks = await eventually(async () => {
+      const res = await withDatabase((db) =>
+        db.query<{ incident_id: string; version: number; alert_count: number; severity: string }>(
+          `SELECT incident_id, version, alert_count, severity FROM reporting.incident_clocks WHERE incident_id = ANY($1::uuid[]) ORDER BY incident_id`,
+          [[a, b]],
+        ),
+      );
+      const byId = new Map(res.rows.map((r) => [r.incident_id, r]));
+      return byId.get(a)?.version === 3 && byId.get(b)?.version === 2 ? byId : undefined;
+    }, 60_000);
+    expect(clocks.get(a)).toMatchObject({ version: 3, alert_count: 3, severity: 'SEV3' });
+    expect(clocks.get(b)).toMatchObject({ version: 2, alert_count: 2, severity: 'SEV1' });
+    // Every alert linked to its incident, the newest link winning.
+    const links = await withDatabase((db) =>
+      db.query<{ alert_id: string; incident_id: string }>(`SELECT alert_id, incident_id FROM reporting.incident_alert_links WHERE alert_id = ANY($1::uuid[])`, [alerts.map((x) => x.alertId)]),
+    );
+    expect(Object.fromEntries(links.rows.map((r) => [r.alert_id, r.incident_id]))).toEqual({
+      [alerts[0].alertId]: a,
+      [alerts[1].alertId]: b,
+      [alerts[2].alertId]: a,
+      [alerts[3].alertId]: b,
+      [alerts[4].alertId]: a,
+    });
+  });
+
   it('folds the per-repeat rows written before into one entry per alert when migrating', async () => {
     // A database of its own: the migration works on the reporting schema, which the service owns here.
     const database = `timeline_migration_${randomUUID().slice(0, 8)}`;

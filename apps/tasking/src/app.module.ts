@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { IncidentEvents, IncidentMergedV1, IncidentOpenedV1, IncidentPhaseChangedV1, ReviewActionItemAddedV1, Topics } from '@vigil/contracts';
-import { on } from '@vigil/messaging';
+import { on, onRun } from '@vigil/messaging';
 import { eventConsumerProvider, withIncidentAccess } from '@vigil/platform';
 import { actionProviders } from './actions/actions.providers';
 import { ApprovalPoliciesController } from './actions/approval-policies/manage-approval-policies/approval-policies.controller';
@@ -104,7 +104,7 @@ export class TaskingModule {
               on(IncidentMergedV1, (data, tx, meta) => cancelTasks.handle(data, meta.time, tx)),
               on(ReviewActionItemAddedV1, (data, tx) => actionItemTasks.handle(data, tx)),
               on(IncidentPhaseChangedV1, (data, tx, meta) => falsePositives.handle(data, meta.time, tx)),
-              ...LATER_INCIDENT_EVENTS.map((def) => on(def, (data, tx) => followRto.handle(data.incident, tx))),
+              ...LATER_INCIDENT_EVENTS.map((def) => onRun(def, (run, tx) => followRto.handleRun(run.map((e) => e.data.incident), tx))),
               ...escalation.handlers(),
             ]),
         }),

@@ -28,9 +28,9 @@ export interface CadenceRow {
 @Injectable()
 export class CadenceTracker {
   /** `audiences`: the rows of comms.audiences when the caller has read them already. */
-  async sync(manager: EntityManager, incident: IncidentSnapshot, now: Date, audiences?: AudienceRow[]): Promise<void> {
+  async sync(manager: EntityManager, incident: IncidentSnapshot, now: Date, audiences?: AudienceRow[], locked?: readonly CadenceRow[]): Promise<void> {
     audiences ??= await allAudiences(manager);
-    const existing: CadenceRow[] = await manager.query(`SELECT * FROM comms.status_cadences WHERE incident_id = $1 FOR UPDATE`, [incident.incidentId]);
+    const existing: readonly CadenceRow[] = locked ?? (await manager.query(`SELECT * FROM comms.status_cadences WHERE incident_id = $1 FOR UPDATE`, [incident.incidentId]));
     for (const audience of audiences) {
       const owed = cadenceOf(audience, incident);
       const row = existing.find((r) => r.audience === audience.audience);
@@ -59,6 +59,16 @@ export class CadenceTracker {
         [incident.incidentId, audience.audience, incident.severity, owed.intervalSeconds, owed.graceSeconds, state.dueAt, state.remindedAt, state.missedAt, nextCheckAt(state)],
       );
     }
+  }
+
+  /** Several incidents' clocks, locked and read in one statement (in id order): for `sync` of each. */
+  async lockAll(manager: EntityManager, incidentIds: readonly string[]): Promise<Map<string, CadenceRow[]>> {
+    const rows: CadenceRow[] = await manager.query(`SELECT * FROM comms.status_cadences WHERE incident_id = ANY($1::uuid[]) ORDER BY incident_id, audience FOR UPDATE`, [
+      [...incidentIds].sort(),
+    ]);
+    const byIncident = new Map<string, CadenceRow[]>(incidentIds.map((id) => [id, []]));
+    for (const row of rows) byIncident.get(row.incident_id)?.push(row);
+    return byIncident;
   }
 
   /** A message reached the audience: the next update is due one interval from now. */

@@ -5,7 +5,7 @@ import type { EntityManager } from 'typeorm';
 import type { Clock } from './clock';
 import type { EscalationMetrics } from './escalation-metrics';
 import { recordAcknowledgements, startEscalation, stopEscalations, type StoppedEscalation } from './escalation-store';
-import { readFacts, recordFacts, TERMINAL_PHASES, type IncidentFacts } from './incident-facts';
+import { readFacts, recordFacts, recordFactsOf, TERMINAL_PHASES, type IncidentFacts, type RecordedFacts } from './incident-facts';
 import { defaultIncidentIdOf, type TriggerRegistry } from './triggers/trigger-registry';
 
 /**
@@ -44,7 +44,10 @@ export class EscalationEventsHandler {
    * one raise, to the higher severity) — as it would have had the events come a little later.
    */
   private async handleAttachedRun(run: ReadonlyArray<{ event: CloudEvent<EventData<typeof IncidentAlertAttachedV1>>; meta: EventMeta }>, tx: EntityManager): Promise<void> {
-    for (const { event, meta } of newestPerIncident(run, (item) => item.event.data.incident)) await this.handle(event, tx, meta);
+    const newest = newestPerIncident(run, (item) => item.event.data.incident);
+    // Every incident's facts in two statements, not two per incident.
+    const facts = await recordFactsOf(tx, newest.map(({ event }) => event.data.incident));
+    for (const { event, meta } of newest) await this.handle(event, tx, meta, facts.get(event.data.incident.incidentId));
   }
 
   /** The topics to read: incidents, and those of the triggers' events. */
@@ -52,13 +55,14 @@ export class EscalationEventsHandler {
     return [...new Set([Topics.incidents, ...this.triggers.topics()])];
   }
 
-  async handle(event: CloudEvent, manager: EntityManager, ctx: HandlerContext): Promise<void> {
+  /** One event; `recorded`: its snapshot's facts, recorded already with the rest of its run. */
+  async handle(event: CloudEvent, manager: EntityManager, ctx: HandlerContext, recorded?: RecordedFacts): Promise<void> {
     const now = this.clock.now();
     const snapshot = (event.data as { incident?: IncidentSnapshot }).incident;
     let before: IncidentFacts | null;
     let after: IncidentFacts | null;
     if (snapshot) {
-      ({ before, after } = await recordFacts(manager, snapshot));
+      ({ before, after } = recorded ?? (await recordFacts(manager, snapshot)));
     } else {
       const incidentId = defaultIncidentIdOf(event);
       before = after = incidentId ? await readFacts(manager, incidentId) : null;

@@ -70,17 +70,56 @@ export async function readFacts(manager: Pick<EntityManager, 'query'>, incidentI
  * arrive in order on one topic, but a replay must not move them back). Returns the facts before
  * and after, which is what a trigger compares (e.g. did the severity rise?).
  */
-export async function recordFacts(manager: Pick<EntityManager, 'query'>, snapshot: IncidentSnapshot): Promise<{ before: IncidentFacts | null; after: IncidentFacts; stale: boolean }> {
-  const before = await readFacts(manager, snapshot.incidentId, true);
-  const next = factsOf(snapshot);
-  if (before && before.version >= next.version) return { before, after: before, stale: true };
-  await manager.query(
-    `INSERT INTO tasking.incident_facts (incident_id, title, severity, category, phase, exercise, restricted, asset_criticality, acknowledged_at, version)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-     ON CONFLICT (incident_id) DO UPDATE SET title = EXCLUDED.title, severity = EXCLUDED.severity, category = EXCLUDED.category, phase = EXCLUDED.phase,
-       exercise = EXCLUDED.exercise, restricted = EXCLUDED.restricted, asset_criticality = EXCLUDED.asset_criticality,
-       acknowledged_at = EXCLUDED.acknowledged_at, version = EXCLUDED.version`,
-    [next.incidentId, next.title, next.severity, next.category, next.phase, next.exercise, next.restricted, next.assetCriticality, next.acknowledgedAt, next.version],
-  );
-  return { before, after: next, stale: false };
+export async function recordFacts(manager: Pick<EntityManager, 'query'>, snapshot: IncidentSnapshot): Promise<RecordedFacts> {
+  return (await recordFactsOf(manager, [snapshot])).get(snapshot.incidentId)!;
+}
+
+export interface RecordedFacts {
+  before: IncidentFacts | null;
+  after: IncidentFacts;
+  stale: boolean;
+}
+
+/**
+ * `recordFacts` for several incidents' snapshots (one each) at once: their rows locked and read in
+ * one statement (in id order), the newer ones written in another.
+ */
+export async function recordFactsOf(manager: Pick<EntityManager, 'query'>, snapshots: readonly IncidentSnapshot[]): Promise<Map<string, RecordedFacts>> {
+  const ids = snapshots.map((s) => s.incidentId).sort();
+  const rows: FactsRow[] = await manager.query(`SELECT * FROM tasking.incident_facts WHERE incident_id = ANY($1::uuid[]) ORDER BY incident_id FOR UPDATE`, [ids]);
+  const stored = new Map(rows.map((r) => [r.incident_id, fromRow(r)]));
+  const recorded = new Map<string, RecordedFacts>();
+  const changed: IncidentFacts[] = [];
+  for (const snapshot of snapshots) {
+    const before = stored.get(snapshot.incidentId) ?? null;
+    const next = factsOf(snapshot);
+    if (before && before.version >= next.version) {
+      recorded.set(snapshot.incidentId, { before, after: before, stale: true });
+      continue;
+    }
+    changed.push(next);
+    recorded.set(snapshot.incidentId, { before, after: next, stale: false });
+  }
+  if (changed.length > 0) {
+    await manager.query(
+      `INSERT INTO tasking.incident_facts (incident_id, title, severity, category, phase, exercise, restricted, asset_criticality, acknowledged_at, version)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::boolean[], $8::text[], $9::timestamptz[], $10::int[])
+       ON CONFLICT (incident_id) DO UPDATE SET title = EXCLUDED.title, severity = EXCLUDED.severity, category = EXCLUDED.category, phase = EXCLUDED.phase,
+         exercise = EXCLUDED.exercise, restricted = EXCLUDED.restricted, asset_criticality = EXCLUDED.asset_criticality,
+         acknowledged_at = EXCLUDED.acknowledged_at, version = EXCLUDED.version`,
+      [
+        changed.map((f) => f.incidentId),
+        changed.map((f) => f.title),
+        changed.map((f) => f.severity),
+        changed.map((f) => f.category),
+        changed.map((f) => f.phase),
+        changed.map((f) => f.exercise),
+        changed.map((f) => f.restricted),
+        changed.map((f) => f.assetCriticality),
+        changed.map((f) => f.acknowledgedAt),
+        changed.map((f) => f.version),
+      ],
+    );
+  }
+  return recorded;
 }

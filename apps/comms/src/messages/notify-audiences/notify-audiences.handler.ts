@@ -54,10 +54,12 @@ export class NotifyAudiencesHandler {
     if (snapshots.size === 0) return;
     const now = this.clock.now();
     const audiences = await allAudiences(manager);
+    // Every incident's status-update clocks in one statement, not one per incident.
+    const cadences = await this.cadence.lockAll(manager, [...snapshots.keys()]);
     for (const [incidentId, how] of byIncident) {
       const incident = snapshots.get(incidentId);
       if (!incident) continue;
-      await this.cadence.sync(manager, incident, now, audiences);
+      await this.cadence.sync(manager, incident, now, audiences, cadences.get(incidentId));
       if (how.opening && ACTIVE_PHASES.has(incident.phase)) {
         for (const audience of audiences.filter((a) => this.auto(a, 'initial_notice', incident))) {
           await this.send(manager, incident, audience, 'initial_notice', now, afterCommit);

@@ -24,6 +24,9 @@ const BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
+/** Clock rows per upsert statement (21 parameters each, far below PostgreSQL's 65,535). */
+const UPSERT_CHUNK = 1000;
+
 /**
  * Keeps each incident's clock (newest snapshot wins, so replays and reordering are harmless) and
  * records each MTTx figure in its histogram once, when it first becomes known.
@@ -54,43 +57,60 @@ export class IncidentClockProjector {
   }
 
   /**
-   * Applies a run of incident events: per incident, the clock row is locked and read once and
-   * written once, with the newest snapshot of the run (a stale or replayed one changes nothing).
-   * Each alert that joins is counted once, when its snapshot is newer than everything before it.
+   * Applies a run of incident events set-wise: the run's clock rows are locked and read in one
+   * statement (in id order), each incident's newest snapshot of the run is worked out in memory,
+   * and the clocks that moved are written in one statement (a stale or replayed snapshot changes
+   * nothing). Each alert that joins is counted once, when its snapshot is newer than everything
+   * before it.
    */
   async project(changes: ReadonlyArray<ClockChange>, manager: EntityManager, afterCommit: (fn: () => void) => void): Promise<void> {
     const byIncident = new Map<string, ClockChange[]>();
     for (const change of changes) {
       const id = change.snapshot.incidentId;
-      byIncident.set(id, [...(byIncident.get(id) ?? []), change]);
+      const group = byIncident.get(id);
+      if (group) group.push(change);
+      else byIncident.set(id, [change]);
     }
-    for (const group of byIncident.values()) await this.projectIncident(group, manager, afterCommit);
-  }
-
-  private async projectIncident(changes: ClockChange[], manager: EntityManager, afterCommit: (fn: () => void) => void): Promise<void> {
-    const repo = manager.getRepository(IncidentClock);
-    const existing = await repo.findOne({ where: { incidentId: changes[0].snapshot.incidentId }, lock: { mode: 'pessimistic_write' } });
-    let newest: IncidentSnapshot | undefined;
-    let seen = existing?.version ?? Number.NEGATIVE_INFINITY;
-    let joined = 0;
-    for (const { snapshot, joinsAlert } of changes) {
-      if (snapshot.version <= seen) continue;
-      seen = snapshot.version;
-      newest = snapshot;
-      if (joinsAlert) joined += 1;
+    const ids = [...byIncident.keys()].sort();
+    const existing = new Map(
+      (
+        await manager
+          .getRepository(IncidentClock)
+          .createQueryBuilder('c')
+          .setLock('pessimistic_write')
+          .where('c.incidentId IN (:...ids)', { ids })
+          .orderBy('c.incidentId')
+          .getMany()
+      ).map((c) => [c.incidentId, c]),
+    );
+    const rows: IncidentClock[] = [];
+    for (const [id, group] of byIncident) {
+      const before = existing.get(id) ?? null;
+      let newest: IncidentSnapshot | undefined;
+      let seen = before?.version ?? Number.NEGATIVE_INFINITY;
+      let joined = 0;
+      for (const { snapshot, joinsAlert } of group) {
+        if (snapshot.version <= seen) continue;
+        seen = snapshot.version;
+        newest = snapshot;
+        if (joinsAlert) joined += 1;
+      }
+      if (newest) rows.push(this.moved(newest, before, afterCommit, joined));
     }
-    if (newest) await this.save(newest, existing, manager, afterCommit, joined);
+    for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
+      await manager.getRepository(IncidentClock).upsert(rows.slice(i, i + UPSERT_CHUNK), { conflictPaths: ['incidentId'], skipUpdateIfNoValuesChanged: false });
+    }
     // A stale or replayed snapshot changes nothing, but the phase it entered still counts (first time wins).
     for (const { snapshot, phaseEntered } of changes) {
       if (phaseEntered) await this.notePhaseEntered(snapshot.incidentId, phaseEntered, manager);
     }
   }
 
-  private async save(snapshot: IncidentSnapshot, existing: IncidentClock | null, manager: EntityManager, afterCommit: (fn: () => void) => void, joined: number): Promise<void> {
-    const repo = manager.getRepository(IncidentClock);
+  /** The clock row of the newest snapshot, and the figures it makes known (recorded after the commit). */
+  private moved(snapshot: IncidentSnapshot, existing: IncidentClock | null, afterCommit: (fn: () => void) => void, joined: number): IncidentClock {
     const t = snapshot.timestamps;
     const toDate = (v: string | null) => (v ? new Date(v) : null);
-    await repo.save({
+    const row: IncidentClock = {
       incidentId: snapshot.incidentId,
       severity: snapshot.severity,
       category: snapshot.category,
@@ -112,7 +132,7 @@ export class IncidentClockProjector {
       responders: snapshot.responders ?? [],
       mergedInto: snapshot.mergedInto ?? null,
       phasesEntered: existing?.phasesEntered ?? { detected: t.declaredAt },
-    });
+    };
     const before = existing
       ? {
           occurredAt: iso(existing.occurredAt),
@@ -130,6 +150,7 @@ export class IncidentClockProjector {
     if (!existing) afterCommit(() => this.declared.add(1, attributes));
     if (snapshot.phase === 'false_positive' && existing?.phase !== 'false_positive') afterCommit(() => this.falsePositives.add(1, attributes));
     if (joined > 0) afterCommit(() => this.alerts.add(joined, attributes));
+    return row;
   }
 
   /** The first time the incident entered a phase (what an exercise's "triaged by T+15" measures). */

@@ -58,7 +58,7 @@ import {
   type EventData,
   type EventDefinition,
 } from '@vigil/contracts';
-import { onRun, type HandlerRegistration } from '@vigil/messaging';
+import { onRunOf, type HandlerRegistration } from '@vigil/messaging';
 import type { EntityManager } from 'typeorm';
 
 /** An event as a line of an incident's timeline. */
@@ -238,14 +238,23 @@ export interface TimelineWrite extends Line {
 /** Reporting writes a run's lines in a few statements; these are the registrations that do it. */
 @Injectable()
 export class RecordTimelineHandler {
-  /** One run-wise registration per event on the timeline: a run of N events, two or three statements. */
+  /**
+   * One run-wise registration for every event on the timeline: a stretch of N events of any of
+   * these types, in order, is two or three statements. (One registration per type cut a busy
+   * partition — new alerts between repeats, new incidents between attached alerts — into stretches
+   * of a few events, each its own statements.)
+   */
   registrations(): HandlerRegistration[] {
-    return TIMELINE_LINES.map(({ def, line }) =>
-      onRun(def, async (run, tx) => {
-        const lines = run.map(({ data, meta }) => ({ ...line(data, meta), eventId: meta.id, type: meta.type, source: meta.source }));
-        await this.record(tx, lines);
-      }),
-    );
+    const lineOfType = new Map(TIMELINE_LINES.map((l) => [l.def.type, l.line]));
+    return [
+      onRunOf(
+        TIMELINE_LINES.map((l) => l.def),
+        async (run, tx) => {
+          const lines = run.map(({ type, data, meta }) => ({ ...lineOfType.get(type)!(data as never, meta), eventId: meta.id, type: meta.type, source: meta.source }));
+          await this.record(tx, lines);
+        },
+      ),
+    ];
   }
 
   /**
