@@ -439,6 +439,8 @@ describe('Identity, roles and the audit trail (real tokens, five services)', () 
         const action = await change('POST', actions, isolate, 'request action');
         ok(await http('POST', `${tasking}${actions}/${action.actionId}/approvals`, {}, await as('alice')), 'approve action');
         await change('POST', `${actions}/${action.actionId}/undo`, { reason: 'audit' }, 'undo action');
+        const withdrawn = await change('POST', actions, { ...isolate, target: { type: 'host', value: `ws2-${tag}` } }, 'request action to withdraw');
+        await change('POST', `${actions}/${withdrawn.actionId}/rejection`, { reason: 'audit' }, 'withdraw action');
         const broken = await change('POST', `${actions}/break-glass`, { ...isolate, breakGlassReason: 'audit of break-glass' }, 'break glass');
         ok(await http('POST', `${tasking}/v1/break-glass-actions/${broken.actionId}/review`, { note: 'audited' }), 'review break-glass');
       } finally {

@@ -5,6 +5,7 @@ import { eventConsumerProvider, withIncidentAccess } from '@vigil/platform';
 import { actionProviders } from './actions/actions.providers';
 import { ApprovalPoliciesController } from './actions/approval-policies/manage-approval-policies/approval-policies.controller';
 import { ApproveActionController } from './actions/approve-action/approve-action.controller';
+import { RejectActionController } from './actions/reject-action/reject-action.controller';
 import { BreakGlassController } from './actions/break-glass/break-glass.controller';
 import { ConnectorsController } from './actions/connectors/manage-connectors/connectors.controller';
 import { ActionsController } from './actions/request-action/actions.controller';
@@ -73,6 +74,7 @@ export class TaskingModule {
         ApprovalPoliciesController,
         ActionsController,
         ApproveActionController,
+        RejectActionController,
         BreakGlassController,
         UndoActionController,
       ],

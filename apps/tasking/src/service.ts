@@ -10,6 +10,7 @@ import { ActionItemTasks1765000000000 } from './persistence/migrations/176500000
 import { OnCall1765100000000 } from './persistence/migrations/1765100000000-oncall';
 import { Playbooks1765300000000 } from './persistence/migrations/1765300000000-playbooks';
 import { ResponseActions1765400000000 } from './persistence/migrations/1765400000000-response-actions';
+import { ActionDecisions1765600000000 } from './persistence/migrations/1765600000000-action-decisions';
 import { registerYamlBodyParser } from './playbooks/manage-playbooks/yaml-body';
 import { Task } from './persistence/task.entity';
 
@@ -34,6 +35,7 @@ export const service: ServiceDefinition<TaskingConfig> = {
     OnCall1765100000000,
     Playbooks1765300000000,
     ResponseActions1765400000000,
+    ActionDecisions1765600000000,
   ],
   module: (platform) => TaskingModule.register(platform),
   // Playbook import takes YAML; every other route takes JSON only.

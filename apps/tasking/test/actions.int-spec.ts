@@ -190,6 +190,65 @@ describe('response actions (real PostgreSQL, local connector receiver, injected 
     expect((await events(incidentId)).at(-1)).toMatchObject({ type: 'vigil.action.failed.v1', data: { outcome: 'expired' } });
   });
 
+  it('lets an approver reject a request and its requester withdraw one: neither runs, the reason is on record, and nobody can approve it afterwards', async () => {
+    const incidentId = await incident('critical');
+    const before = receiver.requests.length;
+    const first = await actions.request(alice, incidentId, isolate(edr, 'dc-03'));
+    await actions.approve(irene, incidentId, first.actionId, undefined);
+    // Someone with no approver role in the policy cannot turn it down.
+    expect((await refusal(actions.reject(carol, incidentId, first.actionId, 'not mine to decide'))).status).toBe(403);
+    const rejected = await actions.reject(ian, incidentId, first.actionId, 'the DC serves the whole site; block the C2 address instead');
+    expect(rejected).toMatchObject({
+      status: 'rejected',
+      attempts: [],
+      rejection: { by: 'u-ian', reason: 'the DC serves the whole site; block the C2 address instead', withdrawn: false, at: clock.now().toISOString() },
+    });
+    const late = await refusal(actions.approve(bob, incidentId, first.actionId, undefined));
+    expect(late.status).toBe(409);
+    expect(late.detail).toContain('rejected');
+    expect((await refusal(actions.reject(ian, incidentId, first.actionId, 'again'))).status).toBe(409);
+
+    const second = await actions.request(alice, incidentId, isolate(edr, 'dc-04'));
+    const withdrawn = await actions.reject(alice, incidentId, second.actionId, 'wrong host');
+    expect(withdrawn).toMatchObject({ status: 'rejected', rejection: { by: 'u-alice', withdrawn: true, reason: 'wrong host' } });
+    expect(receiver.requests.length).toBe(before);
+    const failed = (await events(incidentId)).filter((e) => e.type === 'vigil.action.failed.v1');
+    expect(failed.map((e) => [e.data.actionId, e.data.outcome, e.data.error])).toEqual([
+      [first.actionId, 'rejected', 'rejected by u-ian: the DC serves the whole site; block the C2 address instead'],
+      [second.actionId, 'rejected', 'withdrawn by its requester u-alice: wrong host'],
+    ]);
+    // A succeeded action is past rejecting.
+    const done = await incident('low');
+    const ran = await actions.approve(irene, done, (await actions.request(alice, done, isolate(edr, 'ws-077'))).actionId, undefined);
+    expect(ran.status).toBe('succeeded');
+    expect((await refusal(actions.reject(ian, done, ran.actionId, 'too late'))).status).toBe(409);
+  });
+
+  it('sweeps: a lapsed request is marked expired with nobody touching it, and a send cut off by a stop is settled as interrupted, never re-sent', async () => {
+    const incidentId = await incident('critical');
+    const before = receiver.requests.length;
+    const lapsing = await actions.request(alice, incidentId, isolate(edr, 'dc-05'));
+    // An action left `executing` by a process that stopped mid-send (as the row is after approval, before the answer).
+    const cutOff = await actions.request(alice, incidentId, isolate(edr, 'dc-06'));
+    await db.query(`UPDATE tasking.response_actions SET status = 'executing', executing_since = $2 WHERE id = $1`, [cutOff.actionId, clock.now()]);
+    // Nothing lapsed yet, and a send of a minute ago may still be going.
+    clock.advance(60_000);
+    expect(await actions.sweep(900)).toBe(0);
+    clock.advance(60 * 60_000);
+    expect(await actions.sweep(900)).toBe(2);
+    expect(await actions.sweep(900)).toBe(0); // each settled once
+    const [expired, interrupted] = await Promise.all([actions.get(alice, incidentId, lapsing.actionId), actions.get(alice, incidentId, cutOff.actionId)]);
+    expect(expired).toMatchObject({ status: 'expired', error: 'approvals expired', attempts: [] });
+    expect(interrupted).toMatchObject({ status: 'failed', attempts: [], executedAt: clock.now().toISOString() });
+    expect(interrupted.error).toMatch(/^still sending 3660 s after it started .*whether the connector acted is unknown/);
+    const failed = (await events(incidentId)).filter((e) => e.type === 'vigil.action.failed.v1');
+    expect(failed.map((e) => [e.data.actionId, e.data.outcome])).toEqual([
+      [lapsing.actionId, 'expired'],
+      [cutOff.actionId, 'interrupted'],
+    ]);
+    expect(receiver.requests.length).toBe(before);
+  });
+
   it('shows the exact request in a dry run, stores nothing and sends nothing', async () => {
     const incidentId = await incident('high');
     const before = receiver.requests.length;

@@ -39,6 +39,11 @@ export interface ActionRow {
   review_note: string | null;
   undo_of: string | null;
   undone_by: string | null;
+  rejected_by: string | null;
+  rejected_at: Date | null;
+  rejection_reason: string | null;
+  rejection_withdrawn: boolean | null;
+  executing_since: Date | null;
 }
 
 export const SELECT_ACTIONS = `SELECT a.*, c.name AS connector_name, c.kind AS connector_kind FROM tasking.response_actions a JOIN tasking.action_connectors c ON c.id = a.connector_id`;
@@ -89,6 +94,7 @@ export async function toActionViews(db: Db, rows: ActionRow[], now: Date): Promi
     executedAt: r.executed_at?.toISOString() ?? null,
     error: r.error,
     breakGlass: r.break_glass_reason ? { reason: r.break_glass_reason, reviewedAt: r.reviewed_at?.toISOString() ?? null, reviewedBy: r.reviewed_by, reviewNote: r.review_note } : null,
+    rejection: r.rejected_by && r.rejected_at ? { by: r.rejected_by, at: r.rejected_at.toISOString(), reason: r.rejection_reason ?? '', withdrawn: r.rejection_withdrawn ?? false } : null,
     undoOf: r.undo_of,
     undoneBy: r.undone_by,
     undoKind: ACTION_KINDS[r.kind].undo,

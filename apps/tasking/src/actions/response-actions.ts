@@ -137,11 +137,12 @@ export class ResponseActions {
   private async insert(m: Db, p: Prepared, row: { id: string; incidentId: string; input: RequestAction; kind: ActionKind; caller: Principal; now: Date; status: 'awaiting_approval' | 'executing'; breakGlass: string | null; undoOf: string | null }) {
     const expiresAt = row.status === 'awaiting_approval' ? new Date(row.now.getTime() + p.policy.expiresAfterMinutes * 60_000) : null;
     await m.query(
-      `INSERT INTO tasking.response_actions (id, incident_id, task_id, connector_id, kind, target, parameters, reason, criticality, criticality_source, policy, request, status, requested_by, requested_at, expires_at, break_glass_reason, undo_of)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+      `INSERT INTO tasking.response_actions (id, incident_id, task_id, connector_id, kind, target, parameters, reason, criticality, criticality_source, policy, request, status, requested_by, requested_at, expires_at, break_glass_reason, undo_of, executing_since)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
       [
         row.id, row.incidentId, row.input.taskId ?? null, p.connector.id, row.kind, JSON.stringify(row.input.target), JSON.stringify(row.input.parameters), row.input.reason,
         p.criticality.criticality, p.criticality.source, JSON.stringify(p.policy), JSON.stringify(p.request), row.status, row.caller.subject, row.now, expiresAt, row.breakGlass, row.undoOf,
+        row.status === 'executing' ? row.now : null,
       ],
     );
     const immediate = row.status === 'executing';
@@ -220,7 +221,7 @@ export class ResponseActions {
         event(ActionApprovedV1, incidentId, now, { actionId, incidentId, kind: row.kind, target: row.target, approver: caller.subject, roles: roles as VigilRole[], approvals: n, approvalsRequired: row.policy.approvals, approvedAt: now.toISOString() }),
       ]);
       if (n < row.policy.approvals) return 'waiting' as const;
-      await m.query(`UPDATE tasking.response_actions SET status = 'executing' WHERE id = $1`, [actionId]);
+      await m.query(`UPDATE tasking.response_actions SET status = 'executing', executing_since = $2 WHERE id = $1`, [actionId, now]);
       return 'execute' as const;
     });
     if (outcome === 'expired') throw new Problem(409, 'Approval expired', `Action ${actionId} was not approved in time; it will not run. Request it again.`, { status: 'expired' });
@@ -233,6 +234,82 @@ export class ResponseActions {
     await enqueueEvents(m as EntityManager, 'tasking', [
       event(ActionFailedV1, row.incident_id, now, { actionId: row.id, incidentId: row.incident_id, kind: row.kind, target: row.target, outcome: 'expired', error: `not approved within ${row.policy.expiresAfterMinutes} minutes`, attempts: 0, at: now.toISOString() }),
     ]);
+  }
+
+  /**
+   * Turns a request down before it runs: an approver the policy names rejects it, or its requester
+   * withdraws it. Either way it never runs, the reason is on record and on the timeline
+   * (vigil.action.failed.v1, outcome `rejected`). Only a request still awaiting approval can be
+   * turned down (409 otherwise; an expired one is marked expired); anyone else gets a 403.
+   */
+  async reject(caller: Principal, incidentId: string, actionId: string, reason: string): Promise<ActionView> {
+    const outcome = await this.dataSource.transaction(async (m) => {
+      await assertIncidentVisible(m, 'tasking', incidentId, caller);
+      const [row]: ActionRow[] = await m.query(`SELECT * FROM tasking.response_actions WHERE id = $1 AND incident_id = $2 FOR UPDATE`, [actionId, incidentId]);
+      if (!row) throw Problem.notFound(`Action ${actionId} of incident ${incidentId}`);
+      const now = this.clock.now();
+      if (row.status === 'awaiting_approval' && row.expires_at && row.expires_at <= now) {
+        await this.expire(m, row, now);
+        return 'expired' as const;
+      }
+      if (row.status !== 'awaiting_approval') throw new Problem(409, 'Not awaiting approval', `Action ${actionId} is ${row.status.replace('_', ' ')}: only a request awaiting approval can be rejected or withdrawn.`, { status: row.status });
+      const withdrawn = row.requested_by === caller.subject;
+      if (!withdrawn && !caller.roles.some((r) => row.policy.approverRoles.includes(r))) {
+        throw new Problem(403, 'Not an approver', `Only the requester, or an approver with one of the roles ${row.policy.approverRoles.join(', ')} (policy ${row.policy.name}), can turn this request down.`);
+      }
+      auditTouch({ ids: { incidentId, actionId }, after: { rejectedBy: caller.subject, withdrawn, reason } }, digest);
+      await m.query(
+        `UPDATE tasking.response_actions SET status = 'rejected', rejected_by = $2, rejected_at = $3, rejection_reason = $4, rejection_withdrawn = $5, error = $6 WHERE id = $1`,
+        [actionId, caller.subject, now, reason, withdrawn, `${withdrawn ? 'withdrawn' : 'rejected'} by ${caller.subject}: ${reason}`],
+      );
+      await enqueueEvents(m as EntityManager, 'tasking', [
+        event(ActionFailedV1, incidentId, now, {
+          actionId,
+          incidentId,
+          kind: row.kind,
+          target: row.target,
+          outcome: 'rejected',
+          error: `${withdrawn ? 'withdrawn by its requester' : 'rejected by'} ${caller.subject}: ${reason}`,
+          attempts: 0,
+          at: now.toISOString(),
+        }),
+      ]);
+      return 'rejected' as const;
+    });
+    if (outcome === 'expired') throw new Problem(409, 'Approval expired', `Action ${actionId} was not approved in time; it will not run.`, { status: 'expired' });
+    return this.get(caller, incidentId, actionId);
+  }
+
+  /**
+   * One round of the sweeper: requests past their approval expiry become `expired` (published, so
+   * the timeline says so even if nobody looks at the request again), and actions still `executing`
+   * `interruptedAfterSeconds` after they started sending were cut off by a stop. Those are marked
+   * failed with outcome `interrupted`, and never re-sent: whether the connector acted is unknown,
+   * and a destructive call is not repeated blindly (the idempotency key lets a person retry it).
+   * Rows are claimed FOR UPDATE SKIP LOCKED, so replicas share the work. Returns how many it settled.
+   */
+  async sweep(interruptedAfterSeconds: number, batch = 100): Promise<number> {
+    const now = this.clock.now();
+    return this.dataSource.transaction(async (m) => {
+      const lapsed: ActionRow[] = await m.query(
+        `SELECT * FROM tasking.response_actions WHERE status = 'awaiting_approval' AND expires_at <= $1 ORDER BY expires_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [now, batch],
+      );
+      for (const row of lapsed) await this.expire(m, row, now);
+      const cutOff: ActionRow[] = await m.query(
+        `SELECT * FROM tasking.response_actions WHERE status = 'executing' AND executing_since <= $1 ORDER BY executing_since, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [new Date(now.getTime() - interruptedAfterSeconds * 1000), batch],
+      );
+      for (const row of cutOff) {
+        const error = `still sending ${Math.round((now.getTime() - row.executing_since!.getTime()) / 1000)} s after it started (the service stopped mid-send); whether the connector acted is unknown — check it before requesting again`;
+        await m.query(`UPDATE tasking.response_actions SET status = 'failed', executed_at = $2, error = $3 WHERE id = $1`, [row.id, now, error]);
+        await enqueueEvents(m as EntityManager, 'tasking', [
+          event(ActionFailedV1, row.incident_id, now, { actionId: row.id, incidentId: row.incident_id, kind: row.kind, target: row.target, outcome: 'interrupted', error, attempts: 0, at: now.toISOString() }),
+        ]);
+        this.logger.warn({ actionId: row.id, incidentId: row.incident_id, kind: row.kind, since: row.executing_since }, 'response action interrupted mid-send: marked failed, not re-sent');
+      }
+      return lapsed.length + cutOff.length;
+    });
   }
 
   /** Undoes a succeeded action by its inverse (un-isolate, unblock, enable), at once: it restores what an approved action changed. */
@@ -286,6 +363,7 @@ export class ResponseActions {
         );
       }
       const succeeded = result.outcome === 'succeeded';
+      // What the connector answered is the truth, even if the sweeper gave up on this send meanwhile.
       await m.query(`UPDATE tasking.response_actions SET status = $2, executed_at = $3, error = $4 WHERE id = $1`, [actionId, succeeded ? 'succeeded' : 'failed', now, result.error]);
       const ref = { actionId, incidentId: row.incident_id, kind: row.kind, target: row.target };
       const events = [

@@ -154,6 +154,8 @@ export const ApproveAction = z.object({ note: z.string().trim().max(2000).option
 export type ApproveAction = z.infer<typeof ApproveAction>;
 export const UndoAction = z.object({ reason: z.string().trim().min(1).max(2000) });
 export type UndoAction = z.infer<typeof UndoAction>;
+export const RejectAction = z.object({ reason: z.string().trim().min(1).max(2000).describe('why it must not run (or, from the requester, why it is withdrawn)') });
+export type RejectAction = z.infer<typeof RejectAction>;
 export const ReviewBreakGlass = z.object({ note: z.string().trim().min(1).max(4000).describe('what the review found') });
 export type ReviewBreakGlass = z.infer<typeof ReviewBreakGlass>;
 
@@ -167,7 +169,7 @@ export const ActionRequestPreview = z.object({
 });
 export type ActionRequestPreview = z.infer<typeof ActionRequestPreview>;
 
-export const ActionStatus = z.enum(['awaiting_approval', 'executing', 'succeeded', 'failed', 'expired']);
+export const ActionStatus = z.enum(['awaiting_approval', 'executing', 'succeeded', 'failed', 'expired', 'rejected']);
 export type ActionStatus = z.infer<typeof ActionStatus>;
 
 export const ActionAttemptView = z.object({
@@ -203,6 +205,10 @@ export const ActionView = z.object({
     .object({ reason: z.string(), reviewedAt: Timestamp.nullable(), reviewedBy: z.string().nullable(), reviewNote: z.string().nullable() })
     .nullable()
     .describe('ran without approvals; reviewed afterwards'),
+  rejection: z
+    .object({ by: z.string(), at: Timestamp, reason: z.string(), withdrawn: z.boolean().describe('true: the requester withdrew it; false: an approver rejected it') })
+    .nullable()
+    .describe('turned down before it ran; it never runs'),
   undoOf: z.uuid().nullable().describe('the action this one undoes'),
   undoneBy: z.uuid().nullable().describe('the action that undid this one'),
   undoKind: ActionKind.nullable().describe('the kind that would undo it, when there is one'),

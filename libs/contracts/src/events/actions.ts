@@ -67,7 +67,12 @@ export const ActionFailedV1 = defineEvent(
   Topics.tasks,
   z.object({
     ...ActionRef,
-    outcome: z.enum(['failed', 'refused', 'expired']).describe('failed (the connector answered an error or could not be reached), refused (the outbound guard would not call it), expired (approvals lapsed)'),
+    outcome: z
+      .enum(['failed', 'refused', 'expired', 'rejected', 'interrupted'])
+      .describe(
+        'failed (the connector answered an error or could not be reached), refused (the outbound guard would not call it), expired (approvals lapsed), ' +
+          'rejected (an approver rejected it, or its requester withdrew it, before it ran), interrupted (the service stopped while sending it: the outcome at the connector is unknown)',
+      ),
     error: z.string(),
     attempts: z.int(),
     at: Timestamp,

@@ -362,6 +362,18 @@ describe('describe (timeline line of an event)', () => {
       /expired: not approved within 60 minutes/,
     ],
     [
+      'a response action rejected, saying by whom once',
+      eventOf(ActionFailedV1, { ...actionRef, outcome: 'rejected', error: 'rejected by u-ian: block the C2 address instead', attempts: 0, at: '2026-11-24T08:02:00.000Z' }),
+      { at: '2026-11-24T08:02:00.000Z', incidentId },
+      /on [^ ]+ rejected by u-ian: block the C2 address instead$/,
+    ],
+    [
+      'a response action interrupted mid-send',
+      eventOf(ActionFailedV1, { ...actionRef, outcome: 'interrupted', error: 'still sending 960 s after it started', attempts: 0, at: '2026-11-24T08:03:00.000Z' }),
+      { at: '2026-11-24T08:03:00.000Z', incidentId },
+      /interrupted: still sending 960 s after it started$/,
+    ],
+    [
       'a response action undone',
       eventOf(ActionUndoneV1, { ...actionRef, undoActionId: 'b8c9d0e1-f2a3-4b4c-9d5e-6f7a8b9c0d1e', undoKind: 'unisolate_host', actor: 'u-alice', undoneAt: '2026-11-24T09:00:00.000Z' }),
       { at: '2026-11-24T09:00:00.000Z', incidentId },

@@ -211,7 +211,8 @@ export const TIMELINE_LINES: ReadonlyArray<LineOf<EventDefinition>> = [
   }),
   lineOf(ActionApprovedV1, (d) => ({ at: d.approvedAt, incidentId: d.incidentId, summary: `Action ${words(d.kind)} on ${d.target.value} approved by ${d.approver} (${d.approvals} of ${d.approvalsRequired})` })),
   lineOf(ActionExecutedV1, (d) => ({ at: d.executedAt, incidentId: d.incidentId, summary: `Action ${words(d.kind)} on ${d.target.value} carried out (HTTP ${d.statusCode}, ${d.attempts} attempt(s))${d.breakGlass ? ', break-glass' : ''}` })),
-  lineOf(ActionFailedV1, (d) => ({ at: d.at, incidentId: d.incidentId, summary: `Action ${words(d.kind)} on ${d.target.value} ${d.outcome}: ${d.error}` })),
+  // A rejection's error says it already ("rejected by …", "withdrawn by its requester …").
+  lineOf(ActionFailedV1, (d) => ({ at: d.at, incidentId: d.incidentId, summary: `Action ${words(d.kind)} on ${d.target.value} ${d.outcome === 'rejected' ? d.error : `${d.outcome}: ${d.error}`}` })),
   lineOf(ActionUndoneV1, (d) => ({ at: d.undoneAt, incidentId: d.incidentId, summary: `Action ${words(d.kind)} on ${d.target.value} undone (${words(d.undoKind)}) by ${d.actor}` })),
   lineOf(ActionReviewedV1, (d) => ({ at: d.reviewedAt, incidentId: d.incidentId, summary: `Break-glass action ${words(d.kind)} on ${d.target.value} reviewed by ${d.reviewer}: ${d.note}` })),
 ];
