@@ -454,7 +454,7 @@ describe('Identity, roles and the audit trail (real tokens, five services)', () 
     const comms = url('comms');
     const carol = await as('carol');
     const leo = await as('leo');
-    const channel = await http('POST', `${comms}/v1/channels`, { kind: 'webhook', name: `audit-${tag}`, config: { url: 'http://127.0.0.1:9/nowhere' }, secrets: {} }, adam);
+    const channel = await http('POST', `${comms}/v1/channels`, { kind: 'webhook', name: `audit-${tag}`, config: { url: 'http://127.0.0.1:9/nowhere' }, secrets: {}, allowPrivateNetwork: true, allowHttp: true }, adam);
     ok(channel, 'create channel');
     ok(await http('PATCH', `${comms}/v1/channels/${channel.json.channelId}`, { enabled: false }, adam), 'update channel');
     ok(await http('DELETE', `${comms}/v1/channels/${channel.json.channelId}`, undefined, adam), 'delete channel');

@@ -193,6 +193,8 @@ export async function startService(name: ServiceName, extraEnv: Record<string, s
       LOG_LEVEL: 'info',
       ...authEnv(),
       ...(name === 'intake' ? { INTAKE_API_KEY_PEPPER } : {}),
+      // The tests' webhook receivers are local: pages may reach them (the default refuses internal addresses).
+      ...(name === 'comms' ? { COMMS_PAGE_WEBHOOKS_ALLOW_PRIVATE_NETWORK: 'true', COMMS_PAGE_WEBHOOKS_ALLOW_HTTP: 'true' } : {}),
       ...extraEnv,
     },
     { logDir: join(env.workDir, 'logs') },

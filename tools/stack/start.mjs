@@ -220,6 +220,13 @@ async function main() {
           ...(name === 'comms' && local ? { COMMS_CHANNELS: JSON.stringify(local.channels) } : {}),
           // Pages by e-mail go to the local mail receiver too, unless you name your own server.
           ...(name === 'comms' && local && !env.COMMS_SMTP_URL ? { COMMS_SMTP_URL: local.smtp } : {}),
+          // On this machine, people's webhook contact methods are local receivers (the local chat one): let pages reach them.
+          ...(name === 'comms' && local
+            ? {
+                COMMS_PAGE_WEBHOOKS_ALLOW_PRIVATE_NETWORK: env.COMMS_PAGE_WEBHOOKS_ALLOW_PRIVATE_NETWORK ?? 'true',
+                COMMS_PAGE_WEBHOOKS_ALLOW_HTTP: env.COMMS_PAGE_WEBHOOKS_ALLOW_HTTP ?? 'true',
+              }
+            : {}),
           // Pages link to the incident in triage and say how to acknowledge it there.
           ...(name === 'tasking' ? { ONCALL_TRIAGE_URL: env.ONCALL_TRIAGE_URL ?? `http://localhost:${PORTS.triage}` } : {}),
           ...(name === 'intake' ? { INTAKE_API_KEY_PEPPER: env.INTAKE_API_KEY_PEPPER ?? credentials.intakeApiKeyPepper } : {}),

@@ -1,5 +1,5 @@
 import { AudienceKey, CreateChannel, VigilRole } from '@vigil/contracts';
-import { BaseConfig } from '@vigil/platform';
+import { BaseConfig, flag } from '@vigil/platform';
 import { z } from 'zod';
 import { OBLIGATION_RULES, DEFAULT_ENABLED_RULES } from './obligations/rules';
 
@@ -44,6 +44,10 @@ export const CommsConfig = BaseConfig.extend({
     .meta({ sensitive: true })
     .describe('SMTP server for pages by e-mail, e.g. smtps://user:password@mail.example:465; without it e-mail contact methods are not paged'),
   COMMS_SMTP_FROM: z.string().min(3).default('Vigil <vigil@localhost>').describe('From: of paging e-mails'),
+  COMMS_PAGE_WEBHOOKS_ALLOW_PRIVATE_NETWORK: flag
+    .default(false)
+    .describe('pages may reach webhook contact methods on loopback, private and link-local addresses (people\'s webhooks are checked like API channels: public addresses only by default)'),
+  COMMS_PAGE_WEBHOOKS_ALLOW_HTTP: flag.default(false).describe('pages may reach webhook contact methods over plain http'),
   COMMS_ORGANISATION_NAME: z.string().trim().min(1).max(200).default('Example Organisation').describe('organisation.name in templates'),
   COMMS_ORGANISATION_CONTACT: z.string().trim().min(1).max(500).default('security@example.com').describe('organisation.contact in templates'),
   COMMS_DPO_CONTACT: z.string().trim().min(1).max(500).optional().describe('the data protection officer, for GDPR notices'),

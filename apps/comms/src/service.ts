@@ -7,6 +7,7 @@ import { LeanOutbox1764200000000 } from './persistence/migrations/1764200000000-
 import { JsonOutbox1764600000000 } from './persistence/migrations/1764600000000-json-outbox';
 import { Pages1765100000000 } from './persistence/migrations/1765100000000-pages';
 import { CommunicationProtocols1765200000000 } from './persistence/migrations/1765200000000-communication-protocols';
+import { ChannelNetwork1765600000000 } from './persistence/migrations/1765600000000-channel-network';
 import { Delivery, Notification } from './persistence/notification.entity';
 
 export const service: ServiceDefinition<CommsConfig> = {
@@ -29,6 +30,7 @@ export const service: ServiceDefinition<CommsConfig> = {
     // Pages first: communication protocols replace the uniqueness that pages made partial.
     Pages1765100000000,
     CommunicationProtocols1765200000000,
+    ChannelNetwork1765600000000,
   ],
   module: (platform) => CommsModule.register(platform),
 };

@@ -430,4 +430,31 @@ describe('communication protocols (real Kafka and PostgreSQL, local chat and SMT
     expect(patched.json.errors[0].pointer).toBe('/secrets/webhookUrl');
     expect((await http('DELETE', `${comms.url}/v1/channels/${created.json.channelId}`, undefined, adam)).status).toBe(204);
   });
+
+  it('refuses an API channel aimed at an internal address or plain http unless an admin allows it on the channel', async () => {
+    const adam = await as('adam');
+    const inside = await http('POST', `${comms.url}/v1/channels`, { kind: 'webhook', name: 'test-inside', config: { url: 'http://127.0.0.1:9/hook' }, secrets: {} }, adam);
+    expect(inside.status).toBe(422);
+    expect(inside.json.errors).toEqual([
+      { pointer: '/config/url', detail: 'is plain http: set allowHttp for a receiver without TLS' },
+      { pointer: '/config/url', detail: '127.0.0.1 is loopback: set allowPrivateNetwork for an internal receiver' },
+    ]);
+    const metadata = await http('POST', `${comms.url}/v1/channels`, { kind: 'teams', name: 'test-metadata', config: {}, secrets: { webhookUrl: 'https://169.254.169.254/latest/meta-data/' } }, adam);
+    expect(metadata.status).toBe(422);
+    expect(metadata.json.errors[0]).toMatchObject({ pointer: '/secrets/webhookUrl', detail: expect.stringMatching(/^169\.254\.169\.254 is link-local/) });
+    const relay = await http('POST', `${comms.url}/v1/channels`, { kind: 'email', name: 'test-relay', config: { host: '10.1.2.3', port: 25, security: 'none', from: 'vigil@soc.example' }, secrets: {} }, adam);
+    expect(relay.status).toBe(422);
+    expect(relay.json.errors[0].pointer).toBe('/config/host');
+
+    const allowed = await http('POST', `${comms.url}/v1/channels`, { kind: 'webhook', name: 'test-inside', config: { url: 'http://127.0.0.1:9/hook' }, secrets: {}, allowPrivateNetwork: true, allowHttp: true }, adam);
+    expect(allowed.status).toBe(201);
+    expect(allowed.json).toMatchObject({ allowPrivateNetwork: true, allowHttp: true, source: 'api' });
+    // Taking the permission back while the URL still needs it is refused too.
+    const narrowed = await http('PATCH', `${comms.url}/v1/channels/${allowed.json.channelId}`, { allowHttp: false }, adam);
+    expect(narrowed.status).toBe(422);
+    expect((await http('DELETE', `${comms.url}/v1/channels/${allowed.json.channelId}`, undefined, adam)).status).toBe(204);
+    // A channel from configuration is the operator's own: it may reach the local receivers.
+    const configured = (await http('GET', `${comms.url}/v1/channels`, undefined, adam)).json.items.find((c: { name: string }) => c.name === 'test-ir-webhook');
+    expect(configured).toMatchObject({ source: 'config', allowPrivateNetwork: true, allowHttp: true });
+  });
 });

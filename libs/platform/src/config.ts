@@ -2,7 +2,8 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { AuthConfig } from './auth/auth-config';
 
-const flag = z
+/** A yes/no setting: true, false, 1, 0, yes or no. */
+export const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { ChannelSettings, type AudienceKey, type ChannelKind, type ChannelView, type CreateChannel } from '@vigil/contracts';
-import { CONFIG, LOGGER, Problem, zodIssuesToFieldErrors } from '@vigil/platform';
+import { CONFIG, forbiddenAddressReason, LOGGER, Problem, zodIssuesToFieldErrors, type DestinationPolicy } from '@vigil/platform';
+import { isIP } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -17,6 +18,8 @@ export interface ChannelRow {
   config: Record<string, unknown>;
   secrets: Record<string, string>;
   source: 'config' | 'api';
+  allow_private_network: boolean;
+  allow_http: boolean;
   created_at: Date;
   updated_at: Date;
   updated_by: string | null;
@@ -33,14 +36,45 @@ export function toChannelView(row: ChannelRow): ChannelView {
     config: row.config,
     secrets: Object.fromEntries(secretNames.map((n) => [n, row.secrets[n] ? 'set' : 'unset'])),
     source: row.source,
+    ...networkOf(row),
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     updatedBy: row.updated_by,
   };
 }
 
+/**
+ * Where a channel may deliver. A channel from configuration is the operator's own (a relay or
+ * receiver inside the deployment, like `npm start`'s local ones): it may reach internal addresses
+ * over http. One made through the API may only if an admin said so on it.
+ */
+export function networkOf(row: Pick<ChannelRow, 'source' | 'allow_private_network' | 'allow_http'>): DestinationPolicy {
+  return row.source === 'config' ? { allowPrivateNetwork: true, allowHttp: true } : { allowPrivateNetwork: row.allow_private_network, allowHttp: row.allow_http };
+}
+
 export function toTarget(row: ChannelRow): ChannelTarget {
-  return { id: row.id, name: row.name, kind: row.kind, config: row.config, secrets: row.secrets } as ChannelTarget;
+  return { id: row.id, name: row.name, kind: row.kind, config: row.config, secrets: row.secrets, network: networkOf(row) } as ChannelTarget;
+}
+
+/**
+ * What can be told from a channel's settings before any delivery: a plain-http URL without
+ * `allowHttp`, and an address written as an IP literal that is internal without
+ * `allowPrivateNetwork` (names are resolved and checked at each delivery: DNS can change).
+ */
+export function networkProblems(kind: ChannelKind, config: Record<string, unknown>, secrets: Record<string, string>, network: DestinationPolicy): Array<{ pointer: string; detail: string }> {
+  const problems: Array<{ pointer: string; detail: string }> = [];
+  const url = kind === 'webhook' ? { pointer: '/config/url', value: config.url } : kind === 'slack' || kind === 'teams' ? { pointer: '/secrets/webhookUrl', value: secrets.webhookUrl } : undefined;
+  let host: string | undefined;
+  let pointer = '/config/host';
+  if (url && typeof url.value === 'string') {
+    const parsed = new URL(url.value);
+    if (parsed.protocol === 'http:' && !network.allowHttp) problems.push({ pointer: url.pointer, detail: 'is plain http: set allowHttp for a receiver without TLS' });
+    host = parsed.hostname.replace(/^\[|\]$/g, '');
+    pointer = url.pointer;
+  } else if (kind === 'email' && typeof config.host === 'string') host = config.host;
+  const why = host && isIP(host) ? forbiddenAddressReason(host) : null;
+  if (why && !network.allowPrivateNetwork) problems.push({ pointer, detail: `${host} is ${why}: set allowPrivateNetwork for an internal receiver` });
+  return problems;
 }
 
 /** Validates config and secrets against the channel kind's settings; a failure names each field. */
@@ -88,6 +122,9 @@ export class ConfiguredChannels implements OnModuleInit {
         enabled: true,
         config: { url: this.config.COMMS_WEBHOOK_URL },
         secrets: this.config.COMMS_WEBHOOK_SECRET ? { signingSecret: this.config.COMMS_WEBHOOK_SECRET } : {},
+        // A configured channel is the operator's: it may reach internal addresses (networkOf).
+        allowPrivateNetwork: true,
+        allowHttp: true,
         audiences: ['ir_team'],
       });
     }

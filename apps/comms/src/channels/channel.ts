@@ -1,3 +1,6 @@
+// Types only: the guard itself comes in the delivery context (delivery-guard.ts), so that formatting a
+// message (and its unit tests) does not load the platform.
+import type { CheckedDestination, DestinationPolicy, Transport } from '@vigil/platform';
 import type { ChannelKind, ChannelSettings } from '@vigil/contracts';
 import type { z } from 'zod';
 
@@ -11,6 +14,8 @@ export interface ChannelTarget<K extends ChannelKind = ChannelKind> {
   kind: K;
   config: ChannelConfig<K>;
   secrets: ChannelSecrets<K>;
+  /** Where it may deliver (checked and pinned at each delivery: `deliveryDestination`). */
+  network: DestinationPolicy;
 }
 
 /**
@@ -38,6 +43,16 @@ export interface DeliveryContext {
   attempt: number;
   timeoutMs: number;
   now: Date;
+  /** How a delivery checks, pins and reaches its destination (`deliveryGuard()`). */
+  guard: DeliveryGuard;
+}
+
+/** The outbound guard as deliveries use it. */
+export interface DeliveryGuard {
+  /** The destination resolved, checked against the policy and pinned; or why it is refused. */
+  destination(url: string, network: DestinationPolicy): Promise<CheckedDestination | { refused: string; error: string }>;
+  /** Sends one request to the checked address only. */
+  transport: Transport;
 }
 
 /** What the channel answered. `retryable: false` ends the retries at once (a 4xx, a 5xx SMTP reply). */
@@ -63,24 +78,42 @@ export interface ChannelProvider<K extends ChannelKind = ChannelKind> {
   send(outgoing: Outgoing, target: ChannelTarget<K>, context: DeliveryContext): Promise<DeliveryReceipt>;
 }
 
-/** An HTTP POST of a JSON body, as the webhook, Slack and Teams channels deliver. */
-export async function postJson(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<DeliveryReceipt> {
+/**
+ * The address a delivery may connect to, or why not: the name resolved now, every address it gives
+ * checked against the channel's network policy (loopback, private, link-local and metadata
+ * addresses refused unless allowed), the first one pinned for the connection. A refusal is final
+ * for this delivery (not retried): the receipt says why.
+ */
+export async function deliveryDestination(url: string, network: DestinationPolicy, guard: DeliveryGuard): Promise<CheckedDestination | DeliveryReceipt> {
+  const checked = await guard.destination(url, network);
+  if ('refused' in checked) return { delivered: false, statusCode: null, error: checked.error, retryable: false, details: { refused: checked.refused } };
+  return checked;
+}
+
+export const isReceipt = (v: CheckedDestination | DeliveryReceipt): v is DeliveryReceipt => 'delivered' in v;
+
+/**
+ * An HTTP POST of a JSON body, as the webhook, Slack and Teams channels deliver: to the checked
+ * address only (the name stays in Host and SNI), redirects not followed (a 3xx is a failure).
+ */
+export async function postJson(url: string, body: string, headers: Record<string, string>, network: DestinationPolicy, context: DeliveryContext): Promise<DeliveryReceipt> {
+  const { timeoutMs, guard } = context;
+  const destination = await deliveryDestination(url, network, guard);
+  if (isReceipt(destination)) return destination;
   try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'vigil-comms/0.2', ...headers },
-      body,
-      signal: AbortSignal.timeout(timeoutMs),
-      redirect: 'error',
-    });
-    const answer = (await response.text().catch(() => '')).slice(0, 500);
-    if (response.ok) return { delivered: true, statusCode: response.status, error: null, retryable: false, details: { status: response.status, answer } };
+    const response = await guard.transport(
+      { method: 'POST', url, headers: { 'content-type': 'application/json', 'user-agent': 'vigil-comms/0.2', ...headers }, body },
+      destination,
+      timeoutMs,
+    );
+    const answer = response.body.slice(0, 500);
+    if (response.status >= 200 && response.status < 300) return { delivered: true, statusCode: response.status, error: null, retryable: false, details: { status: response.status, answer, address: destination.address } };
     // Throttled, timed out or broken on their side: try again; anything else will not get better.
     const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
-    return { delivered: false, statusCode: response.status, error: `HTTP ${response.status}${answer ? `: ${answer.slice(0, 200)}` : ''}`, retryable, details: { status: response.status, answer } };
+    return { delivered: false, statusCode: response.status, error: `HTTP ${response.status}${answer ? `: ${answer.slice(0, 200)}` : ''}`, retryable, details: { status: response.status, answer, address: destination.address } };
   } catch (e) {
     const error = e as Error & { cause?: { message?: string } };
     const message = error.cause ? `${error.message}: ${String(error.cause.message ?? error.cause)}` : error.message;
-    return { delivered: false, statusCode: null, error: message, retryable: true, details: {} };
+    return { delivered: false, statusCode: null, error: message, retryable: true, details: { address: destination.address } };
   }
 }

@@ -63,6 +63,16 @@ export const ChannelSettings = {
   },
 } as const satisfies Record<ChannelKind, { config: z.ZodType; secrets: z.ZodObject }>;
 
+/**
+ * Where an API-created channel may deliver: by default only to public addresses over HTTPS (or an
+ * SMTP server on a public address). Each delivery resolves the name, refuses loopback, private,
+ * link-local and metadata addresses, and connects to the address it checked.
+ */
+const ChannelNetwork = {
+  allowPrivateNetwork: z.boolean().default(false).describe('may deliver to loopback, private and link-local addresses (an internal webhook or mail relay): set it only for such a receiver'),
+  allowHttp: z.boolean().default(false).describe('may deliver over plain http (webhook, Slack, Teams): set it only for a receiver without TLS'),
+};
+
 function channelVariant<K extends ChannelKind>(kind: K) {
   return z.strictObject({
     kind: z.literal(kind),
@@ -70,6 +80,7 @@ function channelVariant<K extends ChannelKind>(kind: K) {
     enabled: z.boolean().default(true),
     config: ChannelSettings[kind].config,
     secrets: ChannelSettings[kind].secrets,
+    ...ChannelNetwork,
   });
 }
 
@@ -84,6 +95,8 @@ export type CreateChannel = z.infer<typeof CreateChannel>;
 export const UpdateChannel = z
   .strictObject({
     enabled: z.boolean().optional(),
+    allowPrivateNetwork: z.boolean().optional().describe('see the channel: may deliver to internal addresses'),
+    allowHttp: z.boolean().optional().describe('see the channel: may deliver over plain http'),
     config: z.record(z.string(), z.unknown()).optional().describe('replaces the configuration; validated against the channel kind'),
     secrets: z
       .record(z.string(), z.string().nullable())
@@ -102,6 +115,8 @@ export const ChannelView = z
     config: z.record(z.string(), z.unknown()),
     secrets: z.record(z.string(), z.enum(['set', 'unset'])).describe('whether each secret is set; their values are never returned'),
     source: z.enum(['config', 'api']).describe('config: defined by COMMS_CHANNELS at start (read-only here); api: created through this API'),
+    allowPrivateNetwork: z.boolean().describe('may deliver to internal addresses (always true for a channel from configuration: the operator\'s own)'),
+    allowHttp: z.boolean().describe('may deliver over plain http (always true for a channel from configuration)'),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     updatedBy: z.string().nullable(),

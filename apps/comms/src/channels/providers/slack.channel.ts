@@ -50,6 +50,6 @@ export const slackChannel: ChannelProvider<'slack'> = {
     };
   },
   async send(outgoing, target, context) {
-    return postJson(target.secrets.webhookUrl, outgoing.body, {}, context.timeoutMs);
+    return postJson(target.secrets.webhookUrl, outgoing.body, {}, target.network, context);
   },
 };

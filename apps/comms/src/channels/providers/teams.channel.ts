@@ -26,6 +26,6 @@ export const teamsChannel: ChannelProvider<'teams'> = {
     };
   },
   async send(outgoing, target, context) {
-    return postJson(target.secrets.webhookUrl, outgoing.body, {}, context.timeoutMs);
+    return postJson(target.secrets.webhookUrl, outgoing.body, {}, target.network, context);
   },
 };

@@ -60,6 +60,6 @@ export const webhookChannel: ChannelProvider<'webhook'> = {
       [TIMESTAMP_HEADER]: String(timestamp),
     };
     if (target.secrets.signingSecret) headers[SIGNATURE_HEADER] = signWebhook(target.secrets.signingSecret, timestamp, outgoing.body);
-    return postJson(target.config.url, outgoing.body, headers, context.timeoutMs);
+    return postJson(target.config.url, outgoing.body, headers, target.network, context);
   },
 };

@@ -9,12 +9,16 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { DeliveryReceipt } from '../../channels/channel';
 import { channelById, toTarget } from '../../channels/channel-store';
+import { deliveryGuard } from '../../channels/delivery-guard';
 import { sendEmail } from '../../channels/providers/email.channel';
 import { providerOf } from '../../channels/registry';
 import type { CommsConfig } from '../../config';
 import { MessageLedger } from '../../messages/message-ledger';
 import { Delivery, Notification } from '../../persistence/notification.entity';
 import { PollLoop } from '@vigil/messaging';
+
+/** Every delivery through the outbound guard (ADR 0011): names resolved, addresses checked, connections pinned. */
+const GUARD = deliveryGuard();
 
 /** How long a claimed notification is reserved for the worker that claimed it. */
 const LEASE_SECONDS = 60;
@@ -98,7 +102,7 @@ export class DeliverNotificationsWorker implements OnApplicationBootstrap, Befor
   }
 
   private async send(n: Notification): Promise<DeliveryReceipt> {
-    const context = { notificationId: n.id, attempt: n.attempts, timeoutMs: this.config.COMMS_DELIVERY_TIMEOUT_MS, now: new Date() };
+    const context = { notificationId: n.id, attempt: n.attempts, timeoutMs: this.config.COMMS_DELIVERY_TIMEOUT_MS, now: new Date(), guard: GUARD };
     if (!n.channelId && n.channel === 'email') {
       // A page by e-mail, to the person's address through the organisation's SMTP server.
       if (!this.config.COMMS_SMTP_URL) return { delivered: false, statusCode: null, error: 'COMMS_SMTP_URL is not set: comms cannot send e-mail pages', retryable: false, details: {} };
@@ -107,7 +111,9 @@ export class DeliverNotificationsWorker implements OnApplicationBootstrap, Befor
     }
     if (!n.channelId) {
       const secrets = this.config.COMMS_WEBHOOK_SECRET ? { signingSecret: this.config.COMMS_WEBHOOK_SECRET } : {};
-      const target = { id: n.id, name: n.channelName ?? 'webhook', kind: 'webhook' as const, config: { url: n.target }, secrets };
+      // A page to a person's webhook contact method: an address people enter, checked like an API channel's.
+      const network = { allowPrivateNetwork: this.config.COMMS_PAGE_WEBHOOKS_ALLOW_PRIVATE_NETWORK, allowHttp: this.config.COMMS_PAGE_WEBHOOKS_ALLOW_HTTP };
+      const target = { id: n.id, name: n.channelName ?? 'webhook', kind: 'webhook' as const, config: { url: n.target }, secrets, network };
       return providerOf('webhook').send({ body: n.body ?? JSON.stringify(n.payload), recipients: [n.target] }, target, context);
     }
     const channel = await channelById(this.dataSource, n.channelId);
