@@ -107,6 +107,13 @@ describe('response actions (real PostgreSQL, local connector receiver, injected 
   afterAll(async () => {
     if (db?.isInitialized) {
       await db.query(`DELETE FROM tasking.outbox WHERE message_key = ANY($1)`, [incidents]);
+      // Its actions live on this suite's clock (in the past by the real one): left behind, the
+      // sweeper of a tasking service that a later suite starts would settle them and publish events.
+      const mine = `SELECT id FROM tasking.response_actions WHERE incident_id = ANY($1::uuid[])`;
+      await db.query(`DELETE FROM tasking.response_action_attempts WHERE action_id IN (${mine})`, [incidents]);
+      await db.query(`DELETE FROM tasking.response_action_approvals WHERE action_id IN (${mine})`, [incidents]);
+      await db.query(`UPDATE tasking.response_actions SET undo_of = NULL, undone_by = NULL WHERE incident_id = ANY($1::uuid[])`, [incidents]);
+      await db.query(`DELETE FROM tasking.response_actions WHERE incident_id = ANY($1::uuid[])`, [incidents]);
       await db.destroy();
     }
     await receiver?.close();
