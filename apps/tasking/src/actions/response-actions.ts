@@ -198,15 +198,9 @@ export class ResponseActions {
    */
   async approve(caller: Principal, incidentId: string, actionId: string, note: string | undefined): Promise<ActionView> {
     const outcome = await this.dataSource.transaction(async (m) => {
-      await assertIncidentVisible(m, 'tasking', incidentId, caller);
-      const [row]: ActionRow[] = await m.query(`SELECT * FROM tasking.response_actions WHERE id = $1 AND incident_id = $2 FOR UPDATE`, [actionId, incidentId]);
-      if (!row) throw Problem.notFound(`Action ${actionId} of incident ${incidentId}`);
       const now = this.clock.now();
-      if (row.status === 'awaiting_approval' && row.expires_at && row.expires_at <= now) {
-        await this.expire(m, row, now);
-        return 'expired' as const;
-      }
-      if (row.status !== 'awaiting_approval') throw new Problem(409, 'Not awaiting approval', `Action ${actionId} is ${row.status.replace('_', ' ')}.`, { status: row.status });
+      const row = await this.lockAwaiting(m, caller, incidentId, actionId, now, '');
+      if (row === 'expired') return row;
       if (row.requested_by === caller.subject) throw new Problem(403, 'Self-approval refused', 'The person who requested an action cannot approve it.');
       const roles = caller.roles.filter((r) => row.policy.approverRoles.includes(r));
       if (roles.length === 0) throw new Problem(403, 'Not an approver', `The policy ${row.policy.name} needs an approver with one of the roles ${row.policy.approverRoles.join(', ')}.`);
@@ -229,6 +223,23 @@ export class ResponseActions {
     return this.get(caller, incidentId, actionId);
   }
 
+  /**
+   * The action locked for a decision on it (approve, reject), if it still awaits one: 404 if the
+   * caller may not see it, 409 if it is past deciding; a request past its expiry is marked expired
+   * (with its event) and answered `expired`.
+   */
+  private async lockAwaiting(m: Db, caller: Principal, incidentId: string, actionId: string, now: Date, why: string): Promise<ActionRow | 'expired'> {
+    await assertIncidentVisible(m, 'tasking', incidentId, caller);
+    const [row]: ActionRow[] = await m.query(`SELECT * FROM tasking.response_actions WHERE id = $1 AND incident_id = $2 FOR UPDATE`, [actionId, incidentId]);
+    if (!row) throw Problem.notFound(`Action ${actionId} of incident ${incidentId}`);
+    if (row.status === 'awaiting_approval' && row.expires_at && row.expires_at <= now) {
+      await this.expire(m, row, now);
+      return 'expired';
+    }
+    if (row.status !== 'awaiting_approval') throw new Problem(409, 'Not awaiting approval', `Action ${actionId} is ${row.status.replace('_', ' ')}${why}.`, { status: row.status });
+    return row;
+  }
+
   private async expire(m: Db, row: ActionRow, now: Date): Promise<void> {
     await m.query(`UPDATE tasking.response_actions SET status = 'expired', error = 'approvals expired' WHERE id = $1`, [row.id]);
     await enqueueEvents(m as EntityManager, 'tasking', [
@@ -244,15 +255,9 @@ export class ResponseActions {
    */
   async reject(caller: Principal, incidentId: string, actionId: string, reason: string): Promise<ActionView> {
     const outcome = await this.dataSource.transaction(async (m) => {
-      await assertIncidentVisible(m, 'tasking', incidentId, caller);
-      const [row]: ActionRow[] = await m.query(`SELECT * FROM tasking.response_actions WHERE id = $1 AND incident_id = $2 FOR UPDATE`, [actionId, incidentId]);
-      if (!row) throw Problem.notFound(`Action ${actionId} of incident ${incidentId}`);
       const now = this.clock.now();
-      if (row.status === 'awaiting_approval' && row.expires_at && row.expires_at <= now) {
-        await this.expire(m, row, now);
-        return 'expired' as const;
-      }
-      if (row.status !== 'awaiting_approval') throw new Problem(409, 'Not awaiting approval', `Action ${actionId} is ${row.status.replace('_', ' ')}: only a request awaiting approval can be rejected or withdrawn.`, { status: row.status });
+      const row = await this.lockAwaiting(m, caller, incidentId, actionId, now, ': only a request awaiting approval can be rejected or withdrawn');
+      if (row === 'expired') return row;
       const withdrawn = row.requested_by === caller.subject;
       if (!withdrawn && !caller.roles.some((r) => row.policy.approverRoles.includes(r))) {
         throw new Problem(403, 'Not an approver', `Only the requester, or an approver with one of the roles ${row.policy.approverRoles.join(', ')} (policy ${row.policy.name}), can turn this request down.`);
