@@ -279,14 +279,22 @@ describe('Vigil spine (five services, real Kafka and PostgreSQL)', () => {
       }
       return found;
     };
-    const byService = await eventually(async () => {
-      const found = spansByService();
-      return SERVICES.every((s) => (found.get(`vigil-${s}`) ?? []).length > 0) ? found : undefined;
-    }, 30_000);
-    const names = (s: string) => byService.get(`vigil-${s}`)!.map((span) => span.name);
     const SERVER = 2;
     const PRODUCER = 4;
     const CONSUMER = 5;
+    // Spans reach the collector in batches, and a consumer's span ends after its whole run: its
+    // database spans can arrive a batch earlier. So wait for the kinds asserted below, not for any span.
+    const has = (found: Map<string, Span[]>, service: string, kind: number) => (found.get(`vigil-${service}`) ?? []).some((span) => span.kind === kind);
+    const byService = await eventually(async () => {
+      const found = spansByService();
+      const complete =
+        SERVICES.every((s) => (found.get(`vigil-${s}`) ?? []).length > 0) &&
+        has(found, 'intake', SERVER) &&
+        has(found, 'intake', PRODUCER) &&
+        ['triage', 'tasking', 'comms', 'reporting'].every((c) => has(found, c, CONSUMER));
+      return complete ? found : undefined;
+    }, 30_000);
+    const names = (s: string) => byService.get(`vigil-${s}`)!.map((span) => span.name);
     expect(byService.get('vigil-intake')!.some((s) => s.kind === SERVER)).toBe(true); // the HTTP request
     expect(byService.get('vigil-intake')!.some((s) => s.kind === PRODUCER)).toBe(true); // into Kafka
     for (const consumer of ['triage', 'tasking', 'comms', 'reporting']) {
