@@ -14,7 +14,7 @@ export interface ChannelTarget<K extends ChannelKind = ChannelKind> {
   kind: K;
   config: ChannelConfig<K>;
   secrets: ChannelSecrets<K>;
-  /** Where it may deliver (checked and pinned at each delivery: `deliveryDestination`). */
+  /** Where it may deliver (checked and pinned at each delivery: `DeliveryGuard.destination`). */
   network: DestinationPolicy;
 }
 
@@ -49,8 +49,13 @@ export interface DeliveryContext {
 
 /** The outbound guard as deliveries use it. */
 export interface DeliveryGuard {
-  /** The destination resolved, checked against the policy and pinned; or why it is refused. */
-  destination(url: string, network: DestinationPolicy): Promise<CheckedDestination | { refused: string; error: string }>;
+  /**
+   * The address a delivery may connect to, or the receipt of its refusal: the name resolved now,
+   * every address it gives checked against the channel's network policy (loopback, private,
+   * link-local and metadata addresses refused unless allowed), the first one pinned for the
+   * connection. A refusal is final for this delivery (not retried).
+   */
+  destination(url: string, network: DestinationPolicy): Promise<CheckedDestination | DeliveryReceipt>;
   /** Sends one request to the checked address only. */
   transport: Transport;
 }
@@ -78,18 +83,6 @@ export interface ChannelProvider<K extends ChannelKind = ChannelKind> {
   send(outgoing: Outgoing, target: ChannelTarget<K>, context: DeliveryContext): Promise<DeliveryReceipt>;
 }
 
-/**
- * The address a delivery may connect to, or why not: the name resolved now, every address it gives
- * checked against the channel's network policy (loopback, private, link-local and metadata
- * addresses refused unless allowed), the first one pinned for the connection. A refusal is final
- * for this delivery (not retried): the receipt says why.
- */
-export async function deliveryDestination(url: string, network: DestinationPolicy, guard: DeliveryGuard): Promise<CheckedDestination | DeliveryReceipt> {
-  const checked = await guard.destination(url, network);
-  if ('refused' in checked) return { delivered: false, statusCode: null, error: checked.error, retryable: false, details: { refused: checked.refused } };
-  return checked;
-}
-
 export const isReceipt = (v: CheckedDestination | DeliveryReceipt): v is DeliveryReceipt => 'delivered' in v;
 
 /**
@@ -98,7 +91,7 @@ export const isReceipt = (v: CheckedDestination | DeliveryReceipt): v is Deliver
  */
 export async function postJson(url: string, body: string, headers: Record<string, string>, network: DestinationPolicy, context: DeliveryContext): Promise<DeliveryReceipt> {
   const { timeoutMs, guard } = context;
-  const destination = await deliveryDestination(url, network, guard);
+  const destination = await guard.destination(url, network);
   if (isReceipt(destination)) return destination;
   try {
     const response = await guard.transport(

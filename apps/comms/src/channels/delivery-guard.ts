@@ -11,7 +11,7 @@ export function deliveryGuard(resolve: Resolver = systemResolver): DeliveryGuard
       try {
         return await checkDestination(url, network, resolve);
       } catch (e) {
-        if (e instanceof OutboundRefused) return { refused: e.reason, error: e.message };
+        if (e instanceof OutboundRefused) return { delivered: false, statusCode: null, error: e.message, retryable: false, details: { refused: e.reason } };
         throw e;
       }
     },

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AudienceKey, IncidentSnapshot } from '@vigil/contracts';
 import type { EntityManager } from 'typeorm';
-import { allAudiences, type AudienceRow } from '../audiences/audience-store';
+import type { AudienceRow } from '../audiences/audience-store';
 import { afterUpdate, cadenceOf, nextCheckAt } from './cadence';
 
 export interface CadenceRow {
@@ -27,10 +27,8 @@ export interface CadenceRow {
  */
 @Injectable()
 export class CadenceTracker {
-  /** `audiences`: the rows of comms.audiences when the caller has read them already. */
-  async sync(manager: EntityManager, incident: IncidentSnapshot, now: Date, audiences?: AudienceRow[], locked?: readonly CadenceRow[]): Promise<void> {
-    audiences ??= await allAudiences(manager);
-    const existing: readonly CadenceRow[] = locked ?? (await manager.query(`SELECT * FROM comms.status_cadences WHERE incident_id = $1 FOR UPDATE`, [incident.incidentId]));
+  /** `audiences`: the rows of comms.audiences; `existing`: the incident's clocks, locked by `lockAll`. */
+  async sync(manager: EntityManager, incident: IncidentSnapshot, now: Date, audiences: readonly AudienceRow[], existing: readonly CadenceRow[]): Promise<void> {
     for (const audience of audiences) {
       const owed = cadenceOf(audience, incident);
       const row = existing.find((r) => r.audience === audience.audience);

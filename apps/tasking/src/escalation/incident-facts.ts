@@ -60,8 +60,8 @@ const fromRow = (r: FactsRow): IncidentFacts => ({
   version: r.version,
 });
 
-export async function readFacts(manager: Pick<EntityManager, 'query'>, incidentId: string, lock = false): Promise<IncidentFacts | null> {
-  const [row]: FactsRow[] = await manager.query(`SELECT * FROM tasking.incident_facts WHERE incident_id = $1 ${lock ? 'FOR UPDATE' : ''}`, [incidentId]);
+export async function readFacts(manager: Pick<EntityManager, 'query'>, incidentId: string): Promise<IncidentFacts | null> {
+  const [row]: FactsRow[] = await manager.query(`SELECT * FROM tasking.incident_facts WHERE incident_id = $1`, [incidentId]);
   return row ? fromRow(row) : null;
 }
 

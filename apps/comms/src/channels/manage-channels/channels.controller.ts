@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ChannelList, ChannelView, CreateChannel, UpdateChannel } from '@vigil/contracts';
-import { ApiJsonBody, ApiJsonResponse, ApiProblems, Caller, Permit, Problem, ZodPipe, type Principal } from '@vigil/platform';
+import { ApiJsonBody, ApiJsonResponse, ApiProblems, Caller, Permit, Problem, ZodPipe, type DestinationPolicy, type Principal } from '@vigil/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { channelById, networkProblems, toChannelView, validateSettings, type ChannelRow } from '../channel-store';
@@ -115,7 +115,7 @@ export class ChannelsController {
 }
 
 /** A 422 naming each setting the channel could not deliver to under its network flags. */
-function assertReachable(kind: ChannelRow['kind'], config: Record<string, unknown>, secrets: Record<string, string>, network: { allowPrivateNetwork: boolean; allowHttp: boolean }): void {
+function assertReachable(kind: ChannelRow['kind'], config: Record<string, unknown>, secrets: Record<string, string>, network: DestinationPolicy): void {
   const problems = networkProblems(kind, config, secrets, network);
   if (problems.length) throw Problem.unprocessable(problems, 'The channel could not deliver there as set.');
 }

@@ -1,7 +1,7 @@
 import { createTransport } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { isIP } from 'node:net';
-import { deliveryDestination, isReceipt, type ChannelProvider, type DeliveryContext, type DeliveryReceipt, type Outgoing } from '../channel';
+import { isReceipt, type ChannelProvider, type DeliveryContext, type DeliveryReceipt, type Outgoing } from '../channel';
 import { escapePlain, oneLine, plainToHtml } from '../escaping';
 
 /** The parts of an e-mail as the ledger keeps them (the MIME message adds a Message-ID and Date). */
@@ -42,7 +42,7 @@ export const emailChannel: ChannelProvider<'email'> = {
     const { host, port, security } = target.config;
     // The SMTP server's name checked and pinned like a webhook's (any scheme stands in: only the host is checked);
     // TLS still verifies the certificate against the name.
-    const destination = await deliveryDestination(`https://${host.includes(':') ? `[${host}]` : host}:${port}/`, { ...target.network, allowHttp: true }, context.guard);
+    const destination = await context.guard.destination(`https://${host.includes(':') ? `[${host}]` : host}:${port}/`, { ...target.network, allowHttp: true });
     if (isReceipt(destination)) return destination;
     return sendEmail(
       outgoing,

@@ -59,7 +59,7 @@ export class NotifyAudiencesHandler {
     for (const [incidentId, how] of byIncident) {
       const incident = snapshots.get(incidentId);
       if (!incident) continue;
-      await this.cadence.sync(manager, incident, now, audiences, cadences.get(incidentId));
+      await this.cadence.sync(manager, incident, now, audiences, cadences.get(incidentId) ?? []);
       if (how.opening && ACTIVE_PHASES.has(incident.phase)) {
         for (const audience of audiences.filter((a) => this.auto(a, 'initial_notice', incident))) {
           await this.send(manager, incident, audience, 'initial_notice', now, afterCommit);

@@ -98,7 +98,7 @@ export class IncidentClockProjector {
       if (newest) rows.push(this.moved(newest, before, afterCommit, joined));
     }
     for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
-      await manager.getRepository(IncidentClock).upsert(rows.slice(i, i + UPSERT_CHUNK), { conflictPaths: ['incidentId'], skipUpdateIfNoValuesChanged: false });
+      await manager.getRepository(IncidentClock).upsert(rows.slice(i, i + UPSERT_CHUNK), ['incidentId']);
     }
     // A stale or replayed snapshot changes nothing, but the phase it entered still counts (first time wins).
     for (const { snapshot, phaseEntered } of changes) {

@@ -246,12 +246,11 @@ export class RecordTimelineHandler {
    * of a few events, each its own statements.)
    */
   registrations(): HandlerRegistration[] {
-    const lineOfType = new Map(TIMELINE_LINES.map((l) => [l.def.type, l.line]));
     return [
       onRunOf(
         TIMELINE_LINES.map((l) => l.def),
         async (run, tx) => {
-          const lines = run.map(({ type, data, meta }) => ({ ...lineOfType.get(type)!(data as never, meta), eventId: meta.id, type: meta.type, source: meta.source }));
+          const lines = run.map(({ type, data, meta }) => ({ ...LINES.get(type)!.line(data as never, meta), eventId: meta.id, type: meta.type, source: meta.source }));
           await this.record(tx, lines);
         },
       ),

@@ -12,13 +12,8 @@ import { playbookVersion } from '../library/playbook-store';
  */
 @Injectable()
 export class FollowRecoveryTimeObjectiveHandler {
-  /** Takes any incident event's snapshot (every event on the incidents topic carries one). */
-  async handle(snapshot: IncidentSnapshot | undefined, manager: EntityManager): Promise<void> {
-    if (snapshot) await this.handleRun([snapshot], manager);
-  }
-
   /**
-   * A run's snapshots: each incident's newest, its playbook row locked and read with the others'
+   * A run's snapshots (every event on the incidents topic carries one): each incident's newest, its playbook row locked and read with the others'
    * in one statement (in id order); only an incident whose RTO moved is written.
    */
   async handleRun(snapshots: readonly IncidentSnapshot[], manager: EntityManager): Promise<void> {
