@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import {
+  type EventData,
   IncidentClassifiedV1,
   IncidentEvents,
   IncidentOpenedV1,
@@ -8,7 +9,7 @@ import {
   PageRequestedV1,
   Topics,
 } from '@vigil/contracts';
-import { on, onRun } from '@vigil/messaging';
+import { on, onRunOf } from '@vigil/messaging';
 import { eventConsumerProvider } from '@vigil/platform';
 import { AudiencesController } from './audiences/manage-audiences/audiences.controller';
 import { ConfiguredChannels } from './channels/channel-store';
@@ -76,20 +77,24 @@ export class CommsModule {
           topics: [Topics.incidents, Topics.tasks, Topics.escalations],
           inject: [NotifyAudiencesHandler, ImpliedDecisionsHandler, PageRequestedHandler],
           handlers: (notify: NotifyAudiencesHandler, implied: ImpliedDecisionsHandler, pages: PageRequestedHandler) => {
-            // Every incident event: its snapshot and access first, then audiences, cadences and clocks.
+            // Every incident event: its access and snapshot first, then audiences, cadences and
+            // clocks. One stretch per run of incident events, whatever their types (an alert storm's
+            // attachments between new incidents), each judged with its own snapshot.
             return withIncidentSnapshots([
-              // A run of consecutive events of one type (an alert storm's attachments) is one pass per incident.
-              ...IncidentEvents.filter((def) => def !== IncidentPhaseChangedV1).map((def) =>
-                onRun(def, (run, tx) =>
-                  notify.handleRun(run.map(({ data }) => ({ incidentId: data.incident.incidentId, opening: OPENING_EVENTS.has(def.type), resolved: false })), tx, run[0].meta.afterCommit),
+              onRunOf(IncidentEvents, (run, tx) =>
+                notify.handleRun(
+                  run.map((e) => ({
+                    incident: e.data.incident,
+                    opening: OPENING_EVENTS.has(e.type),
+                    resolved: e.type === IncidentPhaseChangedV1.type && RESOLVED_PHASES.has((e.data as EventData<typeof IncidentPhaseChangedV1>).to),
+                  })),
+                  tx,
+                  run[0].meta.afterCommit,
                 ),
               ),
-              onRun(IncidentPhaseChangedV1, (run, tx) =>
-                notify.handleRun(run.map(({ data }) => ({ incidentId: data.incident.incidentId, opening: false, resolved: RESOLVED_PHASES.has(data.to) })), tx, run[0].meta.afterCommit),
-              ),
               // Where the classification implies a decision, a regulatory clock starts.
-              on(IncidentOpenedV1, (data, tx, meta) => implied.handle(data.incident.incidentId, null, meta.time, tx)),
-              on(IncidentClassifiedV1, (data, tx, meta) => implied.handle(data.incident.incidentId, data, meta.time, tx)),
+              on(IncidentOpenedV1, (data, tx, meta) => implied.handle(data.incident, null, meta.time, tx)),
+              on(IncidentClassifiedV1, (data, tx, meta) => implied.handle(data.incident, data, meta.time, tx)),
               // Tasking's escalations: a page request is delivered to the person's contact methods.
               on(PageRequestedV1, (data, tx, meta) => pages.handle(data, tx, meta.afterCommit)),
             ]);

@@ -1,6 +1,6 @@
 import { IncidentEvents, newestPerIncident, type IncidentSnapshot } from '@vigil/contracts';
-import { onRun, toRegistrations, type ConsumerHandlers, type HandlerRegistration } from '@vigil/messaging';
-import { Problem, withIncidentAccess } from '@vigil/platform';
+import { onRunOf, toRegistrations, type ConsumerHandlers, type HandlerRegistration } from '@vigil/messaging';
+import { Problem, recordIncidentAccesses } from '@vigil/platform';
 import type { EntityManager } from 'typeorm';
 
 type Query = Pick<EntityManager, 'query'>;
@@ -50,10 +50,14 @@ export async function requireSnapshot(manager: Query, incidentId: string): Promi
 
 /**
  * The consumer's handlers, with every incident event first recording the incident's access (who
- * may see it) and its snapshot, in the same transaction as whatever the handler does: for a run
- * of consecutive events of one type, once per incident, from its newest snapshot among them.
+ * may see it) and its snapshot, in the same transaction as whatever the handler does: once per
+ * incident for a run's stretch of incident events (of every type: one stretch, not one per
+ * type), from its newest snapshot among them.
  */
 export function withIncidentSnapshots(handlers: ConsumerHandlers): HandlerRegistration[] {
-  const snapshots = IncidentEvents.map((def) => onRun(def, (run, tx) => recordSnapshots(tx, run.map(({ data, meta }) => ({ snapshot: data.incident, at: new Date(meta.time) })))));
-  return withIncidentAccess('comms', [...snapshots, ...toRegistrations(handlers)]);
+  return [
+    onRunOf(IncidentEvents, (run, tx) => recordIncidentAccesses(tx, 'comms', run.map((e) => e.data.incident))),
+    onRunOf(IncidentEvents, (run, tx) => recordSnapshots(tx, run.map((e) => ({ snapshot: e.data.incident, at: new Date(e.meta.time) })))),
+    ...toRegistrations(handlers),
+  ];
 }

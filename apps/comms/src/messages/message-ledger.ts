@@ -1,7 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
 import {
+  createEvent,
   isExternalAudience,
+  type ChannelKind,
+  type EventData,
   MessageApprovedV1,
   MessageAwaitingApprovalV1,
   MessageRejectedV1,
@@ -12,18 +15,27 @@ import {
   type MessageStatus,
   type MessageView,
 } from '@vigil/contracts';
-import { CONFIG, Problem, type Principal } from '@vigil/platform';
+import { CONFIG, LOGGER, Problem, type Principal } from '@vigil/platform';
 import { currentTraceHeaders } from '@vigil/telemetry';
 import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
-import { audienceOf, needsApproval } from '../audiences/audience-store';
+import { audienceOf, needsApproval, type AudienceRow } from '../audiences/audience-store';
 import { channelsByName } from '../channels/channel-store';
 import type { CommsConfig } from '../config';
 import { CadenceTracker } from '../status-updates/cadence-tracker';
-import { effectiveTemplate } from '../templates/template-store';
+import { defaultTemplate } from '../templates/default-templates';
+import { TemplateError } from '../templates/template-engine';
+import { effectiveTemplate, effectiveTemplates } from '../templates/template-store';
 import { buildTemplateView, type ObligationFacts, type Organisation } from '../templates/template-view';
 import { emit } from '../persistence/emit';
+import { outboxInsertSql, statementBuilder, writeTogetherSql, type OutboxItem } from '@vigil/messaging';
 import { composeMessage, type ComposedDelivery } from './compose-message';
+
+/** Who drafts the notices an audience's rule sends on its own. */
+export const AUTOMATIC_DRAFTER = 'system:audience-rule';
+
+type ComposeChannelRow = Awaited<ReturnType<typeof channelsByName>>[number];
 
 export interface MessageRow {
   id: string;
@@ -70,6 +82,15 @@ export interface DraftInput {
   afterCommit: (fn: () => void) => void;
 }
 
+/** A notice an audience's rule sends on its own: never one that needs approval. */
+export interface AutomaticNotice {
+  incident: IncidentSnapshot;
+  audience: AudienceRow;
+  purpose: MessagePurpose;
+  /** Makes it happen once: a notice whose key is already in the ledger is not drafted again. */
+  dedupeKey: string;
+}
+
 /**
  * The ledger of messages to audiences: drafted from a template, approved where the audience
  * needs it, released to its channels, and kept exactly as it was sent — the rendered text and its
@@ -84,6 +105,7 @@ export class MessageLedger {
   constructor(
     @Inject(CONFIG) private readonly config: CommsConfig,
     private readonly cadence: CadenceTracker,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   /** The delivery worker registers itself, so that released messages go out at once. */
@@ -148,6 +170,90 @@ export class MessageLedger {
     return this.release(manager, row, input.now, input.afterCommit);
   }
 
+  /**
+   * A run's automatic notices, drafted and released at once: the templates and channels read once
+   * for all of them, and the messages, their deliveries (one per channel) and the audiences'
+   * status-update clocks written in one statement. The same rows as `draft` of each, one by one:
+   * an automatic notice needs no approval, so it is released as it is drafted. A saved template
+   * that cannot render does not silence a notice: the shipped one goes out. Returns how many were
+   * drafted (those whose key was already in the ledger are not).
+   */
+  async releaseAutomatic(manager: EntityManager, notices: readonly AutomaticNotice[], now: Date, afterCommit: (fn: () => void) => void): Promise<number> {
+    if (notices.length === 0) return 0;
+    const pairs = new Map(notices.map((n) => [`${n.audience.audience}:${n.purpose}`, [n.audience.audience, n.purpose] as const]));
+    const templates = await effectiveTemplates(manager, [...pairs.values()]);
+    const channels = (await channelsByName(manager, [...new Set(notices.flatMap((n) => n.audience.channels))])).filter((c) => c.enabled);
+    const messages: Array<Record<string, unknown>> = [];
+    const deliveries: Array<Record<string, unknown>> = [];
+    for (const notice of notices) {
+      if (needsApproval(notice.audience)) throw new Error(`an automatic notice to ${notice.audience.audience} would need an approval`);
+      const id = randomUUID();
+      const input = { messageId: id, notice, channels: channels.filter((c) => notice.audience.channels.includes(c.name)) };
+      const composed = await this.composeNotice(input, templates.get(`${notice.audience.audience}:${notice.purpose}`)!).catch(async (error: unknown) => {
+        if (!(error instanceof TemplateError)) throw error;
+        this.logger.error({ err: error, audience: notice.audience.audience, purpose: notice.purpose }, 'saved template failed to render; sending the default one');
+        return this.composeNotice(input, defaultTemplate(notice.audience.audience, notice.purpose));
+      });
+      messages.push({
+        id,
+        incident_id: notice.incident.incidentId,
+        audience: notice.audience.audience,
+        purpose: notice.purpose,
+        status: composed.deliveries.length ? 'sending' : 'approved',
+        subject: composed.subject,
+        text: composed.text,
+        text_sha256: composed.textSha256,
+        composed: composed.deliveries,
+        dedupe_key: notice.dedupeKey,
+        restricted: notice.incident.restricted ?? false,
+      });
+      for (const d of composed.deliveries) {
+        deliveries.push({ id: randomUUID(), message_id: id, channel_id: d.channelId, channel_name: d.channelName, kind: d.kind, recipients: d.recipients, body: d.body, body_sha256: d.bodySha256 });
+      }
+    }
+    const { bind, params } = statementBuilder();
+    const at = bind(now);
+    // Deliveries and clocks follow only the messages inserted: a deduplicated one adds nothing.
+    const drafted: Array<{ audience: AudienceKey; purpose: MessagePurpose; sending: boolean }> = await manager.query(
+      `WITH m AS (
+         INSERT INTO comms.messages (id, incident_id, audience, purpose, status, subject, text, text_sha256, composed, automatic, dedupe_key, restricted,
+           requires_approval, drafted_by, drafted_at, released_at, completed_at)
+         SELECT id, incident_id, audience, purpose, status, subject, text, text_sha256, composed, true, dedupe_key, restricted,
+                false, ${bind(AUTOMATIC_DRAFTER)}, ${at}::timestamptz, ${at}::timestamptz, CASE WHEN status = 'approved' THEN ${at}::timestamptz END
+           FROM ROWS FROM (json_to_recordset(${bind(JSON.stringify(messages))}::json) AS (id uuid, incident_id uuid, audience text, purpose text, status text,
+                  subject text, text text, text_sha256 text, composed jsonb, dedupe_key text, restricted boolean)) WITH ORDINALITY AS r
+          ORDER BY r.ordinality
+         ON CONFLICT (dedupe_key) DO NOTHING
+         RETURNING id, incident_id, audience, purpose, status),
+       n AS (
+         INSERT INTO comms.notifications (id, incident_id, kind, channel, audience, target, status, attempts, payload, trace_headers, next_attempt_at, created_at,
+           message_id, channel_id, channel_name, recipients, body, body_sha256)
+         SELECT d.id, m.incident_id, m.purpose, d.kind, m.audience, array_to_string(d.recipients, ', '), 'pending', 0, '{}', ${bind(JSON.stringify(currentTraceHeaders()))}::jsonb,
+                ${at}::timestamptz, ${at}::timestamptz, m.id, d.channel_id, d.channel_name, d.recipients, d.body, d.body_sha256
+           FROM json_to_recordset(${bind(JSON.stringify(deliveries))}::json) AS d(id uuid, message_id uuid, channel_id uuid, channel_name text, kind text,
+                  recipients text[], body text, body_sha256 text)
+           JOIN m ON m.id = d.message_id
+         RETURNING 1),
+       c AS (
+         UPDATE comms.status_cadences c SET last_update_at = ${at}::timestamptz, due_at = ${at}::timestamptz + make_interval(secs => c.interval_seconds),
+                next_check_at = ${at}::timestamptz + make_interval(secs => c.interval_seconds), reminded_at = NULL, missed_at = NULL
+           FROM (SELECT DISTINCT incident_id, audience FROM m) AS reached
+          WHERE c.incident_id = reached.incident_id AND c.audience = reached.audience AND c.active
+         RETURNING 1)
+       SELECT audience, purpose, status = 'sending' AS sending FROM m`,
+      params,
+    );
+    for (const row of drafted) this.released.add(1, { audience: row.audience, purpose: row.purpose });
+    if (drafted.some((row) => row.sending)) afterCommit(() => this.wakeDelivery());
+    return drafted.length;
+  }
+
+  private composeNotice(input: { messageId: string; notice: AutomaticNotice; channels: ComposeChannelRow[] }, template: { subject: string; body: string }) {
+    const { notice } = input;
+    const view = buildTemplateView(notice.incident, { organisation: this.organisation, audience: notice.audience.audience, purpose: notice.purpose, note: null, obligation: null });
+    return composeMessage({ messageId: input.messageId, audience: notice.audience.audience, template, view, channels: input.channels, recipients: notice.audience.recipients });
+  }
+
   /** Who may approve: legal alone for a restricted incident's message to an outside audience. */
   approverRoles(audience: AudienceKey, restricted: boolean): string[] {
     return restricted && isExternalAudience(audience) ? [...this.config.COMMS_RESTRICTED_APPROVER_ROLES] : [...this.config.COMMS_APPROVER_ROLES];
@@ -208,34 +314,48 @@ export class MessageLedger {
   }
 
   /**
-   * Called in the transaction that ends one of the message's deliveries: once none is pending,
-   * the message is sent (or partly, or not at all) and says so in an event.
+   * Called in the transaction that ends deliveries of these messages: each whose deliveries have
+   * all ended is sent (or partly, or not at all) and says so in an event. The messages are locked
+   * in id order in one statement, and the finished ones written with their events in another.
    */
-  async deliveryEnded(manager: EntityManager, messageId: string, now: Date): Promise<void> {
-    const [message]: MessageRow[] = await manager.query(`SELECT * FROM comms.messages WHERE id = $1 FOR UPDATE`, [messageId]);
-    if (!message || message.status !== 'sending') return;
-    const rows: Array<{ status: string; channel_name: string; channel: string; recipients: string[] }> = await manager.query(
-      `SELECT status, channel_name, channel, recipients FROM comms.notifications WHERE message_id = $1 ORDER BY channel_name`,
-      [messageId],
+  async deliveriesEnded(manager: EntityManager, messageIds: readonly string[], now: Date): Promise<void> {
+    const messages: MessageRow[] = await manager.query(`SELECT * FROM comms.messages WHERE id = ANY($1::uuid[]) AND status = 'sending' ORDER BY id FOR UPDATE`, [
+      [...messageIds].sort(),
+    ]);
+    if (messages.length === 0) return;
+    const rows: Array<{ message_id: string; status: string; channel_name: string; channel: string; recipients: string[] }> = await manager.query(
+      `SELECT message_id, status, channel_name, channel, recipients FROM comms.notifications WHERE message_id = ANY($1::uuid[]) ORDER BY message_id, channel_name`,
+      [messages.map((m) => m.id)],
     );
-    if (rows.some((r) => r.status === 'pending')) return;
-    const delivered = rows.filter((r) => r.status === 'delivered').length;
-    const outcome = delivered === rows.length ? 'sent' : delivered === 0 ? 'failed' : 'partially_sent';
-    await manager.query(`UPDATE comms.messages SET status = $2, completed_at = $3 WHERE id = $1`, [messageId, outcome, now]);
-    await emit(
-      manager,
-      MessageSentV1,
-      message.incident_id,
-      {
+    const finished: Array<{ id: string; status: string }> = [];
+    const events: OutboxItem[] = [];
+    for (const message of messages) {
+      const mine = rows.filter((r) => r.message_id === message.id);
+      if (mine.some((r) => r.status === 'pending')) continue;
+      const delivered = mine.filter((r) => r.status === 'delivered').length;
+      const outcome = delivered === mine.length ? 'sent' : delivered === 0 ? 'failed' : 'partially_sent';
+      finished.push({ id: message.id, status: outcome });
+      const data: EventData<typeof MessageSentV1> = {
         ...this.ref(message),
         outcome,
         draftedBy: message.drafted_by,
         approvedBy: message.approved_by,
-        channels: rows.map((r) => ({ name: r.channel_name, kind: r.channel, recipients: r.recipients, delivered: r.status === 'delivered' })),
+        channels: mine.map((r) => ({ name: r.channel_name, kind: r.channel as ChannelKind, recipients: r.recipients, delivered: r.status === 'delivered' })),
         automatic: message.automatic,
         at: now.toISOString(),
-      },
-      now,
+      };
+      events.push({ event: createEvent(MessageSentV1, { source: '/vigil/comms', subject: message.incident_id, data, time: now }), topic: MessageSentV1.topic, key: message.incident_id });
+    }
+    if (finished.length === 0) return;
+    const { bind, params } = statementBuilder();
+    const at = bind(now);
+    await manager.query(
+      writeTogetherSql([
+        `UPDATE comms.messages m SET status = f.status, completed_at = ${at}::timestamptz
+           FROM json_to_recordset(${bind(JSON.stringify(finished))}::json) AS f(id uuid, status text) WHERE m.id = f.id`,
+        outboxInsertSql('comms', events, bind),
+      ]),
+      params,
     );
   }
 

@@ -18,10 +18,24 @@ interface TemplateRow {
 
 /** The template in force: the one saved for this audience and purpose, else the shipped default. */
 export async function effectiveTemplate(manager: Query, audience: AudienceKey, purpose: MessagePurpose): Promise<TemplateView> {
-  const [row] = (await manager.query(`SELECT * FROM comms.templates WHERE audience = $1 AND purpose = $2`, [audience, purpose])) as TemplateRow[];
-  if (row) return toView(row);
-  const d = defaultTemplate(audience, purpose);
-  return { audience, purpose, subject: d.subject, body: d.body, source: 'default', version: 0, updatedAt: null, updatedBy: null };
+  return (await effectiveTemplates(manager, [[audience, purpose]])).get(`${audience}:${purpose}`)!;
+}
+
+/** The templates in force for several audience-purpose pairs, in one statement, keyed `audience:purpose`. */
+export async function effectiveTemplates(manager: Query, pairs: ReadonlyArray<readonly [AudienceKey, MessagePurpose]>): Promise<Map<string, TemplateView>> {
+  const found = new Map<string, TemplateView>();
+  if (pairs.length === 0) return found;
+  const rows = (await manager.query(`SELECT t.* FROM comms.templates t JOIN unnest($1::text[], $2::text[]) AS k(audience, purpose) USING (audience, purpose)`, [
+    pairs.map(([a]) => a),
+    pairs.map(([, p]) => p),
+  ])) as TemplateRow[];
+  for (const row of rows) found.set(`${row.audience}:${row.purpose}`, toView(row));
+  for (const [audience, purpose] of pairs) {
+    if (found.has(`${audience}:${purpose}`)) continue;
+    const d = defaultTemplate(audience, purpose);
+    found.set(`${audience}:${purpose}`, { audience, purpose, subject: d.subject, body: d.body, source: 'default', version: 0, updatedAt: null, updatedBy: null });
+  }
+  return found;
 }
 
 export async function savedTemplates(manager: Query): Promise<TemplateView[]> {

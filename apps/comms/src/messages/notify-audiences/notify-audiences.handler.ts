@@ -1,24 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncidentSnapshot, MessagePurpose } from '@vigil/contracts';
-import { LOGGER } from '@vigil/platform';
-import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
 import { ACTIVE_PHASES, hears } from '../../audiences/audience-rules';
 import { allAudiences, needsApproval, type AudienceRow } from '../../audiences/audience-store';
 import { findSnapshots } from '../../incidents/incident-snapshots';
 import { CadenceTracker } from '../../status-updates/cadence-tracker';
-import { defaultTemplate } from '../../templates/default-templates';
-import { TemplateError } from '../../templates/template-engine';
 import { CLOCK, type Clock } from '../../timers/clock';
-import { MessageLedger } from '../message-ledger';
+import { MessageLedger, type AutomaticNotice } from '../message-ledger';
 
-/** What an incident event may change for its audiences. */
+/** What one incident event may change for its audiences, with the incident as that event left it. */
 export interface IncidentChange {
+  incident: IncidentSnapshot;
+  /** Opened, classified or restriction changed: it may bring the incident into an audience's rule. */
   opening: boolean;
+  /** Its phase changed to one that ends it. */
   resolved: boolean;
 }
 
-export const AUDIENCE_RULE_ACTOR = 'system:audience-rule';
 /** Phases that end an incident for its audiences: a change to one of them sends the resolution. */
 export const RESOLVED_PHASES: ReadonlySet<string> = new Set(['recovered', 'closed', 'false_positive']);
 
@@ -34,62 +32,53 @@ export class NotifyAudiencesHandler {
     private readonly ledger: MessageLedger,
     private readonly cadence: CadenceTracker,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   /**
-   * After a run of incident events (`opening` when one may bring the incident into an audience's
-   * rule: opened, classified, restriction changed; `resolved` when its phase changed to one that
-   * ends it): each incident once, from its newest stored snapshot (which
-   * the run has just recorded), with the audiences read once for all of them. An incident named
-   * by several events of the run is handled once, opening or resolved if any of them was.
+   * A run of incident events, in their order. Each event is judged against each audience's rule
+   * with the incident as THAT event left it (its snapshot), so who is told does not depend on how
+   * the events were cut into runs: a severity raised by a later alert of the same run does not
+   * reach back to the opening. The clocks follow each incident's newest stored snapshot (which
+   * the run has just recorded). One read of the audiences, one of the clocks, one of who was told
+   * already, and one write of every notice of the run.
    */
-  async handleRun(changes: ReadonlyArray<IncidentChange & { incidentId: string }>, manager: EntityManager, afterCommit: (fn: () => void) => void): Promise<void> {
-    const byIncident = new Map<string, IncidentChange>();
-    for (const c of changes) {
-      const seen = byIncident.get(c.incidentId);
-      byIncident.set(c.incidentId, { opening: c.opening || (seen?.opening ?? false), resolved: c.resolved || (seen?.resolved ?? false) });
-    }
-    const snapshots = await findSnapshots(manager, [...byIncident.keys()]);
-    if (snapshots.size === 0) return;
+  async handleRun(changes: readonly IncidentChange[], manager: EntityManager, afterCommit: (fn: () => void) => void): Promise<void> {
+    if (changes.length === 0) return;
     const now = this.clock.now();
     const audiences = await allAudiences(manager);
-    // Every incident's status-update clocks in one statement, not one per incident.
+    const ids = [...new Set(changes.map((c) => c.incident.incidentId))];
+    const snapshots = await findSnapshots(manager, ids);
     const cadences = await this.cadence.lockAll(manager, [...snapshots.keys()]);
-    for (const [incidentId, how] of byIncident) {
-      const incident = snapshots.get(incidentId);
-      if (!incident) continue;
-      await this.cadence.sync(manager, incident, now, audiences, cadences.get(incidentId) ?? []);
-      if (how.opening && ACTIVE_PHASES.has(incident.phase)) {
-        for (const audience of audiences.filter((a) => this.auto(a, 'initial_notice', incident))) {
-          await this.send(manager, incident, audience, 'initial_notice', now, afterCommit);
+    for (const [incidentId, incident] of snapshots) await this.cadence.sync(manager, incident, now, audiences, cadences.get(incidentId) ?? []);
+
+    const notices = new Map<string, AutomaticNotice>();
+    const resolutions: AutomaticNotice[] = [];
+    for (const { incident, opening, resolved } of changes) {
+      if (opening && ACTIVE_PHASES.has(incident.phase)) {
+        for (const audience of audiences.filter((a) => auto(a, 'initial_notice', incident))) {
+          const key = dedupeKey('initial_notice', incident.incidentId, audience.audience);
+          if (!notices.has(key)) notices.set(key, { incident, audience, purpose: 'initial_notice', dedupeKey: key });
         }
       }
-      if (how.resolved) {
-        for (const audience of audiences.filter((a) => this.auto(a, 'resolution', incident))) {
-          // Only those told of the incident hear that it is over.
-          const [told] = await manager.query(`SELECT 1 FROM comms.messages WHERE dedupe_key = $1`, [dedupeKey('initial_notice', incident.incidentId, audience.audience)]);
-          if (told) await this.send(manager, incident, audience, 'resolution', now, afterCommit);
+      if (resolved) {
+        for (const audience of audiences.filter((a) => auto(a, 'resolution', incident))) {
+          resolutions.push({ incident, audience, purpose: 'resolution', dedupeKey: dedupeKey('resolution', incident.incidentId, audience.audience) });
         }
       }
     }
-  }
-
-  private auto(audience: AudienceRow, purpose: 'initial_notice' | 'resolution', incident: IncidentSnapshot): boolean {
-    return audience.auto_notify.includes(purpose) && !needsApproval(audience) && audience.channels.length > 0 && hears(audience.rule, incident);
-  }
-
-  private async send(manager: EntityManager, incident: IncidentSnapshot, audience: AudienceRow, purpose: MessagePurpose, now: Date, afterCommit: (fn: () => void) => void) {
-    const input = { incident, audience: audience.audience, purpose, draftedBy: AUDIENCE_RULE_ACTOR, automatic: true, dedupeKey: dedupeKey(purpose, incident.incidentId, audience.audience), now, afterCommit };
-    try {
-      await this.ledger.draft(manager, input);
-    } catch (error) {
-      if (!(error instanceof TemplateError)) throw error;
-      // A saved template that cannot render must not silence the notice: the shipped one goes out.
-      this.logger.error({ err: error, audience: audience.audience, purpose }, 'saved template failed to render; sending the default one');
-      await this.ledger.draft(manager, { ...input, template: defaultTemplate(audience.audience, purpose) });
+    if (resolutions.length > 0) {
+      // Only those told of the incident (before this run, or by it) hear that it is over.
+      const initialKey = (n: AutomaticNotice) => dedupeKey('initial_notice', n.incident.incidentId, n.audience.audience);
+      const rows = (await manager.query(`SELECT dedupe_key FROM comms.messages WHERE dedupe_key = ANY($1::text[])`, [resolutions.map(initialKey)])) as Array<{ dedupe_key: string }>;
+      const told = new Set([...rows.map((r) => r.dedupe_key), ...notices.keys()]);
+      for (const n of resolutions) if (told.has(initialKey(n)) && !notices.has(n.dedupeKey)) notices.set(n.dedupeKey, n);
     }
+    await this.ledger.releaseAutomatic(manager, [...notices.values()], now, afterCommit);
   }
+}
+
+function auto(audience: AudienceRow, purpose: 'initial_notice' | 'resolution', incident: IncidentSnapshot): boolean {
+  return audience.auto_notify.includes(purpose) && !needsApproval(audience) && audience.channels.length > 0 && hears(audience.rule, incident);
 }
 
 function dedupeKey(purpose: MessagePurpose, incidentId: string, audience: string): string {

@@ -1,20 +1,20 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
 import { createEvent, NotificationDeliveredV1, NotificationFailedV1, PageDeliveredV1, PageFailedV1 } from '@vigil/contracts';
-import { backoff, enqueueEvent } from '@vigil/messaging';
+import { backoff, outboxInsertSql, statementBuilder, writeTogetherSql, type OutboxItem } from '@vigil/messaging';
 import { CONFIG, LOGGER } from '@vigil/platform';
-import { contextFromHeaders, inSpan, SpanKind } from '@vigil/telemetry';
+import { contextFromHeaders, currentTraceHeaders, inSpan, SpanKind } from '@vigil/telemetry';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { DeliveryReceipt } from '../../channels/channel';
-import { channelById, toTarget } from '../../channels/channel-store';
+import { toTarget, type ChannelRow } from '../../channels/channel-store';
 import { deliveryGuard } from '../../channels/delivery-guard';
 import { sendEmail } from '../../channels/providers/email.channel';
 import { providerOf } from '../../channels/registry';
 import type { CommsConfig } from '../../config';
 import { MessageLedger } from '../../messages/message-ledger';
-import { Delivery, Notification } from '../../persistence/notification.entity';
+import type { Notification } from '../../persistence/notification.entity';
 import { PollLoop } from '@vigil/messaging';
 
 /** Every delivery through the outbound guard (ADR 0011): names resolved, addresses checked, connections pinned. */
@@ -69,39 +69,45 @@ export class DeliverNotificationsWorker implements OnApplicationBootstrap, Befor
   }
 
   private async deliverDue(): Promise<number> {
-    const claimed: Notification[] = await this.dataSource.transaction(async (manager) => {
-      const rows: Array<{ id: string }> = await manager.query(
-        `WITH claimed AS (
-           UPDATE comms.notifications SET next_attempt_at = now() + make_interval(secs => $1), attempts = attempts + 1
-            WHERE id IN (SELECT id FROM comms.notifications
-                          WHERE status = 'pending' AND next_attempt_at <= now()
-                          ORDER BY next_attempt_at LIMIT 20 FOR UPDATE SKIP LOCKED)
-            RETURNING id)
-         SELECT id FROM claimed`,
-        [LEASE_SECONDS],
-      );
-      if (rows.length === 0) return [];
-      return manager.getRepository(Notification).findBy(rows.map((r) => ({ id: r.id })));
-    });
-    await Promise.all(claimed.map((n) => this.deliver(n)));
+    // One statement claims a batch and returns it (no transaction around it: it is one).
+    const rows: NotificationRow[] = await this.dataSource.query(
+      `WITH claimed AS (
+         UPDATE comms.notifications SET next_attempt_at = now() + make_interval(secs => $1), attempts = attempts + 1
+          WHERE id IN (SELECT id FROM comms.notifications
+                        WHERE status = 'pending' AND next_attempt_at <= now()
+                        ORDER BY next_attempt_at LIMIT 20 FOR UPDATE SKIP LOCKED)
+          RETURNING *)
+       SELECT * FROM claimed`,
+      [LEASE_SECONDS],
+    );
+    if (rows.length === 0) return 0;
+    const claimed = rows.map(toNotification);
+    // The batch's channels in one read, as they are now (a channel removed or disabled since fails its deliveries).
+    const channelIds = [...new Set(claimed.flatMap((n) => (n.channelId ? [n.channelId] : [])))];
+    const channels = new Map(
+      (channelIds.length ? ((await this.dataSource.query(`SELECT * FROM comms.channels WHERE id = ANY($1::uuid[])`, [channelIds])) as ChannelRow[]) : []).map((c) => [c.id, c]),
+    );
+    const attempts = await Promise.all(claimed.map((n) => this.deliver(n, channels)));
+    await this.record(attempts);
     return claimed.length;
   }
 
-  private async deliver(notification: Notification): Promise<void> {
-    await inSpan(
+  private async deliver(notification: Notification, channels: ReadonlyMap<string, ChannelRow>): Promise<Attempt> {
+    return inSpan(
       `${notification.channel} deliver`,
       { kind: SpanKind.CLIENT, parent: contextFromHeaders(notification.traceHeaders), attributes: { 'vigil.notification.id': notification.id, 'vigil.notification.attempt': notification.attempts } },
       async () => {
         const started = Date.now();
-        const receipt = await this.send(notification).catch(
+        const receipt = await this.send(notification, channels).catch(
           (e: Error): DeliveryReceipt => ({ delivered: false, statusCode: null, error: e.message, retryable: true, details: {} }),
         );
-        await this.record(notification, receipt, Date.now() - started);
+        // The outcome's event continues this delivery's trace.
+        return { n: notification, receipt, durationMs: Date.now() - started, at: new Date(), traceHeaders: currentTraceHeaders() };
       },
     );
   }
 
-  private async send(n: Notification): Promise<DeliveryReceipt> {
+  private async send(n: Notification, channels: ReadonlyMap<string, ChannelRow>): Promise<DeliveryReceipt> {
     const context = { notificationId: n.id, attempt: n.attempts, timeoutMs: this.config.COMMS_DELIVERY_TIMEOUT_MS, now: new Date(), guard: GUARD };
     if (!n.channelId && n.channel === 'email') {
       // A page by e-mail, to the person's address through the organisation's SMTP server.
@@ -116,45 +122,94 @@ export class DeliverNotificationsWorker implements OnApplicationBootstrap, Befor
       const target = { id: n.id, name: n.channelName ?? 'webhook', kind: 'webhook' as const, config: { url: n.target }, secrets, network };
       return providerOf('webhook').send({ body: n.body ?? JSON.stringify(n.payload), recipients: [n.target] }, target, context);
     }
-    const channel = await channelById(this.dataSource, n.channelId);
+    const channel = channels.get(n.channelId);
     if (!channel) return { delivered: false, statusCode: null, error: `channel ${n.channelName} was removed`, retryable: false, details: {} };
     if (!channel.enabled) return { delivered: false, statusCode: null, error: `channel ${channel.name} is disabled`, retryable: false, details: {} };
     return providerOf(channel.kind).send({ body: n.body ?? '', recipients: n.recipients }, toTarget(channel) as never, context);
   }
 
-  private async record(n: Notification, receipt: DeliveryReceipt, durationMs: number) {
-    const delivered = receipt.delivered;
-    const exhausted = !delivered && (!receipt.retryable || n.attempts >= this.config.COMMS_DELIVERY_MAX_ATTEMPTS);
-    const now = new Date();
-    this.outcomes.add(1, { channel: n.channel, kind: n.kind, outcome: delivered ? 'delivered' : exhausted ? 'failed' : 'retrying' });
-    await this.dataSource.transaction(async (manager) => {
-      await manager.insert(Delivery, {
-        id: randomUUID(),
-        notificationId: n.id,
-        attempt: n.attempts,
-        at: now,
-        outcome: delivered ? 'delivered' : 'failed',
-        statusCode: receipt.statusCode,
-        error: receipt.error,
-        durationMs,
-        receipt: receipt.details as never,
-      });
+  /**
+   * A batch's attempts in one transaction: every attempt's receipt, every notification's new state
+   * and the events of those that ended in one statement, then the messages whose last delivery
+   * ended (`MessageLedger.deliveriesEnded`).
+   */
+  private async record(attempts: readonly Attempt[]): Promise<void> {
+    const receipts: Array<Record<string, unknown>> = [];
+    const states: Array<Record<string, unknown>> = [];
+    const events: OutboxItem[] = [];
+    const ended = new Set<string>();
+    for (const { n, receipt, durationMs, at, traceHeaders } of attempts) {
+      const delivered = receipt.delivered;
+      const exhausted = !delivered && (!receipt.retryable || n.attempts >= this.config.COMMS_DELIVERY_MAX_ATTEMPTS);
+      this.outcomes.add(1, { channel: n.channel, kind: n.kind, outcome: delivered ? 'delivered' : exhausted ? 'failed' : 'retrying' });
+      receipts.push({ id: randomUUID(), notification_id: n.id, attempt: n.attempts, at, outcome: delivered ? 'delivered' : 'failed', status_code: receipt.statusCode, error: receipt.error, duration_ms: durationMs, receipt: receipt.details });
       if (delivered || exhausted) {
-        await manager.update(Notification, { id: n.id }, {
-          status: delivered ? 'delivered' : 'failed',
-          deliveredAt: delivered ? now : null,
-          lastError: receipt.error,
-        });
-        const { definition, event } = outcomeEvent(n, delivered, now, receipt.error);
-        await enqueueEvent(manager, 'comms', event, { topic: definition.topic, key: n.incidentId });
-        if (n.messageId) await this.ledger.deliveryEnded(manager, n.messageId, now);
+        states.push({ id: n.id, status: delivered ? 'delivered' : 'failed', delivered_at: delivered ? at : null, last_error: receipt.error, next_attempt_at: null });
+        const { definition, event } = outcomeEvent(n, delivered, at, receipt.error);
+        events.push({ event, topic: definition.topic, key: n.incidentId, traceHeaders });
+        if (n.messageId) ended.add(n.messageId);
       } else {
         const delayMs = Math.max(this.config.COMMS_RETRY_BASE_MS, backoff(n.attempts, this.config.COMMS_RETRY_BASE_MS, 15 * 60_000));
-        await manager.update(Notification, { id: n.id }, { nextAttemptAt: new Date(now.getTime() + delayMs), lastError: receipt.error });
+        states.push({ id: n.id, status: null, delivered_at: null, last_error: receipt.error, next_attempt_at: new Date(at.getTime() + delayMs) });
         this.logger.warn({ notificationId: n.id, channel: n.channelName ?? n.channel, attempt: n.attempts, error: receipt.error, retryInMs: delayMs }, 'delivery failed, will retry');
       }
+    }
+    const { bind, params } = statementBuilder();
+    const writes = [
+      `INSERT INTO comms.deliveries (id, notification_id, attempt, at, outcome, status_code, error, duration_ms, receipt)
+       SELECT * FROM json_to_recordset(${bind(JSON.stringify(receipts))}::json)
+         AS r(id uuid, notification_id uuid, attempt int, at timestamptz, outcome text, status_code int, error text, duration_ms int, receipt jsonb)`,
+      `UPDATE comms.notifications n SET status = coalesce(s.status, n.status), delivered_at = s.delivered_at, last_error = s.last_error,
+              next_attempt_at = coalesce(s.next_attempt_at, n.next_attempt_at)
+         FROM (SELECT * FROM json_to_recordset(${bind(JSON.stringify(states))}::json)
+                 AS s(id uuid, status text, delivered_at timestamptz, last_error text, next_attempt_at timestamptz)) AS s
+        WHERE n.id = s.id`,
+      ...(events.length ? [outboxInsertSql('comms', events, bind)] : []),
+    ];
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(writeTogetherSql(writes), params);
+      if (ended.size) await this.ledger.deliveriesEnded(manager, [...ended], new Date());
     });
   }
+}
+
+interface Attempt {
+  n: Notification;
+  receipt: DeliveryReceipt;
+  durationMs: number;
+  at: Date;
+  traceHeaders: Record<string, string>;
+}
+
+type NotificationRow = Record<string, unknown>;
+
+/** A row of comms.notifications as the entity names its fields. */
+function toNotification(row: NotificationRow): Notification {
+  return {
+    id: row.id,
+    incidentId: row.incident_id,
+    kind: row.kind,
+    channel: row.channel,
+    audience: row.audience,
+    target: row.target,
+    status: row.status,
+    attempts: row.attempts,
+    payload: row.payload,
+    traceHeaders: row.trace_headers,
+    nextAttemptAt: row.next_attempt_at,
+    createdAt: row.created_at,
+    deliveredAt: row.delivered_at,
+    lastError: row.last_error,
+    pageId: row.page_id,
+    escalationId: row.escalation_id,
+    personId: row.person_id,
+    messageId: row.message_id,
+    channelId: row.channel_id,
+    channelName: row.channel_name,
+    recipients: row.recipients,
+    body: row.body,
+    bodySha256: row.body_sha256,
+  } as Notification;
 }
 
 /** The event that reports a notification's final outcome: a page's as a page event. */

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { EventData, IncidentClassifiedV1 } from '@vigil/contracts';
+import type { EventData, IncidentClassifiedV1, IncidentSnapshot } from '@vigil/contracts';
 import type { EntityManager } from 'typeorm';
-import { findSnapshot } from '../../incidents/incident-snapshots';
 import { CLOCK, type Clock } from '../../timers/clock';
 import { ObligationEngine } from '../obligation-engine';
 
@@ -21,10 +20,12 @@ export class ImpliedDecisionsHandler {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** After an incident is opened (`classified` null) or classified by a person, at `time`. */
-  async handle(incidentId: string, classified: EventData<typeof IncidentClassifiedV1> | null, time: string, manager: EntityManager): Promise<void> {
-    const incident = await findSnapshot(manager, incidentId);
-    if (!incident) return;
+  /**
+   * After an incident is opened (`classified` null) or classified by a person, at `time`: judged
+   * with the incident as that event left it, so that a later event of the same run cannot reach
+   * back to it.
+   */
+  async handle(incident: IncidentSnapshot, classified: EventData<typeof IncidentClassifiedV1> | null, time: string, manager: EntityManager): Promise<void> {
     for (const rule of this.engine.rules) {
       if (!rule.impliedBy?.test(incident)) continue;
       const [already] = await manager.query(`SELECT 1 FROM comms.decisions WHERE incident_id = $1 AND kind = $2 AND implied`, [incident.incidentId, rule.trigger]);
