@@ -116,7 +116,7 @@ export class ReportingModule {
               // Every incident event carries the incident's snapshot, so each one can move its clock.
               clockRegistration(clock),
               onRun(AlertReceivedV1, (run, tx) => records.alertsReceived(run.map((e) => e.data), tx)),
-              on(TaskCreatedV1, (data, tx) => records.taskCreated(data, tx)),
+              onRun(TaskCreatedV1, (run, tx) => records.tasksCreated(run.map((e) => e.data), tx)),
               on(TaskCompletedV1, (data, tx) => records.taskCompleted(data, tx)),
               on(TaskCancelledV1, (data, tx) => records.taskCancelled(data, tx)),
               on(TaskSkippedV1, (data, tx) => records.taskSkipped(data, tx)),

@@ -32,15 +32,36 @@ export class RecordIncidentRecordsHandler {
     );
   }
 
-  async taskCreated(d: EventData<typeof TaskCreatedV1>, manager: EntityManager): Promise<void> {
+  /** A run's new tasks in one statement (a playbook applied is several at once), and the action items they carry out in another. */
+  async tasksCreated(tasks: ReadonlyArray<EventData<typeof TaskCreatedV1>>, manager: EntityManager): Promise<void> {
+    if (tasks.length === 0) return;
     await manager.query(
       `INSERT INTO reporting.tasks (task_id, incident_id, title, role, phase, playbook, status, due_at, created_at, assignee, action_item_id)
-       VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $10) ON CONFLICT (task_id) DO NOTHING`,
-      [d.taskId, d.incidentId, d.title, d.role, d.phase, d.playbook, d.dueAt, d.createdAt, d.assignee ?? null, d.actionItemId ?? null],
+       SELECT task_id, incident_id, title, role, phase, playbook, 'open', due_at, created_at, assignee, action_item_id
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::text[], $10::uuid[])
+           AS t(task_id, incident_id, title, role, phase, playbook, due_at, created_at, assignee, action_item_id)
+       ON CONFLICT (task_id) DO NOTHING`,
+      [
+        tasks.map((d) => d.taskId),
+        tasks.map((d) => d.incidentId),
+        tasks.map((d) => d.title),
+        tasks.map((d) => d.role),
+        tasks.map((d) => d.phase),
+        tasks.map((d) => d.playbook),
+        tasks.map((d) => d.dueAt ?? null),
+        tasks.map((d) => d.createdAt),
+        tasks.map((d) => d.assignee ?? null),
+        tasks.map((d) => d.actionItemId ?? null),
+      ],
     );
-    if (d.actionItemId) {
-      await manager.query(`UPDATE reporting.action_items SET task_id = $2 WHERE action_item_id = $1 AND task_id IS NULL`, [d.actionItemId, d.taskId]);
-    }
+    const linked = tasks.filter((d) => d.actionItemId);
+    if (linked.length === 0) return;
+    await manager.query(
+      `UPDATE reporting.action_items a SET task_id = u.task_id
+         FROM unnest($1::uuid[], $2::uuid[]) AS u(action_item_id, task_id)
+        WHERE a.action_item_id = u.action_item_id AND a.task_id IS NULL`,
+      [linked.map((d) => d.actionItemId), linked.map((d) => d.taskId)],
+    );
   }
 
   async taskCompleted(d: EventData<typeof TaskCompletedV1>, manager: EntityManager): Promise<void> {
