@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { IncidentAlertAttachedV1, type AlertAcknowledgedV1, type AlertRepeatedV1, type AlertResolvedV1, type AlertSeverity, type EventData } from '@vigil/contracts';
-import { enqueueEvents, type EventMeta, type OutboxItem } from '@vigil/messaging';
+import { outboxInsertSql, statementBuilder, writeTogetherSql, type EventMeta, type OutboxItem } from '@vigil/messaging';
 import { CONFIG } from '@vigil/platform';
 import type { EntityManager } from 'typeorm';
 import type { TriageConfig } from '../../config';
 import type { AlertRow } from '../../alerts/alert-rows';
-import { applyOccurrence, incidentEvent, lockIncidents, saveIncident } from '../../incidents/incident-writes';
+import { applyOccurrence, incidentEvent, lockIncidents, occurrencesUpdateSql } from '../../incidents/incident-writes';
 import { isBelow } from '../../classification/severity-matrix';
 import { recordHistory } from '../../lifecycle/record-change';
 import type { Incident } from '../../persistence/incident.entity';
@@ -84,8 +84,10 @@ export class TrackAlertStatusHandler {
         [ruleId, s.added, s.lastSeenAt],
       );
     }
-    for (const incident of touched) await saveIncident(manager, incident);
-    await enqueueEvents(manager, 'triage', events);
+    // Every touched incident and the run's events in one statement.
+    const { bind, params } = statementBuilder();
+    const writes = [...(touched.size ? [occurrencesUpdateSql([...touched], bind)] : []), ...(events.length ? [outboxInsertSql('triage', events, bind)] : [])];
+    if (writes.length) await manager.query(writeTogetherSql(writes), params);
   }
 
   /** The incidents a run of repeats will count on, as they stand (unlocked): for the caller to lock them in its own order. */
