@@ -61,6 +61,8 @@ async function main() {
 
     if (args.statements) await resetStatements(stack.admin);
     const measureStart = performance.now();
+    const cpuStart = cpuSnapshot(stack);
+    const acceptedBefore = ledger.accepted;
     for (const [i, rate] of rates.entries()) {
       ledger.step = i;
       if (i === Math.min(1, rates.length - 1) && stormSize > 0) mix.storm(stormSize);
@@ -83,6 +85,10 @@ async function main() {
 
     // A step that did not drain leaves a backlog: let it finish before measuring and counting.
     const final = await waitForPlacement(stack, ledger, { timeoutMs: 1_800_000, log });
+    // What the whole pipeline spent, per process, on each request it accepted (backlogs included).
+    const cpuEnd = cpuSnapshot(stack);
+    const cpuSeconds = Object.fromEntries(Object.keys(cpuEnd).map((p) => [p, cpuEnd[p] - (cpuStart[p] ?? 0)]));
+    const acceptedRequests = ledger.accepted - acceptedBefore;
     // What the pipeline placed over the whole measurement, backlogs included: its rate when no step kept up.
     const measured = [...ledger.keys.values()].filter((k) => k.step >= 0).length;
     const placedRate = measured / ((performance.now() - measureStart) / 1000);
@@ -128,6 +134,19 @@ async function main() {
     log('| offered /s | intake | triage | tasking | comms | reporting | postgres | kafka | load generator |');
     log('|---|---|---|---|---|---|---|---|---|');
     for (const r of cpuRows) log(r);
+    log('');
+    // The budget that the target leaves: every core's second shared by TARGET.rate alerts.
+    const processes = ['intake', 'triage', 'tasking', 'comms', 'reporting', 'postgres', 'kafka', 'load'];
+    const perRequest = Object.fromEntries(processes.map((p) => [p, (cpuSeconds[p] * 1000) / acceptedRequests]));
+    const total = processes.reduce((sum, p) => sum + perRequest[p], 0);
+    const budget = (cpus().length * 1000) / TARGET.rate;
+    log(`CPU per accepted request over the whole measurement, backlogs included (ms of one core; ${fmt(acceptedRequests)} requests answered 202):`);
+    log('');
+    log('| intake | triage | tasking | comms | reporting | postgres | kafka | load generator | all | budget at the target |');
+    log('|---|---|---|---|---|---|---|---|---|---|');
+    log(`| ${processes.map((p) => perRequest[p].toFixed(2)).join(' | ')} | **${total.toFixed(2)}** | ${budget.toFixed(2)} |`);
+    log('');
+    log(`At ${total.toFixed(2)} ms of CPU a request, ${cpus().length} cores place at most ${fmt(Math.round((cpus().length * 1000) / total))} requests/s end to end; ${fmt(TARGET.rate)}/s needs ${total <= budget ? 'no more than that' : `${(total / budget).toFixed(1)} times less CPU a request`}.`);
     log('');
 
     if (args.statements) {
