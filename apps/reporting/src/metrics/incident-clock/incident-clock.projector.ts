@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { metrics, type Counter, type Histogram } from '@opentelemetry/api';
 import type { EventData, IncidentAlertAttachedV1, IncidentSnapshot } from '@vigil/contracts';
 import type { EntityManager } from 'typeorm';
+import { writeEntities } from '@vigil/platform';
 import { IncidentClock } from '../../persistence/entities';
 import { MTTX_DEFINITIONS, newlyKnown, type MttxName } from './mttx';
 
@@ -24,8 +25,6 @@ const BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
-/** Clock rows per upsert statement (21 parameters each, far below PostgreSQL's 65,535). */
-const UPSERT_CHUNK = 1000;
 
 /**
  * Keeps each incident's clock (newest snapshot wins, so replays and reordering are harmless) and
@@ -97,9 +96,7 @@ export class IncidentClockProjector {
       }
       if (newest) rows.push(this.moved(newest, before, afterCommit, joined));
     }
-    for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
-      await manager.getRepository(IncidentClock).upsert(rows.slice(i, i + UPSERT_CHUNK), ['incidentId']);
-    }
+    await writeEntities(manager, IncidentClock, rows, ['incidentId']);
     // A stale or replayed snapshot changes nothing, but the phase it entered still counts (first time wins).
     for (const { snapshot, phaseEntered } of changes) {
       if (phaseEntered) await this.notePhaseEntered(snapshot.incidentId, phaseEntered, manager);

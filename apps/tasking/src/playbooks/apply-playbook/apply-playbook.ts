@@ -1,5 +1,6 @@
 import { createEvent, PlaybookAppliedV1, TaskCreatedV1, type IncidentSeverity, type PlaybookStep, type ResponderRole } from '@vigil/contracts';
 import { enqueueEvents } from '@vigil/messaging';
+import { writeEntities } from '@vigil/platform';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { Task } from '../../persistence/task.entity';
@@ -64,7 +65,7 @@ export async function applyPlaybook(
   change: { tasks: Task[]; allTasks: Task[]; previousVersion: number | null; dropped: string[]; actor: string },
   now: Date,
 ): Promise<void> {
-  if (change.tasks.length) await manager.insert(Task, change.tasks);
+  await writeEntities(manager, Task, change.tasks);
   await manager.query(
     `INSERT INTO tasking.incident_playbooks (incident_id, playbook_key, version, recovery_watch_days, severity, declared_at, recovery_time_objective_minutes, applied_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
