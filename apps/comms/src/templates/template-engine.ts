@@ -172,16 +172,33 @@ function listPaths(): string[] {
     .map(([path]) => path);
 }
 
+/** Parsed templates that passed their check, per engine (escaping) and source: a run's notices render the same few templates many times. */
+const checked = new Map<Liquid, Map<string, Template[]>>();
+const CHECKED_PER_ENGINE = 64;
+
+/** The template parsed by `liquid`, checked first; a TemplateError when it fails its check. */
+function checkedTemplate(source: string, liquid: Liquid): Template[] {
+  let cache = checked.get(liquid);
+  if (!cache) checked.set(liquid, (cache = new Map()));
+  const hit = cache.get(source);
+  if (hit) return hit;
+  const issues = checkTemplate(source);
+  if (issues.length) throw new TemplateError(issues);
+  const templates = liquid.parse(source);
+  // Bounded: the oldest goes first (a Map keeps insertion order).
+  if (cache.size >= CHECKED_PER_ENGINE) cache.delete(cache.keys().next().value!);
+  cache.set(source, templates);
+  return templates;
+}
+
 /**
  * Renders a checked template over the view; `escape` is applied to every value output (the
  * channel's escaping), never to the template's own text.
  */
 export async function renderTemplate(source: string, view: TemplateView, escape: Escape): Promise<string> {
-  const issues = checkTemplate(source);
-  if (issues.length) throw new TemplateError(issues);
   const liquid = engine(escape);
+  const templates = checkedTemplate(source, liquid);
   try {
-    const templates = liquid.parse(source);
     return String(await liquid.render(templates, view as unknown as object, { strictVariables: true, ownPropertyOnly: true }));
   } catch (error) {
     throw new TemplateError([{ ...position((error as Error).message), detail: (error as Error).message.replace(/\s+/g, ' ').slice(0, 300) }]);
