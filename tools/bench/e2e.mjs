@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { build } from '../build.mjs';
 import { printStatements, resetStatements, statementsSettings } from './statements.mjs';
 import {
-  AlertMix, CONSUMERS, cpuBetween, cpuSnapshot, fmt, kafkaCeiling, Ledger, openLoop, postgresCeiling, printReconciliation, reconcile,
+  AlertMix, CONSUMERS, cpuBetween, cpuSnapshot, postgresCpuByWho, fmt, kafkaCeiling, Ledger, openLoop, postgresCeiling, printReconciliation, reconcile,
   reportingRows, startPipeline, summary, triageRows, waitForPlacement, watchLag, watchPlacements,
 } from './pipeline.mjs';
 
@@ -145,6 +145,9 @@ async function main() {
     log('| intake | triage | tasking | comms | reporting | postgres | kafka | load generator | all | budget at the target |');
     log('|---|---|---|---|---|---|---|---|---|---|');
     log(`| ${processes.map((p) => perRequest[p].toFixed(2)).join(' | ')} | **${total.toFixed(2)}** | ${budget.toFixed(2)} |`);
+    log('');
+    const pgBy = Object.entries(postgresCpuByWho(cpuStart, cpuEnd)).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
+    log(`PostgreSQL's part by whom it worked for (backends by role, its own processes by kind), ms a request: ${pgBy.map(([who, v]) => `${who} ${((v * 1000) / acceptedRequests).toFixed(2)}`).join(', ')}`);
     log('');
     log(`At ${total.toFixed(2)} ms of CPU a request, ${cpus().length} cores place at most ${fmt(Math.round((cpus().length * 1000) / total))} requests/s end to end; ${fmt(TARGET.rate)}/s needs ${total <= budget ? 'no more than that' : `${(total / budget).toFixed(1)} times less CPU a request`}.`);
     log('');

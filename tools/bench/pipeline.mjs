@@ -483,20 +483,49 @@ export function cpuSnapshot(stack) {
   }
   let pgTicks = 0;
   let kafkaTicks = 0;
+  const pgProcesses = new Map();
   const kafkaPid = stack.kafka().pid;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
     const s = cpuTicks(pid);
     if (!s) continue;
-    if (pid === postmaster) pgTicks += s.ticks + s.reaped;
-    else if (s.ppid === postmaster) pgTicks += s.ticks;
+    if (pid === postmaster) {
+      pgTicks += s.ticks + s.reaped;
+      pgProcesses.set(pid, { who: 'postmaster and ended backends', ticks: s.ticks + s.reaped });
+    } else if (s.ppid === postmaster) {
+      pgTicks += s.ticks;
+      pgProcesses.set(pid, { who: pgProcessName(pid), ticks: s.ticks });
+    }
     if (pid === kafkaPid) kafkaTicks += s.ticks;
   }
   out.postgres = pgTicks / TICKS;
+  // Not enumerable: `cpuBetween` and the tables go over the processes above only.
+  Object.defineProperty(out, 'pgProcesses', { value: pgProcesses, enumerable: false });
   out.kafka = kafkaTicks / TICKS;
   out.load = process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6;
   return out;
+}
+
+/** A PostgreSQL process by what it does: a backend by its role (`vigil_triage` …), others by their kind (autovacuum, walwriter …). */
+function pgProcessName(pid) {
+  try {
+    const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+    const m = /^postgres: (\S+)/.exec(title);
+    return m ? m[1] : 'other';
+  } catch {
+    return 'other';
+  }
+}
+
+/** PostgreSQL's CPU seconds between two snapshots, by role (backends) or kind (its own processes). */
+export function postgresCpuByWho(before, after) {
+  const by = {};
+  for (const [pid, p] of after.pgProcesses ?? []) {
+    const spent = (p.ticks - (before.pgProcesses?.get(pid)?.ticks ?? 0)) / TICKS;
+    by[p.who] = (by[p.who] ?? 0) + spent;
+  }
+  return by;
 }
 
 export function cpuBetween(before, after, seconds) {
