@@ -63,6 +63,8 @@ async function main() {
     const measureStart = performance.now();
     const cpuStart = cpuSnapshot(stack);
     const acceptedBefore = ledger.accepted;
+    const sessions = async () => Number((await stack.admin.query(`SELECT sum(sessions)::bigint AS n FROM pg_stat_database`)).rows[0].n);
+    const sessionsBefore = await sessions();
     for (const [i, rate] of rates.entries()) {
       ledger.step = i;
       if (i === Math.min(1, rates.length - 1) && stormSize > 0) mix.storm(stormSize);
@@ -89,6 +91,7 @@ async function main() {
     const cpuEnd = cpuSnapshot(stack);
     const cpuSeconds = Object.fromEntries(Object.keys(cpuEnd).map((p) => [p, cpuEnd[p] - (cpuStart[p] ?? 0)]));
     const acceptedRequests = ledger.accepted - acceptedBefore;
+    const sessionsOpened = (await sessions()) - sessionsBefore;
     // What the pipeline placed over the whole measurement, backlogs included: its rate when no step kept up.
     const measured = [...ledger.keys.values()].filter((k) => k.step >= 0).length;
     const placedRate = measured / ((performance.now() - measureStart) / 1000);
@@ -147,6 +150,7 @@ async function main() {
     log(`| ${processes.map((p) => perRequest[p].toFixed(2)).join(' | ')} | **${total.toFixed(2)}** | ${budget.toFixed(2)} |`);
     log('');
     const pgBy = Object.entries(postgresCpuByWho(cpuStart, cpuEnd)).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
+    log(`PostgreSQL sessions opened during the measurement: ${fmt(sessionsOpened)} (each a new backend process: fork, authentication, cold caches).`);
     log(`PostgreSQL's part by whom it worked for (backends by role, its own processes by kind), ms a request: ${pgBy.map(([who, v]) => `${who} ${((v * 1000) / acceptedRequests).toFixed(2)}`).join(', ')}`);
     log('');
     log(`At ${total.toFixed(2)} ms of CPU a request, ${cpus().length} cores place at most ${fmt(Math.round((cpus().length * 1000) / total))} requests/s end to end; ${fmt(TARGET.rate)}/s needs ${total <= budget ? 'no more than that' : `${(total / budget).toFixed(1)} times less CPU a request`}.`);
