@@ -12,7 +12,7 @@ import type { EntityManager } from 'typeorm';
 // The matching itself, not the register's HTTP API (index.ts): placement stays free of the web framework.
 import { assetLookupOf, mostCritical, smallestRecoveryTimeObjective, type AssetLookup, type RegisteredAsset } from '../assets/match-assets';
 import { functionalImpactFromAlert, isBelow, severityOf, type SeverityMatrix } from '../classification/severity-matrix';
-import { applyOccurrence, incidentEvent } from '../incidents/incident-writes';
+import { applyOccurrence, incidentEvent, occurrencesUpdateSql } from '../incidents/incident-writes';
 import { MAX_INCIDENT_LEXEMES, alertSearchTerms, incidentSearchLexemes, termLexemes } from '../incidents/search/search-text';
 import { TERMINAL_PHASES } from '../lifecycle/phases';
 import { Incident } from '../persistence/incident.entity';
@@ -635,32 +635,17 @@ async function writeRun(
     );
   }
   if (changed.length) {
-    const rows = changed.map(({ incident: i, added }) => ({
-      id: i.id,
-      alert_count: i.alertCount,
-      version: i.version,
-      occurred_at: i.occurredAt,
-      detected_at: i.detectedAt,
-      asset_criticality: i.assetCriticality,
-      recovery_time_objective_minutes: i.recoveryTimeObjectiveMinutes ?? null,
-      functional_impact: i.functionalImpact,
-      category: i.category,
-      severity: i.severity,
-      updated_at: i.updatedAt,
-      recurrence_count: i.recurrenceCount ?? 0,
-      last_recurrence_at: i.lastRecurrenceAt,
-      added: [...added],
-    }));
     // One update per incident: what the run's occurrences changed, and the lexemes they added.
     writes.push(
-      `UPDATE triage.incidents t SET alert_count = v.alert_count, version = v.version, occurred_at = v.occurred_at, detected_at = v.detected_at,
-              asset_criticality = v.asset_criticality, recovery_time_objective_minutes = v.recovery_time_objective_minutes, functional_impact = v.functional_impact, category = v.category, severity = v.severity,
-              updated_at = v.updated_at, recurrence_count = v.recurrence_count, last_recurrence_at = v.last_recurrence_at,
-              search = CASE WHEN cardinality(v.added) > 0 THEN t.search || array_to_tsvector(v.added) ELSE t.search END
-         FROM jsonb_to_recordset(${bind(JSON.stringify(rows))}::jsonb) AS v(id uuid, alert_count int, version int, occurred_at timestamptz,
-              detected_at timestamptz, asset_criticality text, recovery_time_objective_minutes int, functional_impact text, category text, severity text, updated_at timestamptz,
-              recurrence_count int, last_recurrence_at timestamptz, added text[])
-        WHERE t.id = v.id`,
+      occurrencesUpdateSql(changed, bind, {
+        columns: { recurrence_count: 'int', last_recurrence_at: 'timestamptz', added: 'text[]' },
+        of: ({ incident: i, added }) => ({ recurrence_count: i.recurrenceCount ?? 0, last_recurrence_at: i.lastRecurrenceAt, added: [...added] }),
+        set: [
+          'recurrence_count = v.recurrence_count',
+          'last_recurrence_at = v.last_recurrence_at',
+          'search = CASE WHEN cardinality(v.added) > 0 THEN t.search || array_to_tsvector(v.added) ELSE t.search END',
+        ],
+      }),
     );
   }
   if (run.alertRows.length) {

@@ -153,26 +153,39 @@ export function occurrenceUpdateSql(incident: Incident, bind: Bind, also: readon
           WHERE id = ${bind(incident.id)}::uuid`;
 }
 
-/** `occurrenceUpdateSql` for several incidents in one UPDATE (each row once), its one value bound with `bind`. */
-export function occurrencesUpdateSql(incidents: readonly Incident[], bind: Bind): string {
-  const rows = incidents.map((i) => ({
-    id: i.id,
-    alert_count: i.alertCount,
-    version: i.version,
-    occurred_at: i.occurredAt,
-    detected_at: i.detectedAt,
-    asset_criticality: i.assetCriticality,
-    recovery_time_objective_minutes: i.recoveryTimeObjectiveMinutes ?? null,
-    functional_impact: i.functionalImpact,
-    category: i.category,
-    severity: i.severity,
-    updated_at: i.updatedAt,
-  }));
+/**
+ * What `applyOccurrence` changes, for several incidents in one UPDATE (each row once), its one
+ * value bound with `bind`. `extra`: more columns for each row (name → SQL type, the value from
+ * `extraOf`), and more SET clauses over `v` (the row's values) and `t` (the stored row).
+ */
+export function occurrencesUpdateSql<I extends { incident: Incident }>(
+  items: readonly I[],
+  bind: Bind,
+  extra: { columns: Record<string, string>; of: (item: I) => Record<string, unknown>; set: readonly string[] } = { columns: {}, of: () => ({}), set: [] },
+): string {
+  const rows = items.map((item) => {
+    const i = item.incident;
+    return {
+      id: i.id,
+      alert_count: i.alertCount,
+      version: i.version,
+      occurred_at: i.occurredAt,
+      detected_at: i.detectedAt,
+      asset_criticality: i.assetCriticality,
+      recovery_time_objective_minutes: i.recoveryTimeObjectiveMinutes ?? null,
+      functional_impact: i.functionalImpact,
+      category: i.category,
+      severity: i.severity,
+      updated_at: i.updatedAt,
+      ...extra.of(item),
+    };
+  });
+  const types = Object.entries(extra.columns).map(([name, type]) => `, ${name} ${type}`).join('');
   return `UPDATE triage.incidents t SET alert_count = v.alert_count, version = v.version, occurred_at = v.occurred_at, detected_at = v.detected_at,
             asset_criticality = v.asset_criticality, recovery_time_objective_minutes = v.recovery_time_objective_minutes, functional_impact = v.functional_impact,
-            category = v.category, severity = v.severity, updated_at = v.updated_at
+            category = v.category, severity = v.severity, updated_at = v.updated_at${extra.set.map((set) => `, ${set}`).join('')}
        FROM jsonb_to_recordset(${bind(JSON.stringify(rows))}::jsonb) AS v(id uuid, alert_count int, version int, occurred_at timestamptz, detected_at timestamptz,
-            asset_criticality text, recovery_time_objective_minutes int, functional_impact text, category text, severity text, updated_at timestamptz)
+            asset_criticality text, recovery_time_objective_minutes int, functional_impact text, category text, severity text, updated_at timestamptz${types})
       WHERE t.id = v.id`;
 }
 

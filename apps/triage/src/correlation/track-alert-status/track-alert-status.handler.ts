@@ -86,7 +86,7 @@ export class TrackAlertStatusHandler {
     }
     // Every touched incident and the run's events in one statement.
     const { bind, params } = statementBuilder();
-    const writes = [...(touched.size ? [occurrencesUpdateSql([...touched], bind)] : []), ...(events.length ? [outboxInsertSql('triage', events, bind)] : [])];
+    const writes = [...(touched.size ? [occurrencesUpdateSql([...touched].map((incident) => ({ incident })), bind)] : []), ...(events.length ? [outboxInsertSql('triage', events, bind)] : [])];
     if (writes.length) await manager.query(writeTogetherSql(writes), params);
   }
 
