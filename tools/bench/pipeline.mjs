@@ -766,13 +766,11 @@ export async function reconcile(stack, ledger, run) {
       GROUP BY m.incident_id, m.audience`,
     [incidents],
   );
-  // Which audiences hear an incident depends on its severity when it opened (that of the alert that
-  // opened it; later alerts may raise it, which sends no initial notice): an incident lacks a notice
-  // when another that opened with the same severity got one for an audience and it did not.
-  const { rows: severities } = await stack.admin.query(
-    `SELECT incident_id::text AS id, severity FROM triage.alerts WHERE incident_id = ANY($1::uuid[]) AND correlated_by = 'opened'`,
-    [incidents],
-  );
+  // Which audiences hear an incident depends on the highest severity it reached while open (later
+  // alerts may raise it, and an audience hears of it as soon as it comes into the audience's rule;
+  // nothing here lowers a severity, so that is its severity now): an incident lacks a notice when
+  // another of the same severity got one for an audience and it did not.
+  const { rows: severities } = await stack.admin.query(`SELECT id::text AS id, severity FROM triage.incidents WHERE id = ANY($1::uuid[])`, [incidents]);
   const severityOf = new Map(severities.map((s) => [s.id, s.severity]));
   const heard = new Map();
   const told = new Map();

@@ -5,7 +5,6 @@ import {
   IncidentEvents,
   IncidentOpenedV1,
   IncidentPhaseChangedV1,
-  IncidentRestrictionChangedV1,
   PageRequestedV1,
   Topics,
 } from '@vigil/contracts';
@@ -36,9 +35,6 @@ import { CadencePoller } from './status-updates/watch-cadence/cadence.poller';
 import { TemplatesController } from './templates/manage-templates/templates.controller';
 import { PreviewTemplateController } from './templates/preview-template/preview-template.controller';
 import { CLOCK, systemClock } from './timers/clock';
-
-/** Events that may bring an incident into an audience's rule: its initial notice may be due. */
-const OPENING_EVENTS = new Set<string>([IncidentOpenedV1.type, IncidentClassifiedV1.type, IncidentRestrictionChangedV1.type]);
 
 @Module({})
 export class CommsModule {
@@ -85,7 +81,6 @@ export class CommsModule {
                 notify.handleRun(
                   run.map((e) => ({
                     incident: e.data.incident,
-                    opening: OPENING_EVENTS.has(e.type),
                     resolved: e.type === IncidentPhaseChangedV1.type && RESOLVED_PHASES.has((e.data as EventData<typeof IncidentPhaseChangedV1>).to),
                   })),
                   tx,

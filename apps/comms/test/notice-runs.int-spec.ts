@@ -8,9 +8,10 @@ const { startChatReceiver } = require('../../../tools/stack/receivers.cjs') as {
 
 /**
  * Comms takes a run of incident events as one stretch, whatever their types, and writes its
- * automatic notices, their deliveries and their outcomes set-wise. Who is told must not depend on
- * how the events were cut into runs: each event is judged with the incident as that event left
- * it. The events are produced straight onto the incidents topic in one batch with one key (one
+ * automatic notices, their deliveries and their outcomes set-wise. Who is told, and what, must not
+ * depend on how the events were cut into runs: each event is judged with the incident as that
+ * event left it, and an incident that comes into an audience's rule later (a severity raised by
+ * more alerts) reaches it then. The events are produced straight onto the incidents topic in one batch with one key (one
  * partition, so one run), as triage would publish them.
  */
 describe('automatic notices of a run of incident events (real Kafka and PostgreSQL, a local webhook receiver)', () => {
@@ -35,7 +36,7 @@ describe('automatic notices of a run of incident events (real Kafka and PostgreS
     await chat?.close();
   });
 
-  it('tells each audience what the event that opened or ended an incident showed, once, in one run', async () => {
+  it('tells each audience once, as soon as an event brings the incident into its rule, and what that event showed', async () => {
     const [a, b] = [randomUUID(), randomUUID()].sort();
     const at = (seconds: number) => new Date(Date.parse('2026-11-29T10:00:00.000Z') + seconds * 1000).toISOString();
     const snapshot = (incidentId: string, version: number, severity: IncidentSnapshot['severity'], phase: IncidentSnapshot['phase'] = 'detected'): IncidentSnapshot => ({
@@ -55,30 +56,35 @@ describe('automatic notices of a run of incident events (real Kafka and PostgreS
       messages: [
         // a opens at SEV3 (the IR team hears it; management and legal, SEV2 and above, do not) …
         createEvent(IncidentOpenedV1, { source: '/vigil/triage', subject: a, data: { incident: snapshot(a, 1, 'SEV3'), alert: alert() } }),
-        // … and a later alert of the same run raises it to SEV1: not an opening, so nobody new is told.
+        // … a later alert of the same run raises it to SEV1: management and legal hear of it now …
         createEvent(IncidentAlertAttachedV1, { source: '/vigil/triage', subject: a, data: { incident: snapshot(a, 2, 'SEV1'), alert: alert(), correlatedBy: 'asset_category' } }),
+        // … and once only, however many events show it within their rule.
+        createEvent(IncidentAlertAttachedV1, { source: '/vigil/triage', subject: a, data: { incident: snapshot(a, 3, 'SEV1'), alert: alert(), correlatedBy: 'asset_category' } }),
         // b opens at SEV1 (the IR team, management and legal) and is closed in the same run.
         createEvent(IncidentOpenedV1, { source: '/vigil/triage', subject: b, data: { incident: snapshot(b, 1, 'SEV1'), alert: alert() } }),
         createEvent(IncidentPhaseChangedV1, { source: '/vigil/triage', subject: b, data: { incident: snapshot(b, 2, 'SEV1', 'closed'), from: 'detected', to: 'closed', actor: 'u-test', reason: 'done' } }),
         // a recovers: only those told of it hear that it is over.
-        createEvent(IncidentPhaseChangedV1, { source: '/vigil/triage', subject: a, data: { incident: snapshot(a, 3, 'SEV1', 'recovered'), from: 'detected', to: 'recovered', actor: 'u-test', reason: 'done' } }),
+        createEvent(IncidentPhaseChangedV1, { source: '/vigil/triage', subject: a, data: { incident: snapshot(a, 4, 'SEV1', 'recovered'), from: 'detected', to: 'recovered', actor: 'u-test', reason: 'done' } }),
       ].map(event),
     });
 
     const expected = [
       [a, 'ir_team', 'initial_notice'],
       [a, 'ir_team', 'resolution'],
+      [a, 'legal', 'initial_notice'],
+      [a, 'management', 'initial_notice'],
+      [a, 'management', 'resolution'],
       [b, 'ir_team', 'initial_notice'],
       [b, 'ir_team', 'resolution'],
       [b, 'legal', 'initial_notice'],
       [b, 'management', 'initial_notice'],
       [b, 'management', 'resolution'],
     ].map((r) => r.join(' '));
-    type Row = { incident_id: string; audience: string; purpose: string; status: string; automatic: boolean; delivered: number; receipts: number };
+    type Row = { incident_id: string; audience: string; purpose: string; status: string; automatic: boolean; delivered: number; receipts: number; text: string };
     const messages = await eventually(async () => {
       const { rows } = await withDatabase((db) =>
         db.query<Row>(
-          `SELECT m.incident_id, m.audience, m.purpose, m.status, m.automatic,
+          `SELECT m.incident_id, m.audience, m.purpose, m.status, m.automatic, m.text,
                   (SELECT count(*)::int FROM comms.notifications n WHERE n.message_id = m.id AND n.status = 'delivered') AS delivered,
                   (SELECT count(*)::int FROM comms.deliveries d JOIN comms.notifications n ON n.id = d.notification_id WHERE n.message_id = m.id) AS receipts
              FROM comms.messages m WHERE m.incident_id = ANY($1::uuid[]) ORDER BY m.incident_id, m.audience, m.purpose`,
@@ -87,10 +93,14 @@ describe('automatic notices of a run of incident events (real Kafka and PostgreS
       );
       return rows.length >= expected.length && rows.every((r) => r.status === 'sent') ? rows : undefined;
     }, 60_000);
-    // Exactly these: the SEV1 raise did not reach back to a's opening, and b's resolution found
+    // Exactly these: the SEV1 raise brought a to management and legal, and the resolutions found
     // the initial notices drafted by the same run.
     expect(messages.map((m) => `${m.incident_id} ${m.audience} ${m.purpose}`)).toEqual(expected);
     for (const m of messages) expect(m).toMatchObject({ automatic: true, status: 'sent', delivered: 1, receipts: 1 });
+    // Each says what the event that brought it showed: the IR team heard of a at SEV3, management at SEV1.
+    const textOf = (incident: string, audience: string) => messages.find((m) => m.incident_id === incident && m.audience === audience && m.purpose === 'initial_notice')!.text;
+    expect(textOf(a, 'ir_team')).toContain('SEV3');
+    expect(textOf(a, 'management')).toContain('SEV1');
     // Each delivered once to the audience's channel …
     const posts = chat.received.filter((r) => r.path === '/runs' && (r.body.includes(a) || r.body.includes(b)));
     expect(posts).toHaveLength(expected.length);

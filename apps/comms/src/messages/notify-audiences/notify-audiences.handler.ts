@@ -8,11 +8,9 @@ import { CadenceTracker } from '../../status-updates/cadence-tracker';
 import { CLOCK, type Clock } from '../../timers/clock';
 import { MessageLedger, type AutomaticNotice } from '../message-ledger';
 
-/** What one incident event may change for its audiences, with the incident as that event left it. */
+/** An incident event as its audiences see it: the incident as the event left it. */
 export interface IncidentChange {
   incident: IncidentSnapshot;
-  /** Opened, classified or restriction changed: it may bring the incident into an audience's rule. */
-  opening: boolean;
   /** Its phase changed to one that ends it. */
   resolved: boolean;
 }
@@ -22,8 +20,10 @@ export const RESOLVED_PHASES: ReadonlySet<string> = new Set(['recovered', 'close
 
 /**
  * What happens on its own as an incident moves: inside audiences whose rule matches get the
- * initial notice (when it opens, or when a reclassification brings it into their rule) and the
- * resolution (when it is recovered or closed), each once; status-update clocks follow the
+ * initial notice as soon as an event shows the incident active and within their rule — when it
+ * opens, or when it comes into the rule later (its severity raised by more alerts or by a person,
+ * its category or restriction changed, the rule itself widened) — and the resolution when it is
+ * recovered or closed (only those told of it), each once. Status-update clocks follow the
  * incident's severity and phase. Outside audiences are never written to without a person.
  */
 @Injectable()
@@ -36,11 +36,11 @@ export class NotifyAudiencesHandler {
 
   /**
    * A run of incident events, in their order. Each event is judged against each audience's rule
-   * with the incident as THAT event left it (its snapshot), so who is told does not depend on how
-   * the events were cut into runs: a severity raised by a later alert of the same run does not
-   * reach back to the opening. The clocks follow each incident's newest stored snapshot (which
-   * the run has just recorded). One read of the audiences, one of the clocks, one of who was told
-   * already, and one write of every notice of the run.
+   * with the incident as THAT event left it (its snapshot), and a notice says what the first
+   * event that brought the incident into the rule showed; so who is told, and what, does not
+   * depend on how the events were cut into runs. The clocks follow each incident's newest stored
+   * snapshot (which the run has just recorded). One read of the audiences, one of the clocks, one
+   * of what the ledger holds already, and one write of every notice of the run.
    */
   async handleRun(changes: readonly IncidentChange[], manager: EntityManager, afterCommit: (fn: () => void) => void): Promise<void> {
     if (changes.length === 0) return;
@@ -51,29 +51,26 @@ export class NotifyAudiencesHandler {
     const cadences = await this.cadence.lockAll(manager, [...snapshots.keys()]);
     for (const [incidentId, incident] of snapshots) await this.cadence.sync(manager, incident, now, audiences, cadences.get(incidentId) ?? []);
 
-    const notices = new Map<string, AutomaticNotice>();
-    const resolutions: AutomaticNotice[] = [];
-    for (const { incident, opening, resolved } of changes) {
-      if (opening && ACTIVE_PHASES.has(incident.phase)) {
-        for (const audience of audiences.filter((a) => auto(a, 'initial_notice', incident))) {
-          const key = dedupeKey('initial_notice', incident.incidentId, audience.audience);
-          if (!notices.has(key)) notices.set(key, { incident, audience, purpose: 'initial_notice', dedupeKey: key });
-        }
-      }
-      if (resolved) {
-        for (const audience of audiences.filter((a) => auto(a, 'resolution', incident))) {
-          resolutions.push({ incident, audience, purpose: 'resolution', dedupeKey: dedupeKey('resolution', incident.incidentId, audience.audience) });
-        }
-      }
+    // Every notice the run's events would send, the first event's for each (incident, audience, purpose).
+    const wanted = new Map<string, AutomaticNotice>();
+    const want = (incident: IncidentSnapshot, audience: AudienceRow, purpose: 'initial_notice' | 'resolution') => {
+      const key = dedupeKey(purpose, incident.incidentId, audience.audience);
+      if (!wanted.has(key)) wanted.set(key, { incident, audience, purpose, dedupeKey: key });
+    };
+    for (const { incident, resolved } of changes) {
+      if (ACTIVE_PHASES.has(incident.phase)) for (const audience of audiences.filter((a) => auto(a, 'initial_notice', incident))) want(incident, audience, 'initial_notice');
+      if (resolved) for (const audience of audiences.filter((a) => auto(a, 'resolution', incident))) want(incident, audience, 'resolution');
     }
-    if (resolutions.length > 0) {
-      // Only those told of the incident (before this run, or by it) hear that it is over.
-      const initialKey = (n: AutomaticNotice) => dedupeKey('initial_notice', n.incident.incidentId, n.audience.audience);
-      const rows = (await manager.query(`SELECT dedupe_key FROM comms.messages WHERE dedupe_key = ANY($1::text[])`, [resolutions.map(initialKey)])) as Array<{ dedupe_key: string }>;
-      const told = new Set([...rows.map((r) => r.dedupe_key), ...notices.keys()]);
-      for (const n of resolutions) if (told.has(initialKey(n)) && !notices.has(n.dedupeKey)) notices.set(n.dedupeKey, n);
-    }
-    await this.ledger.releaseAutomatic(manager, [...notices.values()], now, afterCommit);
+    if (wanted.size === 0) return;
+    // What the ledger holds already (most events of an incident find its notices sent), and who
+    // was told: before this run, or by it. Only those told of an incident hear that it is over.
+    const initialKey = (n: AutomaticNotice) => dedupeKey('initial_notice', n.incident.incidentId, n.audience.audience);
+    const keys = [...new Set([...wanted.keys(), ...[...wanted.values()].map(initialKey)])];
+    const held = new Set(((await manager.query(`SELECT dedupe_key FROM comms.messages WHERE dedupe_key = ANY($1::text[])`, [keys])) as Array<{ dedupe_key: string }>).map((r) => r.dedupe_key));
+    const notices = [...wanted.values()].filter(
+      (n) => !held.has(n.dedupeKey) && (n.purpose !== 'resolution' || held.has(initialKey(n)) || wanted.has(initialKey(n))),
+    );
+    await this.ledger.releaseAutomatic(manager, notices, now, afterCommit);
   }
 }
 
