@@ -105,6 +105,16 @@ describe('response actions (real Kafka and PostgreSQL, tasking and reporting)', 
     expect(calls).toHaveLength(1);
     expect(checks).toEqual([true]);
     expect(calls[0].body).toBe(done.json.request.body);
+    // Measured: the request by its route, its outcome, and the time from request to outcome (approvals included).
+    const exposed = (await http('GET', `${tasking.url}/metrics`)).text;
+    const sample = (name: string, ...labels: string[]) => {
+      const line = exposed.split('\n').find((l) => l.startsWith(`${name}{`) && labels.every((label) => l.includes(label)));
+      return line === undefined ? undefined : Number(line.split(' ').pop());
+    };
+    expect(sample('vigil_actions_requested_total', 'kind="isolate_host"', 'route="approval"')).toBe(1);
+    expect(sample('vigil_actions_outcomes_total', 'kind="isolate_host"', 'outcome="succeeded"')).toBe(1);
+    expect(sample('vigil_actions_time_to_outcome_seconds_count', 'kind="isolate_host"', 'outcome="succeeded"')).toBe(1);
+    expect(sample('vigil_actions_time_to_outcome_seconds_sum', 'kind="isolate_host"', 'outcome="succeeded"')).toBeGreaterThan(0);
 
     const timeline = await eventually(async () => {
       const entries: Array<{ type: string; summary: string }> = (await http('GET', `${reporting.url}/v1/incidents/${incidentId}/timeline`)).json?.entries ?? [];

@@ -17,6 +17,7 @@ import {
   type RequestAction,
   type VigilRole,
 } from '@vigil/contracts';
+import { metrics } from '@opentelemetry/api';
 import { enqueueEvents } from '@vigil/messaging';
 import { assertIncidentVisible, auditTouch, digest, Problem, sendOutbound, visibleIncidentCondition, type OutboundResult, type Principal, type Resolver, type Transport } from '@vigil/platform';
 import { randomUUID } from 'node:crypto';
@@ -50,6 +51,42 @@ const TARGET_FORMATS: Record<ActionTarget['type'], { ok: (v: string) => boolean;
   other: { ok: (v) => !/\p{Cc}/u.test(v), detail: 'must not contain control characters' },
 };
 
+/** How an action ended, for the metrics (counted once its transaction has committed). */
+type Outcome = 'succeeded' | 'failed' | 'refused' | 'expired' | 'rejected' | 'interrupted';
+interface Settled {
+  kind: ActionKind;
+  outcome: Outcome;
+  requestedAt: Date;
+  at: Date;
+}
+
+/**
+ * What response actions measure (OpenTelemetry; Prometheus adds `_total` to counters): requests by
+ * kind and route, outcomes by kind, and the time from request to outcome. Counted after the
+ * transaction that settled them commits, so a rolled-back change counts nothing.
+ */
+function actionMetrics() {
+  const meter = metrics.getMeter('vigil');
+  const requested = meter.createCounter('vigil.actions.requested', { description: 'response actions requested, by kind and route (approval, break_glass, undo)' });
+  const outcomes = meter.createCounter('vigil.actions.outcomes', {
+    description: 'response actions ended, by kind and outcome (succeeded, failed, refused, expired, rejected, interrupted)',
+  });
+  const timeToOutcome = meter.createHistogram('vigil.actions.time_to_outcome_seconds', {
+    description: "seconds from a response action's request to its outcome (approvals and sending included), by kind and outcome",
+    unit: 's',
+    advice: { explicitBucketBoundaries: [1, 5, 15, 60, 300, 900, 1800, 3600, 14_400, 86_400] },
+  });
+  return {
+    requested: (kind: ActionKind, route: 'approval' | 'break_glass' | 'undo') => requested.add(1, { kind, route }),
+    settled: (settled: readonly Settled[]) => {
+      for (const s of settled) {
+        outcomes.add(1, { kind: s.kind, outcome: s.outcome });
+        timeToOutcome.record(Math.max(0, (s.at.getTime() - s.requestedAt.getTime()) / 1000), { kind: s.kind, outcome: s.outcome });
+      }
+    },
+  };
+}
+
 interface Prepared {
   facts: IncidentFacts;
   connector: ConnectorRow;
@@ -78,6 +115,8 @@ export class ResponseActions {
     private readonly logger: Logger,
     private readonly outbound: ActionOutbound = {},
   ) {}
+
+  private readonly measure = actionMetrics();
 
   /** Checks a request and builds the exact HTTP request it would send. */
   private async prepare(m: Db, caller: Principal, incidentId: string, input: RequestAction, actionId: string, kind: ActionKind = input.kind, allow: { ended?: boolean } = {}): Promise<Prepared> {
@@ -175,6 +214,7 @@ export class ResponseActions {
       auditTouch({ ids: { incidentId, actionId: id }, after: { ...input, request: p.request, policy: p.policy } }, digest);
       await this.insert(m, p, { id, incidentId, input, kind: input.kind, caller, now: this.clock.now(), status: 'awaiting_approval', breakGlass: null, undoOf: null });
     });
+    this.measure.requested(input.kind, 'approval');
     return this.get(caller, incidentId, id);
   }
 
@@ -186,6 +226,7 @@ export class ResponseActions {
       auditTouch({ ids: { incidentId, actionId: id }, after: { ...input, request: p.request } }, digest);
       await this.insert(m, p, { id, incidentId, input, kind: input.kind, caller, now: this.clock.now(), status: 'executing', breakGlass: input.breakGlassReason, undoOf: null });
     });
+    this.measure.requested(input.kind, 'break_glass');
     this.logger.warn({ incidentId, actionId: id, kind: input.kind, actor: caller.subject }, 'break-glass response action');
     await this.execute(id);
     return this.get(caller, incidentId, id);
@@ -197,9 +238,10 @@ export class ResponseActions {
    * marked expired and never runs). The approval that completes the count sends the request.
    */
   async approve(caller: Principal, incidentId: string, actionId: string, note: string | undefined): Promise<ActionView> {
+    const settled: Settled[] = [];
     const outcome = await this.dataSource.transaction(async (m) => {
       const now = this.clock.now();
-      const row = await this.lockAwaiting(m, caller, incidentId, actionId, now, '');
+      const row = await this.lockAwaiting(m, caller, incidentId, actionId, now, '', settled);
       if (row === 'expired') return row;
       if (row.requested_by === caller.subject) throw new Problem(403, 'Self-approval refused', 'The person who requested an action cannot approve it.');
       const roles = caller.roles.filter((r) => row.policy.approverRoles.includes(r));
@@ -218,6 +260,7 @@ export class ResponseActions {
       await m.query(`UPDATE tasking.response_actions SET status = 'executing', executing_since = $2 WHERE id = $1`, [actionId, now]);
       return 'execute' as const;
     });
+    this.measure.settled(settled);
     if (outcome === 'expired') throw new Problem(409, 'Approval expired', `Action ${actionId} was not approved in time; it will not run. Request it again.`, { status: 'expired' });
     if (outcome === 'execute') await this.execute(actionId);
     return this.get(caller, incidentId, actionId);
@@ -228,19 +271,20 @@ export class ResponseActions {
    * caller may not see it, 409 if it is past deciding; a request past its expiry is marked expired
    * (with its event) and answered `expired`.
    */
-  private async lockAwaiting(m: Db, caller: Principal, incidentId: string, actionId: string, now: Date, why: string): Promise<ActionRow | 'expired'> {
+  private async lockAwaiting(m: Db, caller: Principal, incidentId: string, actionId: string, now: Date, why: string, settled: Settled[]): Promise<ActionRow | 'expired'> {
     await assertIncidentVisible(m, 'tasking', incidentId, caller);
     const [row]: ActionRow[] = await m.query(`SELECT * FROM tasking.response_actions WHERE id = $1 AND incident_id = $2 FOR UPDATE`, [actionId, incidentId]);
     if (!row) throw Problem.notFound(`Action ${actionId} of incident ${incidentId}`);
     if (row.status === 'awaiting_approval' && row.expires_at && row.expires_at <= now) {
-      await this.expire(m, row, now);
+      await this.expire(m, row, now, settled);
       return 'expired';
     }
     if (row.status !== 'awaiting_approval') throw new Problem(409, 'Not awaiting approval', `Action ${actionId} is ${row.status.replace('_', ' ')}${why}.`, { status: row.status });
     return row;
   }
 
-  private async expire(m: Db, row: ActionRow, now: Date): Promise<void> {
+  private async expire(m: Db, row: ActionRow, now: Date, settled: Settled[]): Promise<void> {
+    settled.push({ kind: row.kind, outcome: 'expired', requestedAt: row.requested_at, at: now });
     await m.query(`UPDATE tasking.response_actions SET status = 'expired', error = 'approvals expired' WHERE id = $1`, [row.id]);
     await enqueueEvents(m as EntityManager, 'tasking', [
       event(ActionFailedV1, row.incident_id, now, { actionId: row.id, incidentId: row.incident_id, kind: row.kind, target: row.target, outcome: 'expired', error: `not approved within ${row.policy.expiresAfterMinutes} minutes`, attempts: 0, at: now.toISOString() }),
@@ -254,9 +298,10 @@ export class ResponseActions {
    * turned down (409 otherwise; an expired one is marked expired); anyone else gets a 403.
    */
   async reject(caller: Principal, incidentId: string, actionId: string, reason: string): Promise<ActionView> {
+    const settled: Settled[] = [];
     const outcome = await this.dataSource.transaction(async (m) => {
       const now = this.clock.now();
-      const row = await this.lockAwaiting(m, caller, incidentId, actionId, now, ': only a request awaiting approval can be rejected or withdrawn');
+      const row = await this.lockAwaiting(m, caller, incidentId, actionId, now, ': only a request awaiting approval can be rejected or withdrawn', settled);
       if (row === 'expired') return row;
       const withdrawn = row.requested_by === caller.subject;
       if (!withdrawn && !caller.roles.some((r) => row.policy.approverRoles.includes(r))) {
@@ -279,8 +324,10 @@ export class ResponseActions {
           at: now.toISOString(),
         }),
       ]);
+      settled.push({ kind: row.kind, outcome: 'rejected', requestedAt: row.requested_at, at: now });
       return 'rejected' as const;
     });
+    this.measure.settled(settled);
     if (outcome === 'expired') throw new Problem(409, 'Approval expired', `Action ${actionId} was not approved in time; it will not run.`, { status: 'expired' });
     return this.get(caller, incidentId, actionId);
   }
@@ -295,12 +342,13 @@ export class ResponseActions {
    */
   async sweep(interruptedAfterSeconds: number, batch = 100): Promise<number> {
     const now = this.clock.now();
-    return this.dataSource.transaction(async (m) => {
+    const settled: Settled[] = [];
+    const count = await this.dataSource.transaction(async (m) => {
       const lapsed: ActionRow[] = await m.query(
         `SELECT * FROM tasking.response_actions WHERE status = 'awaiting_approval' AND expires_at <= $1 ORDER BY expires_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [now, batch],
       );
-      for (const row of lapsed) await this.expire(m, row, now);
+      for (const row of lapsed) await this.expire(m, row, now, settled);
       const cutOff: ActionRow[] = await m.query(
         `SELECT * FROM tasking.response_actions WHERE status = 'executing' AND executing_since <= $1 ORDER BY executing_since, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [new Date(now.getTime() - interruptedAfterSeconds * 1000), batch],
@@ -312,15 +360,18 @@ export class ResponseActions {
           event(ActionFailedV1, row.incident_id, now, { actionId: row.id, incidentId: row.incident_id, kind: row.kind, target: row.target, outcome: 'interrupted', error, attempts: 0, at: now.toISOString() }),
         ]);
         this.logger.warn({ actionId: row.id, incidentId: row.incident_id, kind: row.kind, since: row.executing_since }, 'response action interrupted mid-send: marked failed, not re-sent');
+        settled.push({ kind: row.kind, outcome: 'interrupted', requestedAt: row.requested_at, at: now });
       }
       return lapsed.length + cutOff.length;
     });
+    this.measure.settled(settled);
+    return count;
   }
 
   /** Undoes a succeeded action by its inverse (un-isolate, unblock, enable), at once: it restores what an approved action changed. */
   async undo(caller: Principal, incidentId: string, actionId: string, reason: string): Promise<ActionView> {
     const undoId = randomUUID();
-    await this.dataSource.transaction(async (m) => {
+    const undoKindOf = await this.dataSource.transaction(async (m) => {
       await assertIncidentVisible(m, 'tasking', incidentId, caller);
       const [row]: ActionRow[] = await m.query(`SELECT * FROM tasking.response_actions WHERE id = $1 AND incident_id = $2 FOR UPDATE`, [actionId, incidentId]);
       if (!row) throw Problem.notFound(`Action ${actionId} of incident ${incidentId}`);
@@ -333,7 +384,9 @@ export class ResponseActions {
       const p = await this.prepare(m, caller, incidentId, input, undoId, undoKind, { ended: true });
       auditTouch({ ids: { incidentId, actionId, undoActionId: undoId }, after: { kind: undoKind, reason, request: p.request } }, digest);
       await this.insert(m, { ...p, criticality: { criticality: row.criticality, source: row.criticality_source } }, { id: undoId, incidentId, input, kind: undoKind, caller, now: this.clock.now(), status: 'executing', breakGlass: null, undoOf: actionId });
+      return undoKind;
     });
+    this.measure.requested(undoKindOf, 'undo');
     await this.execute(undoId);
     return this.get(caller, incidentId, undoId);
   }
@@ -383,6 +436,7 @@ export class ResponseActions {
       }
       await enqueueEvents(m, 'tasking', events);
     });
+    this.measure.settled([{ kind: row.kind, outcome: result.outcome === 'succeeded' ? 'succeeded' : result.outcome === 'refused' ? 'refused' : 'failed', requestedAt: row.requested_at, at: now }]);
     this.logger.info({ actionId, incidentId: row.incident_id, kind: row.kind, outcome: result.outcome, attempts: result.attempts.length, error: result.error }, 'response action sent');
   }
 
