@@ -209,3 +209,10 @@ export async function writeEntities<T extends object>(
   }
   await manager.query(sql, [JSON.stringify(json)]);
 }
+
+/** Raw rows of an entity's table (`SELECT *`, `RETURNING *`: column names) as the entity (property names). */
+export function entitiesFromRows<T extends object>(dataSource: Pick<DataSource, 'getMetadata' | 'getRepository'>, entity: EntityTarget<T>, rows: ReadonlyArray<Record<string, unknown>>): T[] {
+  const columns = dataSource.getMetadata(entity).columns;
+  const repository = dataSource.getRepository(entity);
+  return rows.map((row) => repository.create(Object.fromEntries(columns.map((c) => [c.propertyName, row[c.databaseName]])) as T));
+}

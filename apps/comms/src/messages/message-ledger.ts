@@ -29,13 +29,15 @@ import { TemplateError } from '../templates/template-engine';
 import { effectiveTemplate, effectiveTemplates } from '../templates/template-store';
 import { buildTemplateView, type ObligationFacts, type Organisation } from '../templates/template-view';
 import { emit } from '../persistence/emit';
-import { outboxInsertSql, statementBuilder, writeTogetherSql, type OutboxItem } from '@vigil/messaging';
-import { composeMessage, type ComposedDelivery } from './compose-message';
+import { outboxInsertSql, statementBuilder, writeTogetherSql, type Bind, type OutboxItem } from '@vigil/messaging';
+import { composeMessage, type ComposeChannel, type ComposedDelivery } from './compose-message';
 
 /** Who drafts the notices an audience's rule sends on its own. */
 export const AUTOMATIC_DRAFTER = 'system:audience-rule';
 
-type ComposeChannelRow = Awaited<ReturnType<typeof channelsByName>>[number];
+/** A message's composed deliveries as the rows `releaseSql` writes, each with its notification id. */
+const deliveryRows = (messageId: string, deliveries: readonly ComposedDelivery[]) =>
+  deliveries.map((d) => ({ id: randomUUID(), message_id: messageId, channel_id: d.channelId, channel_name: d.channelName, kind: d.kind, recipients: d.recipients, body: d.body, body_sha256: d.bodySha256 }));
 
 export interface MessageRow {
   id: string;
@@ -123,14 +125,7 @@ export class MessageLedger {
     const template = input.template ?? (await effectiveTemplate(manager, input.audience, input.purpose));
     const channels = (await channelsByName(manager, audience.channels)).filter((c) => c.enabled);
     const id = randomUUID();
-    const view = buildTemplateView(input.incident, {
-      organisation: this.organisation,
-      audience: input.audience,
-      purpose: input.purpose,
-      note: input.note ?? null,
-      obligation: input.obligation?.facts ?? null,
-    });
-    const composed = await composeMessage({ messageId: id, audience: input.audience, template, view, channels, recipients: audience.recipients });
+    const composed = await this.compose(id, input.incident, audience, input.purpose, template, channels, { note: input.note ?? null, obligation: input.obligation?.facts ?? null });
     const restricted = input.incident.restricted ?? false;
     const requiresApproval = needsApproval(audience);
     const approverRoles = this.approverRoles(input.audience, restricted);
@@ -188,11 +183,12 @@ export class MessageLedger {
     for (const notice of notices) {
       if (needsApproval(notice.audience)) throw new Error(`an automatic notice to ${notice.audience.audience} would need an approval`);
       const id = randomUUID();
-      const input = { messageId: id, notice, channels: channels.filter((c) => notice.audience.channels.includes(c.name)) };
-      const composed = await this.composeNotice(input, templates.get(`${notice.audience.audience}:${notice.purpose}`)!).catch(async (error: unknown) => {
+      const mine = channels.filter((c) => notice.audience.channels.includes(c.name));
+      const compose = (template: { subject: string; body: string }) => this.compose(id, notice.incident, notice.audience, notice.purpose, template, mine, { note: null, obligation: null });
+      const composed = await compose(templates.get(`${notice.audience.audience}:${notice.purpose}`)!).catch(async (error: unknown) => {
         if (!(error instanceof TemplateError)) throw error;
         this.logger.error({ err: error, audience: notice.audience.audience, purpose: notice.purpose }, 'saved template failed to render; sending the default one');
-        return this.composeNotice(input, defaultTemplate(notice.audience.audience, notice.purpose));
+        return compose(defaultTemplate(notice.audience.audience, notice.purpose));
       });
       messages.push({
         id,
@@ -207,16 +203,16 @@ export class MessageLedger {
         dedupe_key: notice.dedupeKey,
         restricted: notice.incident.restricted ?? false,
       });
-      for (const d of composed.deliveries) {
-        deliveries.push({ id: randomUUID(), message_id: id, channel_id: d.channelId, channel_name: d.channelName, kind: d.kind, recipients: d.recipients, body: d.body, body_sha256: d.bodySha256 });
-      }
+      deliveries.push(...deliveryRows(id, composed.deliveries));
     }
     const { bind, params } = statementBuilder();
     const at = bind(now);
     // Deliveries and clocks follow only the messages inserted: a deduplicated one adds nothing.
-    const drafted: Array<{ audience: AudienceKey; purpose: MessagePurpose; sending: boolean }> = await manager.query(
-      `WITH m AS (
-         INSERT INTO comms.messages (id, incident_id, audience, purpose, status, subject, text, text_sha256, composed, automatic, dedupe_key, restricted,
+    const drafted: MessageRow[] = await manager.query(
+      this.releaseSql(
+        bind,
+        at,
+        `INSERT INTO comms.messages (id, incident_id, audience, purpose, status, subject, text, text_sha256, composed, automatic, dedupe_key, restricted,
            requires_approval, drafted_by, drafted_at, released_at, completed_at)
          SELECT id, incident_id, audience, purpose, status, subject, text, text_sha256, composed, true, dedupe_key, restricted,
                 false, ${bind(AUTOMATIC_DRAFTER)}, ${at}::timestamptz, ${at}::timestamptz, CASE WHEN status = 'approved' THEN ${at}::timestamptz END
@@ -224,7 +220,37 @@ export class MessageLedger {
                   subject text, text text, text_sha256 text, composed jsonb, dedupe_key text, restricted boolean)) WITH ORDINALITY AS r
           ORDER BY r.ordinality
          ON CONFLICT (dedupe_key) DO NOTHING
-         RETURNING id, incident_id, audience, purpose, status),
+         RETURNING *`,
+        deliveries,
+      ),
+      params,
+    );
+    this.releasedAll(drafted, afterCommit);
+    return drafted.length;
+  }
+
+  /** The message rendered for the audience's channels (`composeMessage` over the incident's template view). */
+  private compose(
+    messageId: string,
+    incident: IncidentSnapshot,
+    audience: AudienceRow,
+    purpose: MessagePurpose,
+    template: { subject: string; body: string },
+    channels: readonly ComposeChannel[],
+    extra: { note: string | null; obligation: ObligationFacts | null },
+  ) {
+    const view = buildTemplateView(incident, { organisation: this.organisation, audience: audience.audience, purpose, ...extra });
+    return composeMessage({ messageId, audience: audience.audience, template, view, channels, recipients: audience.recipients });
+  }
+
+  /**
+   * One statement that writes messages (`writeMessages`, an INSERT or UPDATE of comms.messages
+   * RETURNING *) and releases those it wrote: their deliveries (`deliveries` of the messages that
+   * were written; the others' are dropped) and their audiences' status-update clocks. It returns
+   * the messages written.
+   */
+  private releaseSql(bind: Bind, at: string, writeMessages: string, deliveries: ReadonlyArray<Record<string, unknown>>): string {
+    return `WITH m AS (${writeMessages}),
        n AS (
          INSERT INTO comms.notifications (id, incident_id, kind, channel, audience, target, status, attempts, payload, trace_headers, next_attempt_at, created_at,
            message_id, channel_id, channel_name, recipients, body, body_sha256)
@@ -234,24 +260,14 @@ export class MessageLedger {
                   recipients text[], body text, body_sha256 text)
            JOIN m ON m.id = d.message_id
          RETURNING 1),
-       c AS (
-         UPDATE comms.status_cadences c SET last_update_at = ${at}::timestamptz, due_at = ${at}::timestamptz + make_interval(secs => c.interval_seconds),
-                next_check_at = ${at}::timestamptz + make_interval(secs => c.interval_seconds), reminded_at = NULL, missed_at = NULL
-           FROM (SELECT DISTINCT incident_id, audience FROM m) AS reached
-          WHERE c.incident_id = reached.incident_id AND c.audience = reached.audience AND c.active
-         RETURNING 1)
-       SELECT audience, purpose, status = 'sending' AS sending FROM m`,
-      params,
-    );
-    for (const row of drafted) this.released.add(1, { audience: row.audience, purpose: row.purpose });
-    if (drafted.some((row) => row.sending)) afterCommit(() => this.wakeDelivery());
-    return drafted.length;
+       c AS (${this.cadence.reachedSql('m', at)} RETURNING 1)
+       SELECT * FROM m`;
   }
 
-  private composeNotice(input: { messageId: string; notice: AutomaticNotice; channels: ComposeChannelRow[] }, template: { subject: string; body: string }) {
-    const { notice } = input;
-    const view = buildTemplateView(notice.incident, { organisation: this.organisation, audience: notice.audience.audience, purpose: notice.purpose, note: null, obligation: null });
-    return composeMessage({ messageId: input.messageId, audience: notice.audience.audience, template, view, channels: input.channels, recipients: notice.audience.recipients });
+  /** Counted, and the delivery worker woken for those with deliveries. */
+  private releasedAll(messages: readonly MessageRow[], afterCommit: (fn: () => void) => void): void {
+    for (const m of messages) this.released.add(1, { audience: m.audience, purpose: m.purpose });
+    if (messages.some((m) => m.status === 'sending')) afterCommit(() => this.wakeDelivery());
   }
 
   /** Who may approve: legal alone for a restricted incident's message to an outside audience. */
@@ -293,23 +309,20 @@ export class MessageLedger {
   /** To its channels: one notification per channel, with the body composed at draft time. */
   private async release(manager: EntityManager, message: MessageRow, now: Date, afterCommit: (fn: () => void) => void): Promise<MessageRow> {
     const deliveries = message.composed;
-    const status: MessageStatus = deliveries.length ? 'sending' : 'approved';
+    const { bind, params } = statementBuilder();
+    const at = bind(now);
     const [released]: MessageRow[] = await manager.query(
-      `WITH changed AS (UPDATE comms.messages SET status = $2, released_at = $3, completed_at = $4 WHERE id = $1 RETURNING *) SELECT * FROM changed`,
-      [message.id, status, now, deliveries.length ? null : now],
+      this.releaseSql(
+        bind,
+        at,
+        `UPDATE comms.messages SET status = ${bind(deliveries.length ? 'sending' : 'approved')}, released_at = ${at}::timestamptz,
+                completed_at = ${deliveries.length ? 'NULL' : `${at}::timestamptz`}
+          WHERE id = ${bind(message.id)}::uuid RETURNING *`,
+        deliveryRows(message.id, deliveries),
+      ),
+      params,
     );
-    const trace = currentTraceHeaders();
-    for (const d of deliveries) {
-      await manager.query(
-        `INSERT INTO comms.notifications (id, incident_id, kind, channel, audience, target, status, attempts, payload, trace_headers, next_attempt_at, created_at,
-           message_id, channel_id, channel_name, recipients, body, body_sha256)
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, '{}', $7, $8, $8, $9, $10, $11, $12, $13, $14)`,
-        [randomUUID(), message.incident_id, message.purpose, d.kind, message.audience, d.recipients.join(', '), trace, now, message.id, d.channelId, d.channelName, d.recipients, d.body, d.bodySha256],
-      );
-    }
-    await this.cadence.recordUpdate(manager, message.incident_id, message.audience, now);
-    this.released.add(1, { audience: message.audience, purpose: message.purpose });
-    if (deliveries.length) afterCommit(() => this.wakeDelivery());
+    this.releasedAll([released], afterCommit);
     return released;
   }
 

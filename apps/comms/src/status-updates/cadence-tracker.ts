@@ -69,13 +69,15 @@ export class CadenceTracker {
     return byIncident;
   }
 
-  /** A message reached the audience: the next update is due one interval from now. */
-  async recordUpdate(manager: EntityManager, incidentId: string, audience: AudienceKey, sentAt: Date): Promise<void> {
-    await manager.query(
-      `UPDATE comms.status_cadences SET last_update_at = $3::timestamptz, due_at = $3::timestamptz + make_interval(secs => interval_seconds),
-         next_check_at = $3::timestamptz + make_interval(secs => interval_seconds), reminded_at = NULL, missed_at = NULL
-        WHERE incident_id = $1 AND audience = $2 AND active`,
-      [incidentId, audience, sentAt],
-    );
+  /**
+   * Messages reached their audiences: each (incident, audience) of `reached` (a relation of the
+   * caller's statement with those columns) is next due one interval after `at`. An UPDATE for the
+   * caller's statement: the clocks move with the messages that reset them, or not at all.
+   */
+  reachedSql(reached: string, at: string): string {
+    return `UPDATE comms.status_cadences c SET last_update_at = ${at}::timestamptz, due_at = ${at}::timestamptz + make_interval(secs => c.interval_seconds),
+              next_check_at = ${at}::timestamptz + make_interval(secs => c.interval_seconds), reminded_at = NULL, missed_at = NULL
+         FROM (SELECT DISTINCT incident_id, audience FROM ${reached}) AS reached
+        WHERE c.incident_id = reached.incident_id AND c.audience = reached.audience AND c.active`;
   }
 }

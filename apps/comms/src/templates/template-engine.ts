@@ -3,7 +3,7 @@ import { VIEW_FIELDS, VIEW_ROOTS, type TemplateView } from './template-view';
 
 /**
  * Templates are LiquidJS in strict mode: logic-less (conditions and loops over the view, nothing
- * that evaluates code), checked before they are saved and again before every render. Anything
+ * that evaluates code), checked before they are saved and again before one is first rendered. Anything
  * that could reach beyond the view is gone from the engine itself: only the filters and tags
  * below exist in it, so a template naming another one does not even parse.
  */
@@ -48,12 +48,22 @@ export class TemplateError extends Error {
 }
 
 type Escape = (value: string) => string;
-const engines = new Map<Escape | undefined, Liquid>();
+/**
+ * One engine per escaping, with the templates it has parsed after they passed their check: a
+ * run's notices render the same few templates many times (at most CHECKED_PER_ENGINE kept, the
+ * oldest dropped first).
+ */
+const engines = new Map<Escape | undefined, { liquid: Liquid; checked: Map<string, Template[]> }>();
+const CHECKED_PER_ENGINE = 64;
 
 function engine(escape?: Escape): Liquid {
-  let liquid = engines.get(escape);
-  if (liquid) return liquid;
-  liquid = new Liquid({
+  return engineOf(escape).liquid;
+}
+
+function engineOf(escape?: Escape): { liquid: Liquid; checked: Map<string, Template[]> } {
+  const known = engines.get(escape);
+  if (known) return known;
+  const liquid = new Liquid({
     strictVariables: true,
     strictFilters: true,
     ownPropertyOnly: true,
@@ -71,8 +81,9 @@ function engine(escape?: Escape): Liquid {
   for (const name of Object.keys(filters)) if (!(ALLOWED_FILTERS as readonly string[]).includes(name)) delete filters[name];
   const tags = liquid.tags as Record<string, unknown>;
   for (const name of Object.keys(tags)) if (!(ALLOWED_TAGS as readonly string[]).includes(name)) delete tags[name];
-  engines.set(escape, liquid);
-  return liquid;
+  const created = { liquid, checked: new Map<string, Template[]>() };
+  engines.set(escape, created);
+  return created;
 }
 
 const position = (message: string) => {
@@ -172,22 +183,16 @@ function listPaths(): string[] {
     .map(([path]) => path);
 }
 
-/** Parsed templates that passed their check, per engine (escaping) and source: a run's notices render the same few templates many times. */
-const checked = new Map<Liquid, Map<string, Template[]>>();
-const CHECKED_PER_ENGINE = 64;
-
-/** The template parsed by `liquid`, checked first; a TemplateError when it fails its check. */
-function checkedTemplate(source: string, liquid: Liquid): Template[] {
-  let cache = checked.get(liquid);
-  if (!cache) checked.set(liquid, (cache = new Map()));
-  const hit = cache.get(source);
+/** The template parsed by the engine of `escape`, checked first (once); a TemplateError when it fails its check. */
+function checkedTemplate(source: string, escape: Escape): Template[] {
+  const { liquid, checked } = engineOf(escape);
+  const hit = checked.get(source);
   if (hit) return hit;
   const issues = checkTemplate(source);
   if (issues.length) throw new TemplateError(issues);
   const templates = liquid.parse(source);
-  // Bounded: the oldest goes first (a Map keeps insertion order).
-  if (cache.size >= CHECKED_PER_ENGINE) cache.delete(cache.keys().next().value!);
-  cache.set(source, templates);
+  if (checked.size >= CHECKED_PER_ENGINE) checked.delete(checked.keys().next().value!);
+  checked.set(source, templates);
   return templates;
 }
 
@@ -197,7 +202,7 @@ function checkedTemplate(source: string, liquid: Liquid): Template[] {
  */
 export async function renderTemplate(source: string, view: TemplateView, escape: Escape): Promise<string> {
   const liquid = engine(escape);
-  const templates = checkedTemplate(source, liquid);
+  const templates = checkedTemplate(source, escape);
   try {
     return String(await liquid.render(templates, view as unknown as object, { strictVariables: true, ownPropertyOnly: true }));
   } catch (error) {

@@ -413,7 +413,7 @@ export class ResponseActions {
         ...this.outbound,
       });
     const now = this.clock.now();
-    await this.dataSource.transaction(async (m) => {
+    const outcome = await this.dataSource.transaction(async (m) => {
       for (const a of result.attempts) {
         await m.query(
           `INSERT INTO tasking.response_action_attempts (action_id, attempt, url, address, status_code, error, started_at, duration_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
@@ -421,13 +421,15 @@ export class ResponseActions {
         );
       }
       const succeeded = result.outcome === 'succeeded';
+      const failure = result.outcome === 'refused' ? 'refused' : 'failed';
+      const outcome: Outcome = succeeded ? 'succeeded' : failure;
       // What the connector answered is the truth, even if the sweeper gave up on this send meanwhile.
       await m.query(`UPDATE tasking.response_actions SET status = $2, executed_at = $3, error = $4 WHERE id = $1`, [actionId, succeeded ? 'succeeded' : 'failed', now, result.error]);
       const ref = { actionId, incidentId: row.incident_id, kind: row.kind, target: row.target };
       const events = [
         succeeded
           ? event(ActionExecutedV1, row.incident_id, now, { ...ref, statusCode: result.response!.status, attempts: result.attempts.length, breakGlass: row.break_glass_reason !== null, undoOf: row.undo_of, executedAt: now.toISOString() })
-          : event(ActionFailedV1, row.incident_id, now, { ...ref, outcome: result.outcome === 'refused' ? 'refused' : 'failed', error: result.error ?? 'failed', attempts: result.attempts.length, at: now.toISOString() }),
+          : event(ActionFailedV1, row.incident_id, now, { ...ref, outcome: failure, error: result.error ?? 'failed', attempts: result.attempts.length, at: now.toISOString() }),
       ];
       if (succeeded && row.undo_of) {
         await m.query(`UPDATE tasking.response_actions SET undone_by = $2 WHERE id = $1`, [row.undo_of, actionId]);
@@ -435,8 +437,9 @@ export class ResponseActions {
         events.push(event(ActionUndoneV1, row.incident_id, now, { actionId: original.id, incidentId: row.incident_id, kind: original.kind, target: original.target, undoActionId: actionId, undoKind: row.kind, actor: row.requested_by, undoneAt: now.toISOString() }));
       }
       await enqueueEvents(m, 'tasking', events);
+      return outcome;
     });
-    this.measure.settled([{ kind: row.kind, outcome: result.outcome === 'succeeded' ? 'succeeded' : result.outcome === 'refused' ? 'refused' : 'failed', requestedAt: row.requested_at, at: now }]);
+    this.measure.settled([{ kind: row.kind, outcome, requestedAt: row.requested_at, at: now }]);
     this.logger.info({ actionId, incidentId: row.incident_id, kind: row.kind, outcome: result.outcome, attempts: result.attempts.length, error: result.error }, 'response action sent');
   }
 

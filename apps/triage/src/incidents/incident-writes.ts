@@ -108,7 +108,7 @@ export interface Occurrence {
  * alert): the count goes up, the clock's occurredAt and detectedAt move earlier if this occurrence
  * saw the activity earlier, and — until an analyst classifies the incident — the classification
  * takes the worse impact and the more critical asset, and severity follows the matrix. An analyst's
- * classification stands. Not saved (see `countOccurrence` and `occurrenceUpdateSql`); the caller publishes.
+ * classification stands. Not saved (see `countOccurrence` and `occurrencesUpdateSql`); the caller publishes.
  */
 export function applyOccurrence(incident: Incident, occurrence: Occurrence, matrix: SeverityMatrix): void {
   incident.alertCount += occurrence.count ?? 1;
@@ -139,24 +139,9 @@ export async function countOccurrence(manager: EntityManager, incident: Incident
 }
 
 /**
- * The UPDATE that writes what `applyOccurrence` changes (exactly those columns), its values bound
- * with `bind`: to write it in a statement that also does other work. `also`: more SET clauses for
- * the same row (a row can be changed only once in a statement).
- */
-export function occurrenceUpdateSql(incident: Incident, bind: Bind, also: readonly string[] = []): string {
-  return `UPDATE triage.incidents SET alert_count = ${bind(incident.alertCount)}::int, version = ${bind(incident.version)}::int,
-            occurred_at = ${bind(incident.occurredAt)}::timestamptz, detected_at = ${bind(incident.detectedAt)}::timestamptz,
-            asset_criticality = ${bind(incident.assetCriticality)}::text,
-            recovery_time_objective_minutes = ${bind(incident.recoveryTimeObjectiveMinutes ?? null)}::int, functional_impact = ${bind(incident.functionalImpact)}::text,
-            category = ${bind(incident.category)}::text, severity = ${bind(incident.severity)}::text, updated_at = ${bind(incident.updatedAt)}::timestamptz
-            ${also.map((set) => `, ${set}`).join('')}
-          WHERE id = ${bind(incident.id)}::uuid`;
-}
-
-/**
  * What `applyOccurrence` changes, for several incidents in one UPDATE (each row once), its one
- * value bound with `bind`. `extra`: more columns for each row (name → SQL type, the value from
- * `extraOf`), and more SET clauses over `v` (the row's values) and `t` (the stored row).
+ * value bound with `bind`. `extra`: more columns for each row (`columns`, name → SQL type; their
+ * values from `of`), and more SET clauses over `v` (the row's values) and `t` (the stored row).
  */
 export function occurrencesUpdateSql<I extends { incident: Incident }>(
   items: readonly I[],

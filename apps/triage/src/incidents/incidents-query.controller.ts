@@ -1,7 +1,7 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query, UseInterceptors } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { HistoryList, IncidentCategory, IncidentPage, IncidentPhase, IncidentSeverity, IncidentView, Timestamp } from '@vigil/contracts';
-import { ApiJsonResponse, ApiProblems, Caller, canSeeIncident, enumList, Permit, Problem, visibilityCondition, ZodPipe, type Principal } from '@vigil/platform';
+import { ApiJsonResponse, ApiProblems, Caller, canSeeIncident, entitiesFromRows, enumList, Permit, Problem, visibilityCondition, ZodPipe, type Principal } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { normaliseHostname, normaliseIp } from '../assets/normalise';
@@ -131,7 +131,7 @@ export class IncidentsQueryController {
     const columns = this.dataSource.getMetadata(Incident).columns;
     const sql = `SELECT ${columns.map((c) => `i.${c.databaseName}`).join(', ')} FROM triage.incidents i ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${p(query.limit + 1)}`;
     const rows: Array<Record<string, unknown>> = await this.dataSource.query(sql, params);
-    const incidents = rows.map((row) => this.dataSource.getRepository(Incident).create(Object.fromEntries(columns.map((c) => [c.propertyName, row[c.databaseName]]))));
+    const incidents = entitiesFromRows(this.dataSource, Incident, rows);
     const { page, nextCursor } = pageOf(incidents, query.limit, (last) =>
       sort.column === 'severity'
         ? { sort: query.sort, value: last.severity, at: last.createdAt.toISOString(), id: last.id }

@@ -2,7 +2,7 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationB
 import { metrics } from '@opentelemetry/api';
 import { createEvent, NotificationDeliveredV1, NotificationFailedV1, PageDeliveredV1, PageFailedV1 } from '@vigil/contracts';
 import { backoff, outboxInsertSql, statementBuilder, writeTogetherSql, type OutboxItem } from '@vigil/messaging';
-import { CONFIG, LOGGER } from '@vigil/platform';
+import { CONFIG, entitiesFromRows, LOGGER } from '@vigil/platform';
 import { contextFromHeaders, currentTraceHeaders, inSpan, SpanKind } from '@vigil/telemetry';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -14,7 +14,7 @@ import { sendEmail } from '../../channels/providers/email.channel';
 import { providerOf } from '../../channels/registry';
 import type { CommsConfig } from '../../config';
 import { MessageLedger } from '../../messages/message-ledger';
-import type { Notification } from '../../persistence/notification.entity';
+import { Notification } from '../../persistence/notification.entity';
 import { PollLoop } from '@vigil/messaging';
 
 /** Every delivery through the outbound guard (ADR 0011): names resolved, addresses checked, connections pinned. */
@@ -70,7 +70,7 @@ export class DeliverNotificationsWorker implements OnApplicationBootstrap, Befor
 
   private async deliverDue(): Promise<number> {
     // One statement claims a batch and returns it (no transaction around it: it is one).
-    const rows: NotificationRow[] = await this.dataSource.query(
+    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
       `WITH claimed AS (
          UPDATE comms.notifications SET next_attempt_at = now() + make_interval(secs => $1), attempts = attempts + 1
           WHERE id IN (SELECT id FROM comms.notifications
@@ -81,7 +81,7 @@ export class DeliverNotificationsWorker implements OnApplicationBootstrap, Befor
       [LEASE_SECONDS],
     );
     if (rows.length === 0) return 0;
-    const claimed = rows.map(toNotification);
+    const claimed = entitiesFromRows(this.dataSource, Notification, rows);
     // The batch's channels in one read, as they are now (a channel removed or disabled since fails its deliveries).
     const channelIds = [...new Set(claimed.flatMap((n) => (n.channelId ? [n.channelId] : [])))];
     const channels = new Map(
@@ -179,37 +179,6 @@ interface Attempt {
   durationMs: number;
   at: Date;
   traceHeaders: Record<string, string>;
-}
-
-type NotificationRow = Record<string, unknown>;
-
-/** A row of comms.notifications as the entity names its fields. */
-function toNotification(row: NotificationRow): Notification {
-  return {
-    id: row.id,
-    incidentId: row.incident_id,
-    kind: row.kind,
-    channel: row.channel,
-    audience: row.audience,
-    target: row.target,
-    status: row.status,
-    attempts: row.attempts,
-    payload: row.payload,
-    traceHeaders: row.trace_headers,
-    nextAttemptAt: row.next_attempt_at,
-    createdAt: row.created_at,
-    deliveredAt: row.delivered_at,
-    lastError: row.last_error,
-    pageId: row.page_id,
-    escalationId: row.escalation_id,
-    personId: row.person_id,
-    messageId: row.message_id,
-    channelId: row.channel_id,
-    channelName: row.channel_name,
-    recipients: row.recipients,
-    body: row.body,
-    bodySha256: row.body_sha256,
-  } as Notification;
 }
 
 /** The event that reports a notification's final outcome: a page's as a page event. */
