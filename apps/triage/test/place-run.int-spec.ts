@@ -309,7 +309,10 @@ describe('set-wise placement (real PostgreSQL)', () => {
         suppressions += sa.outcomes.filter((o) => o.disposition === 'suppressed').length;
         merges += sa.incidents.filter((i) => i.phase === 'merged').length;
       }),
-      { numRuns: 40 },
+      // A fixed seed: the 40 streams then always include recurrences, suppressions and merges, which
+      // random ones reach only most of the time (a CI run once drew no recurrence). PROPERTY_SEED
+      // explores others; a failure prints the seed and path that reproduce it.
+      { numRuns: 40, seed: Number(process.env.PROPERTY_SEED ?? 1) },
     );
     // The streams did reach what the comparison is about.
     expect(recurrences).toBeGreaterThan(0);
