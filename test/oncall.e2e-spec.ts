@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { randomUUID } from 'node:crypto';
-import { as, createIntegration, eventually, http, incidentAction, resetEscalationRouting, startReceiver, startService, withDatabase, type RecordedRequest, type ServiceProcess } from './support/harness';
+import { as, consumersCaughtUp, createIntegration, eventually, http, incidentAction, resetEscalationRouting, startReceiver, startService, withDatabase, type RecordedRequest, type ServiceProcess } from './support/harness';
 import { startSmtpReceiver } from './support/smtp-receiver';
 
 /**
@@ -62,8 +62,12 @@ describe('on call and escalation (real Kafka and PostgreSQL, real delays)', () =
     layers: [{ name: 'everyone', precedence: 1, rotation: { start: '2026-01-05T09:00', timeZone: 'Europe/Berlin', handoff: 'FREQ=WEEKLY;BYDAY=MO', participants: [personId] } }],
   });
 
-  const pagesTo = (name: string): Array<RecordedRequest & { json: any }> =>
-    receiver.requests.filter((r) => r.path === `/${run}/${name}`).map((r) => ({ ...r, json: JSON.parse(r.body) }));
+  /** The pages of one incident to one of this run's people (an incident earlier suites left open may page them too). */
+  const pagesTo = (name: string, incidentId: string): Array<RecordedRequest & { json: any }> =>
+    receiver.requests
+      .filter((r) => r.path === `/${run}/${name}`)
+      .map((r) => ({ ...r, json: JSON.parse(r.body) }))
+      .filter((r) => r.json?.page?.incidentId === incidentId);
 
   it('pages the primary, then the secondary, then the IR manager until someone acknowledges; a restart in the middle loses and repeats nothing', async () => {
     const [alice, bob, irene] = await Promise.all([person('Alice', ['security_analyst'], true), person('Bob', ['system_administrator'], false), person('Irene', ['ir_manager'], true)]);
@@ -80,6 +84,9 @@ describe('on call and escalation (real Kafka and PostgreSQL, real delays)', () =
       ],
       repeat: { times: 2, fromStep: 1 },
     });
+    // Incidents earlier suites left on the topics are read before this run's routing applies, or one
+    // of them (its category malware too) could start an escalation under this run's policy.
+    await consumersCaughtUp(['vigil-tasking']);
     const routing = await http('PUT', `${tasking.url}/v1/escalation-routing`, { rules: [{ name: 'this run', match: { categories: ['malware'] }, policyId: policy.policyId }], defaultPolicyId: null }, await as('irene'));
     expect(routing.status).toBe(200);
 
@@ -89,7 +96,7 @@ describe('on call and escalation (real Kafka and PostgreSQL, real delays)', () =
     const incidentId: string = await eventually(async () => (await http('GET', `${triage.url}/v1/alerts/${alert.json.alertId}`)).json?.incidentId ?? undefined, 60_000);
 
     // Step 1 pages the primary on call: webhook and e-mail, with what she needs to act.
-    const [first] = await eventually(async () => (pagesTo('alice').length ? pagesTo('alice') : undefined), 30_000);
+    const [first] = await eventually(async () => (pagesTo('alice', incidentId).length ? pagesTo('alice', incidentId) : undefined), 30_000);
     expect(first.json).toMatchObject({
       type: 'vigil.page',
       page: {
@@ -114,9 +121,9 @@ describe('on call and escalation (real Kafka and PostgreSQL, real delays)', () =
     tasking = await startService('tasking', taskingEnv());
 
     // Nobody acknowledges: the secondary after the wait, then the IR manager.
-    const [second] = await eventually(async () => (pagesTo('bob').length ? pagesTo('bob') : undefined), 60_000);
+    const [second] = await eventually(async () => (pagesTo('bob', incidentId).length ? pagesTo('bob', incidentId) : undefined), 60_000);
     expect(second.json.page).toMatchObject({ step: { number: 2, cycle: 0 }, person: { personId: bob.personId } });
-    const [third] = await eventually(async () => (pagesTo('irene').length ? pagesTo('irene') : undefined), 60_000);
+    const [third] = await eventually(async () => (pagesTo('irene', incidentId).length ? pagesTo('irene', incidentId) : undefined), 60_000);
     expect(third.json.page).toMatchObject({ step: { number: 3, cycle: 0 }, person: { personId: irene.personId } });
     // Each step ran only once the previous step's wait was over (as tasking recorded them).
     const requested = [first, second, third].map((p) => Date.parse(p.json.page.requestedAt));
@@ -134,7 +141,7 @@ describe('on call and escalation (real Kafka and PostgreSQL, real delays)', () =
 
     // Long enough for two more steps of the repeat: nothing more is paged, and nobody was paged twice.
     await new Promise((r) => setTimeout(r, (2 * STEP_SECONDS + 2) * 1000));
-    expect({ alice: pagesTo('alice').length, bob: pagesTo('bob').length, irene: pagesTo('irene').length }).toEqual({ alice: 1, bob: 1, irene: 1 });
+    expect({ alice: pagesTo('alice', incidentId).length, bob: pagesTo('bob', incidentId).length, irene: pagesTo('irene', incidentId).length }).toEqual({ alice: 1, bob: 1, irene: 1 });
     const steps = await withDatabase((db) => db.query(`SELECT step_key FROM tasking.escalation_steps s JOIN tasking.escalations e ON e.id = s.escalation_id WHERE e.incident_id = $1 ORDER BY step_key`, [incidentId]));
     expect(steps.rows.map((r: { step_key: string }) => r.step_key)).toEqual(['0.1', '0.2', '0.3']);
 

@@ -1,4 +1,4 @@
-import { Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
+import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 import { spawn } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -338,6 +338,77 @@ export async function readTopic<T>(
 }
 
 /** Runs `fn` with a connection to the test database (or to the one at `url`). */
+export type Offsets = Map<string, bigint>;
+
+async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = new Admin({ clientId: 'vigil-test-admin', bootstrapBrokers: testEnv().brokers.split(',') });
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.close();
+  }
+}
+
+/** A group's committed offsets, by `topic:partition`. */
+export async function committed(group: string): Promise<Offsets> {
+  return withAdmin(async (admin) => {
+    const [g] = await admin.listConsumerGroupOffsets({ groups: [group] });
+    const out: Offsets = new Map();
+    for (const t of g?.topics ?? []) for (const p of t.partitions) if (p.committedOffset >= 0n) out.set(`${t.name}:${p.partitionIndex}`, p.committedOffset);
+    return out;
+  });
+}
+
+/** Every partition (`topic:partition`) of the topics the members of a group subscribe to. */
+export async function subscribedPartitions(group: string): Promise<string[]> {
+  return withAdmin(async (admin) => {
+    const described = await admin.describeGroups({ groups: [group] });
+    const topics = new Set<string>();
+    for (const member of described.get(group)?.members.values() ?? []) for (const t of member.metadata?.topics ?? []) topics.add(t);
+    if (topics.size === 0) return [];
+    const metadata = await admin.metadata({ topics: [...topics] });
+    return [...metadata.topics].flatMap(([name, t]) => Array.from({ length: t.partitionsCount }, (_, i) => `${name}:${i}`)).sort();
+  });
+}
+
+/** The end offsets of the partitions named. */
+async function ends(partitions: string[]): Promise<Offsets> {
+  const byTopic = new Map<string, number[]>();
+  for (const tp of partitions) {
+    const i = tp.lastIndexOf(':');
+    byTopic.set(tp.slice(0, i), [...(byTopic.get(tp.slice(0, i)) ?? []), Number(tp.slice(i + 1))]);
+  }
+  return withAdmin(async (admin) => {
+    const listed = await admin.listOffsets({
+      topics: [...byTopic].map(([name, ps]) => ({ name, partitions: ps.map((partitionIndex) => ({ partitionIndex, timestamp: -1n })) })),
+    });
+    const out: Offsets = new Map();
+    for (const t of listed) for (const p of t.partitions) out.set(`${t.name}:${p.partitionIndex}`, p.offset);
+    return out;
+  });
+}
+
+/** Consumed up to the end of every partition its group reads (the default groups' partitions). */
+export async function caughtUp(group: string, partitions: string[]): Promise<boolean> {
+  const [done, end] = await Promise.all([committed(group), ends(partitions)]);
+  return partitions.every((tp) => (done.get(tp) ?? 0n) >= (end.get(tp) ?? 0n));
+}
+
+/**
+ * Waits until each group has read to the end of every partition it subscribes to: what earlier
+ * suites left on the topics has been applied before a test changes how the services react to it
+ * (escalation routing, say).
+ */
+export async function consumersCaughtUp(groups: string[], timeoutMs = 120_000): Promise<void> {
+  await eventually(async () => {
+    for (const group of groups) {
+      const partitions = await subscribedPartitions(group);
+      if (partitions.length === 0 || !(await caughtUp(group, partitions))) return undefined;
+    }
+    return true;
+  }, timeoutMs, 500);
+}
+
 export async function withDatabase<T>(fn: (client: Client) => Promise<T>, url = testEnv().adminUrl): Promise<T> {
   const client = new Client({ connectionString: url });
   await client.connect();

@@ -38,7 +38,10 @@ describe('automatic notices of a run of incident events (real Kafka and PostgreS
 
   it('tells each audience once, as soon as an event brings the incident into its rule, and what that event showed', async () => {
     const [a, b] = [randomUUID(), randomUUID()].sort();
-    const at = (seconds: number) => new Date(Date.parse('2026-11-29T10:00:00.000Z') + seconds * 1000).toISOString();
+    // Times of now: the services of later suites read these incidents too (tasking gives them
+    // tasks whose deadlines run from detection).
+    const start = Date.now() - 60_000;
+    const at = (seconds: number) => new Date(start + seconds * 1000).toISOString();
     const snapshot = (incidentId: string, version: number, severity: IncidentSnapshot['severity'], phase: IncidentSnapshot['phase'] = 'detected'): IncidentSnapshot => ({
       incidentId,
       title: `Run notices ${incidentId.slice(0, 8)}`,
@@ -118,5 +121,13 @@ describe('automatic notices of a run of incident events (real Kafka and PostgreS
       2_000,
     );
     expect(reported).toEqual({ sent: expected.length, delivered: expected.length });
+
+    // a is closed, as b is: the services of later suites that read these events leave them alone
+    // (no task deadline of an open incident to escalate on).
+    await producer.send({
+      messages: [
+        createEvent(IncidentPhaseChangedV1, { source: '/vigil/triage', subject: a, data: { incident: snapshot(a, 5, 'SEV1', 'closed'), from: 'recovered', to: 'closed', actor: 'u-test', reason: 'done' } }),
+      ].map(event),
+    });
   });
 });

@@ -53,9 +53,21 @@ export class SlaWatcher {
     await this.loop.stop();
   }
 
-  /** Reports every task past its SLA at the clock's now; returns how many. */
+  /**
+   * Reports every task past its SLA at the clock's now, a batch per transaction until none is left
+   * (a backlog larger than one batch is not left for later polls); returns how many.
+   */
   async runDue(): Promise<number> {
     const now = this.clock.now();
+    let total = 0;
+    for (;;) {
+      const n = await this.runBatch(now);
+      total += n;
+      if (n < this.batch) return total;
+    }
+  }
+
+  private async runBatch(now: Date): Promise<number> {
     const breached = await this.dataSource.transaction(async (manager) => {
       const rows: DueRow[] = await manager.query(
         `SELECT t.id, t.incident_id, t.title, t.phase, t.role, t.assignee, coalesce(t.severity, f.severity) AS severity, t.mandatory, t.due_at, t.exercise
