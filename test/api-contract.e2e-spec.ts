@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { createIntegration, eventually, http, SERVICES, startService, testEnv, tokenFor, withDatabase, type ServiceName, type ServiceProcess } from './support/harness';
+import { createIntegration, eventually, freePort, http, serveStack, SERVICES, startService, testEnv, tokenFor, withDatabase, type ServiceName, type ServiceProcess } from './support/harness';
 
 // The compiled platform (the set-up builds dist/): its index pulls in Nest, which ships as ES
 // modules only and does not load under Jest.
@@ -30,14 +30,20 @@ interface ContractFigures {
  * this test. The longer run and its figures are in docs/api-contract.md.
  *
  * schemathesis writes what it likes (suppression rules, restricted incidents, disabled correlation
- * rules), so the services run against a database of their own, not the one other suites share.
+ * rules), so the services run against a database and a Kafka broker of their own, not the ones
+ * other suites share: with the shared broker, the events this suite's services left unread (and the
+ * offsets they committed) went to the services of the suites after it, into the shared database.
  */
 describe('API contract (schemathesis against every service)', () => {
   const services = {} as Record<ServiceName, ServiceProcess>;
   const database = `vigil_api_contract_${process.pid}`;
+  let kafka: Awaited<ReturnType<typeof serveStack<{ brokers: string }>>> | undefined;
 
   beforeAll(async () => {
     const env = testEnv();
+    const kafkaDir = mkdtempSync(join(env.workDir, 'api-contract-kafka-'));
+    kafka = await serveStack<{ brokers: string }>(['kafka', '--data-dir', join(kafkaDir, 'data'), '--port', String(await freePort()), '--controller-port', String(await freePort()), '--fresh']);
+    await serveStack(['topics', '--brokers', kafka.info.brokers, '--partitions', '3']);
     await withDatabase((client) => client.query(`CREATE DATABASE ${database}`));
     const inContractDatabase = (url: string) => Object.assign(new URL(url), { pathname: `/${database}` }).toString();
     // The login roles are the cluster's (the global set-up made them); only the schemas are new.
@@ -45,13 +51,13 @@ describe('API contract (schemathesis against every service)', () => {
       inContractDatabase(env.adminUrl),
       SERVICES.map((s) => ({ schema: s, role: `vigil_${s}`, password: decodeURIComponent(new URL(env.serviceUrls[s]).password) })),
     );
-    await Promise.all(SERVICES.map(async (s) => (services[s] = await startService(s, { DATABASE_URL: inContractDatabase(env.serviceUrls[s]), LOG_LEVEL: 'warn' }))));
+    const brokers = kafka.info.brokers;
+    await Promise.all(SERVICES.map(async (s) => (services[s] = await startService(s, { DATABASE_URL: inContractDatabase(env.serviceUrls[s]), KAFKA_BROKERS: brokers, LOG_LEVEL: 'warn' }))));
   }, 300_000);
 
   afterAll(async () => {
-    // Intake first, so that what it accepted is placed before triage stops.
-    await services.intake?.stop();
-    await Promise.all(SERVICES.filter((s) => s !== 'intake').map((s) => services[s]?.stop()));
+    await Promise.all(SERVICES.map((s) => services[s]?.stop()));
+    await kafka?.stop();
   }, 120_000);
 
   it('takes UUIDs in any case, in paths and in bodies (links, move, merge)', async () => {

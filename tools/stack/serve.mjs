@@ -2,6 +2,7 @@
 //   node tools/stack/serve.mjs postgres --data-dir DIR --port N [--fresh]
 //   node tools/stack/serve.mjs kafka --data-dir DIR --port N --controller-port N [--fresh]
 //   node tools/stack/serve.mjs provision --database-url URL --brokers HOST:PORT [--partitions N]
+//   node tools/stack/serve.mjs topics --brokers HOST:PORT [--partitions N]   (the topics alone)
 // Prints one line `ready <JSON>` when up (or done). Used by tests that stop and restart a
 // dependency on purpose, and handy for running the infrastructure alone.
 import { join } from 'node:path';
@@ -45,8 +46,12 @@ async function main() {
     await provisionKafkaTopics(values.brokers, { partitions: Number(values.partitions), replicationFactor: 1, minInsyncReplicas: 1 });
     console.log(`ready ${JSON.stringify({ urls })}`);
     return;
+  } else if (what === 'topics') {
+    await provisionKafkaTopics(values.brokers, { partitions: Number(values.partitions), replicationFactor: 1, minInsyncReplicas: 1 });
+    console.log(`ready ${JSON.stringify({ brokers: values.brokers })}`);
+    return;
   } else {
-    throw new Error(`usage: serve.mjs postgres|kafka|provision …`);
+    throw new Error(`usage: serve.mjs postgres|kafka|provision|topics …`);
   }
   const stop = async () => {
     await server.stop();
