@@ -1,4 +1,4 @@
-import { createEvent, IncidentAlertAttachedV1, IncidentClassifiedV1, IncidentOpenedV1, type CloudEvent, type IncidentSnapshot } from '@vigil/contracts';
+import { createEvent, IncidentAlertAttachedV1, IncidentClassifiedV1, IncidentOpenedV1, TaskSlaBreachedV1, type CloudEvent, type IncidentSnapshot } from '@vigil/contracts';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -296,5 +296,44 @@ describe('escalation runner (real PostgreSQL, injected clock)', () => {
     );
     expect(Object.fromEntries(stored.map((r) => [r.incident_id, [r.severity, r.version]]))).toEqual({ [stormy]: ['SEV1', 5], [quiet]: ['SEV3', 3] });
     await db.query(`UPDATE tasking.escalations SET status = 'stopped', due_at = NULL WHERE incident_id = $1`, [stormy]);
+  });
+  it('pages one wave for tasks past their SLA together, and again for a breach after that escalation was acknowledged', async () => {
+    const handler = new EscalationEventsHandler(defaultTriggers(), clock, logger, undefined);
+    const incidentId = randomUUID();
+    incidents.push(incidentId);
+    await db.query(
+      `INSERT INTO tasking.incident_facts (incident_id, title, severity, category, phase, exercise, restricted, asset_criticality, acknowledged_at, version)
+       VALUES ($1, 'Ransomware', 'SEV2', 'ransomware', 'contained', false, false, NULL, now(), 3)`,
+      [incidentId],
+    );
+    const breach = (title: string) =>
+      createEvent(TaskSlaBreachedV1, {
+        source: '/test',
+        subject: incidentId,
+        time: clock.now(),
+        data: { taskId: randomUUID(), incidentId, title, phase: 'contained', role: 'system_administrator', assignee: null, severity: 'SEV2', mandatory: true, dueAt: clock.now().toISOString(), breachedAt: clock.now().toISOString(), exercise: false },
+      });
+    const deliver = (event: CloudEvent) => db.transaction((m) => handler.handle(event, m, { afterCommit: (fn) => fn() }));
+    const escalations = (): Promise<Array<{ id: string; status: string; reason: string }>> =>
+      db.query(`SELECT id, status, reason FROM tasking.escalations WHERE incident_id = $1 AND trigger_kind = 'task-sla-breached' ORDER BY started_at, id`, [incidentId]);
+
+    // Three tasks of the playbook fall due together (and the first breach is redelivered): one escalation.
+    const first = breach('Isolate the hosts');
+    for (const event of [first, breach('Protect the backups'), breach('Reset the credentials'), first]) await deliver(event);
+    const wave = await escalations();
+    expect(wave).toEqual([{ id: expect.any(String), status: 'active', reason: 'task "Isolate the hosts" (contained, system_administrator) passed its SLA (due ' + clock.now().toISOString() + ')' }]);
+    await runner(db).runDue();
+    expect(await pages(incidentId)).toEqual(['0.1: Alice']);
+
+    // Acknowledged: the next task past its SLA pages again, with an escalation of its own.
+    await db.transaction((m) => stopEscalations(m, { escalationIds: [wave[0].id] }, { reason: 'acknowledged', detail: null, actor: 'u-alice', at: clock.now() }));
+    await deliver(breach('Notify the data protection officer'));
+    expect((await escalations()).map((e) => [e.status, e.reason])).toEqual([
+      ['acknowledged', wave[0].reason],
+      ['active', 'task "Notify the data protection officer" (contained, system_administrator) passed its SLA (due ' + clock.now().toISOString() + ')'],
+    ]);
+    await runner(db).runDue();
+    expect(await pages(incidentId)).toEqual(['0.1: Alice', '0.1: Alice']);
+    await db.query(`UPDATE tasking.escalations SET status = 'stopped', due_at = NULL WHERE incident_id = $1 AND status = 'active'`, [incidentId]);
   });
 });

@@ -57,6 +57,14 @@ export async function startEscalation(
   const chosen = await currentPolicy(manager, choice.policyId);
   if (!chosen) return { skipped: `the policy ${choice.policyId} chosen by ${choice.rule} is archived or gone` };
   const policy = firing.pageFirst ? await withFirstPage(manager, chosen, firing.pageFirst) : chosen;
+  if (firing.joinsRunning) {
+    // Events of one incident share a partition (keyed by it), so its firings are read in order.
+    const running: Array<{ id: string }> = await manager.query(
+      `SELECT id FROM tasking.escalations WHERE incident_id = $1 AND trigger_kind = $2 AND status = 'active' FOR UPDATE`,
+      [facts.incidentId, input.triggerKind],
+    );
+    if (running.length > 0) return { skipped: `joins the ${input.triggerKind} escalation already running (${running[0].id})` };
+  }
   let superseded: StoppedEscalation[] = [];
   if (firing.supersedes) {
     const running: Array<{ id: string; policy_id: string }> = await manager.query(

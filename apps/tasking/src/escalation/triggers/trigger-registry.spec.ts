@@ -41,7 +41,7 @@ describe('escalation triggers', () => {
     expect(severityRaised.evaluate(event(IncidentAcknowledgedV1.type), { before: facts(), after, now })).toBeNull();
   });
 
-  it('starts one per task past its SLA, acknowledged or not, on the incident the breach names; none once the incident is over', () => {
+  it('fires for a task past its SLA, acknowledged or not, on the incident the breach names, joining a running breach escalation; none once the incident is over', () => {
     const breach: CloudEvent = {
       ...event(TaskSlaBreachedV1.type),
       data: { taskId: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', incidentId: facts().incidentId, title: 'Isolate the hosts', phase: 'contained', role: 'system_administrator', dueAt: '2026-11-24T06:59:00Z' },
@@ -51,6 +51,7 @@ describe('escalation triggers', () => {
       key: 'task-sla-breached:9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
       reason: 'task "Isolate the hosts" (contained, system_administrator) passed its SLA (due 2026-11-24T06:59:00Z)',
       supersedes: false,
+      joinsRunning: true,
     });
     expect(taskSlaBreached.evaluate(breach, { before: null, after: facts({ phase: 'closed' }), now })).toBeNull();
     expect(defaultTriggers().forEvent(TaskSlaBreachedV1.type)).toEqual([taskSlaBreached]);

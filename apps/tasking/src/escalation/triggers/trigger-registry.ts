@@ -17,6 +17,12 @@ export interface TriggerFiring {
   /** Whether the incident's running escalations of other policies stop (superseded) when this one starts. */
   supersedes: boolean;
   /**
+   * Whether this firing joins an escalation of the same trigger kind already running for the
+   * incident instead of starting another: several tasks past their SLA at once page one wave,
+   * not one per task. Once that escalation has stopped (acknowledged, say), the next firing starts one.
+   */
+  joinsRunning?: boolean;
+  /**
    * A person (their token subject) paged before the policy's steps, e.g. the incident's owner: a
    * step of its own, waiting as long as the policy's first step. Absent from the roster: the policy alone.
    */
@@ -103,8 +109,10 @@ export const severityRaised: EscalationTrigger = {
 
 /**
  * A task past its SLA (tasking's own SLA watcher publishes the breach): the incident's escalation
- * policy pages about it, acknowledged or not, once per task. It does not supersede a running
- * escalation: the breach is one more reason to answer, not a new severity.
+ * policy pages about it, acknowledged or not. It does not supersede a running escalation: the
+ * breach is one more reason to answer, not a new severity. Breaches join an escalation already
+ * running for the incident's breaches: a playbook's tasks falling due together page once, and a
+ * breach after that escalation was acknowledged pages again.
  */
 export const taskSlaBreached: EscalationTrigger = {
   kind: 'task-sla-breached',
@@ -113,7 +121,7 @@ export const taskSlaBreached: EscalationTrigger = {
   evaluate(event, { after, now }) {
     if (!after || TERMINAL_PHASES.includes(after.phase) || tooOld(event, now)) return null;
     const d = event.data as EventData<typeof TaskSlaBreachedV1>;
-    return { key: `task-sla-breached:${d.taskId}`, reason: `task "${d.title}" (${d.phase}, ${d.role}) passed its SLA (due ${d.dueAt})`, supersedes: false };
+    return { key: `task-sla-breached:${d.taskId}`, reason: `task "${d.title}" (${d.phase}, ${d.role}) passed its SLA (due ${d.dueAt})`, supersedes: false, joinsRunning: true };
   },
 };
 
