@@ -1,9 +1,10 @@
 // @nestjs/common 12 ships only as ES modules, which Jest does not load: ResponseActions needs only
-// the platform's problems, incident access and outbound guard, none of which uses Nest but the
+// the platform's problems, paging, incident access and outbound guard, none of which uses Nest but the
 // problem filter's decorator, nor the audit helpers. (The service itself is exercised over HTTP in test/actions.e2e-spec.ts.)
 jest.mock('@nestjs/common', () => ({ Catch: () => () => undefined, HttpException: class extends Error {} }));
 jest.mock('@vigil/platform', () => ({
   ...jest.requireActual('../../../libs/platform/src/http/problem'),
+  ...jest.requireActual('../../../libs/platform/src/http/paging'),
   ...jest.requireActual('../../../libs/platform/src/auth/incident-access'),
   ...jest.requireActual('../../../libs/platform/src/outbound'),
   ...jest.requireActual('../../../libs/platform/src/auth/request-context'),
@@ -86,6 +87,19 @@ describe('response actions (real PostgreSQL, local connector receiver, injected 
   }
 
   const received = (path: string) => receiver.requests.filter((r) => r.path === path);
+
+  /** Every break-glass action the caller may see, read page by page (a few per page). */
+  async function breakGlass(caller: Principal, pendingOnly: boolean, limit = 3) {
+    const all = [];
+    let cursor: string | undefined;
+    do {
+      const page = await actions.breakGlassActions(caller, { pendingOnly, limit, cursor });
+      expect(page.items.length).toBeLessThanOrEqual(limit);
+      all.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return all;
+  }
 
   beforeAll(async () => {
     const migrate = spawnSync(process.execPath, [join(__dirname, '../../../dist/apps/tasking/src/migrate.js')], { env: { ...process.env, DATABASE_URL: testEnv().serviceUrls.tasking, LOG_LEVEL: 'warn' }, encoding: 'utf8' });
@@ -274,14 +288,42 @@ describe('response actions (real PostgreSQL, local connector receiver, injected 
     const action = await actions.breakGlass(irene, incidentId, { ...isolate(edr, 'fs-01'), breakGlassReason: 'active encryption spreading from fs-01' });
     expect(action).toMatchObject({ status: 'succeeded', approvals: [], breakGlass: { reason: 'active encryption spreading from fs-01', reviewedAt: null } });
     expect(received('/api/hosts/isolate').some((r) => JSON.parse(r.body).host === 'fs-01')).toBe(true);
-    expect((await actions.breakGlassActions(irene, true)).map((a) => a.actionId)).toContain(action.actionId);
+    expect((await breakGlass(irene, true)).map((a) => a.actionId)).toContain(action.actionId);
 
     expect((await refusal(actions.review(irene, action.actionId, 'fine'))).status).toBe(403);
     const reviewed = await actions.review(ian, action.actionId, 'justified: encryption in progress');
     expect(reviewed.breakGlass).toMatchObject({ reviewedBy: 'u-ian', reviewNote: 'justified: encryption in progress' });
-    expect((await actions.breakGlassActions(irene, true)).map((a) => a.actionId)).not.toContain(action.actionId);
-    expect((await actions.breakGlassActions(irene, false)).map((a) => a.actionId)).toContain(action.actionId);
+    expect((await breakGlass(irene, true)).map((a) => a.actionId)).not.toContain(action.actionId);
+    expect((await breakGlass(irene, false)).map((a) => a.actionId)).toContain(action.actionId);
     expect((await events(incidentId)).map((e) => e.type)).toEqual(['vigil.action.requested.v1', 'vigil.action.executed.v1', 'vigil.action.reviewed.v1']);
+  });
+
+  it('lists break-glass actions a page at a time, oldest first, each once, and refuses a cursor it did not issue', async () => {
+    const incidentId = await incident('critical');
+    const broken = [];
+    for (const host of ['fs-11', 'fs-12', 'fs-13']) broken.push(await actions.breakGlass(irene, incidentId, { ...isolate(edr, host), breakGlassReason: `encryption spreading from ${host}` }));
+    const ids = broken.map((a) => a.actionId);
+    // Pages of one: the three in the order they were requested, none twice, none missing.
+    const pending = (await breakGlass(irene, true, 1)).map((a) => a.actionId);
+    expect(pending.filter((id) => ids.includes(id))).toEqual(ids);
+    expect(new Set(pending).size).toBe(pending.length);
+    expect(pending).toEqual(await breakGlass(irene, true, 200).then((all) => all.map((a) => a.actionId)));
+    // The last page says so; a full first page of two points on.
+    const first = await actions.breakGlassActions(irene, { pendingOnly: true, limit: 2 });
+    expect(first.items).toHaveLength(2);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const whole = await actions.breakGlassActions(irene, { pendingOnly: true, limit: 200 });
+    expect(whole.nextCursor).toBeNull();
+    // Reviewed: off the pending pages, still on the pages of all.
+    await actions.review(ian, ids[1], 'justified');
+    expect((await breakGlass(irene, true, 1)).map((a) => a.actionId).filter((id) => ids.includes(id))).toEqual([ids[0], ids[2]]);
+    expect((await breakGlass(irene, false, 1)).map((a) => a.actionId).filter((id) => ids.includes(id))).toEqual(ids);
+    // A cursor this API did not issue: 422 naming the cursor, never a database error.
+    for (const cursor of ['not-a-cursor', Buffer.from(JSON.stringify({ sort: 'break-glass', value: 'yesterday', id: ids[0] })).toString('base64url'), Buffer.from(JSON.stringify({ sort: 'assets', value: '2026-01-01T00:00:00.000Z', id: ids[0] })).toString('base64url')]) {
+      const problem = await refusal(actions.breakGlassActions(irene, { pendingOnly: true, limit: 2, cursor }));
+      expect(problem.status).toBe(422);
+      expect(problem.extra.errors).toEqual([expect.objectContaining({ pointer: '/cursor' })]);
+    }
   });
 
   it('refuses to call a private address when the connector is not allowed to, and records the refusal', async () => {

@@ -19,5 +19,6 @@ export * from './auth/access.guard';
 export * from './audit/audit-trail';
 export * from './auth/incident-access';
 export * from './http/json-body';
+export * from './http/paging';
 export * from './dependencies';
 export * from './outbound';

@@ -58,8 +58,8 @@ export function statusAt(row: Pick<ActionRow, 'status' | 'expires_at'>, now: Dat
   return row.status === 'awaiting_approval' && row.expires_at && row.expires_at <= now ? 'expired' : row.status;
 }
 
-export async function loadActionRows(db: Db, where: string, params: unknown[]): Promise<ActionRow[]> {
-  return db.query(`${SELECT_ACTIONS} WHERE ${where} ORDER BY a.requested_at, a.id`, params);
+export async function loadActionRows(db: Db, where: string, params: unknown[], limit?: number): Promise<ActionRow[]> {
+  return db.query(`${SELECT_ACTIONS} WHERE ${where} ORDER BY a.requested_at, a.id${limit === undefined ? '' : ` LIMIT ${Math.trunc(limit)}`}`, params);
 }
 
 /** Views of actions with their approvals and attempts. */

@@ -19,7 +19,7 @@ import {
 } from '@vigil/contracts';
 import { metrics } from '@opentelemetry/api';
 import { enqueueEvents } from '@vigil/messaging';
-import { assertIncidentVisible, auditTouch, digest, Problem, sendOutbound, visibleIncidentCondition, type OutboundResult, type Principal, type Resolver, type Transport } from '@vigil/platform';
+import { assertIncidentVisible, auditTouch, decodeCursor, digest, pageOf, Problem, sendOutbound, visibleIncidentCondition, type OutboundResult, type Principal, type Resolver, type Transport } from '@vigil/platform';
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
@@ -476,10 +476,19 @@ export class ResponseActions {
   }
 
   /** Break-glass actions (awaiting review, or all), of incidents the caller may see. */
-  async breakGlassActions(caller: Principal, pendingOnly: boolean): Promise<ActionView[]> {
+  /** A page of break-glass actions, oldest first (keyset on the request time and id). */
+  async breakGlassActions(caller: Principal, query: { pendingOnly: boolean; limit: number; cursor?: string }): Promise<{ items: ActionView[]; nextCursor: string | null }> {
+    const sort = 'break-glass';
     const params: unknown[] = [];
-    const visible = visibleIncidentCondition('tasking', 'a.incident_id', caller, params);
-    const rows = await loadActionRows(this.dataSource, `a.break_glass_reason IS NOT NULL ${pendingOnly ? 'AND a.reviewed_at IS NULL' : ''} AND ${visible}`, params);
-    return toActionViews(this.dataSource, rows, this.clock.now());
+    const p = (v: unknown) => `$${params.push(v)}`;
+    const where = [`a.break_glass_reason IS NOT NULL`, `${visibleIncidentCondition('tasking', 'a.incident_id', caller, params)}`];
+    if (query.pendingOnly) where.push('a.reviewed_at IS NULL');
+    if (query.cursor) {
+      const c = decodeCursor(query.cursor, sort);
+      where.push(`(a.requested_at, a.id) > (${p(c.value)}::timestamptz, ${p(c.id)}::uuid)`);
+    }
+    const rows = await loadActionRows(this.dataSource, where.join(' AND '), params, query.limit + 1);
+    const { page, nextCursor } = pageOf(rows, query.limit, (last) => ({ sort, value: last.requested_at.toISOString(), id: last.id }));
+    return { items: await toActionViews(this.dataSource, page, this.clock.now()), nextCursor };
   }
 }

@@ -1,10 +1,9 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AlertDisposition, TriageAlertPage, TriageAlertView } from '@vigil/contracts';
-import { ApiJsonResponse, ApiProblems, Caller, canSeeIncident, Permit, Problem, visibilityCondition, ZodPipe, type Principal } from '@vigil/platform';
+import { ApiJsonResponse, ApiProblems, Caller, canSeeIncident, decodeCursor, pageOf, Permit, type Principal, Problem, visibilityCondition, ZodPipe } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { decodeCursor, pageOf } from '../paging';
 import { requireIncident } from '../incidents/incident-writes';
 import { readAlert, toAlertView, type AlertRow } from './alert-rows';
 

@@ -1,14 +1,13 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query, UseInterceptors } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { HistoryList, IncidentCategory, IncidentPage, IncidentPhase, IncidentSeverity, IncidentView, Timestamp } from '@vigil/contracts';
-import { ApiJsonResponse, ApiProblems, Caller, canSeeIncident, entitiesFromRows, enumList, Permit, Problem, visibilityCondition, ZodPipe, type Principal } from '@vigil/platform';
+import { ApiJsonResponse, ApiProblems, Caller, canSeeIncident, decodeCursor, entitiesFromRows, enumList, pageOf, Permit, type Principal, Problem, visibilityCondition, ZodPipe } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { normaliseHostname, normaliseIp } from '../assets/normalise';
 import { TERMINAL_PHASES } from '../lifecycle/phases';
 import { Incident } from '../persistence/incident.entity';
 import { IncidentETagInterceptor } from './concurrency';
-import { decodeCursor, pageOf } from '../paging';
 import { toOneView, toViews } from './incident-views';
 import { requireIncident } from './incident-writes';
 import { searchQuery } from './search/search-text';

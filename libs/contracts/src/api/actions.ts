@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AssetCriticality, Timestamp, VigilRole } from '../vocabulary';
+import { Page } from './incident';
 
 /**
  * Response actions (tasking): outbound calls to configured connectors (an EDR, a firewall
@@ -222,4 +223,5 @@ export const ActionList = z.object({ items: z.array(ActionView) });
 export const ActionDryRun = ActionView.pick({ kind: true, target: true, criticality: true, criticalitySource: true, policy: true, request: true });
 export type ActionDryRun = z.infer<typeof ActionDryRun>;
 
-export const BreakGlassList = z.object({ items: z.array(ActionView).describe('break-glass actions, oldest first') });
+/** A page of break-glass actions, oldest first. */
+export const BreakGlassList = Page(ActionView, 'BreakGlassList');

@@ -5,7 +5,11 @@ import { ApiJsonBody, ApiJsonResponse, ApiProblems, Caller, Permit, ZodPipe, typ
 import { z } from 'zod';
 import { ResponseActions } from '../response-actions';
 
-const ListQuery = z.object({ pending: z.enum(['true', 'false']).default('true').describe('only those awaiting review (default) or all') });
+const ListQuery = z.strictObject({
+  pending: z.enum(['true', 'false']).default('true').describe('only those awaiting review (default) or all'),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(400).optional(),
+});
 
 /** Break-glass: an IR manager runs an action without approvals, with a reason; someone else reviews it afterwards. */
 @ApiTags('response actions')
@@ -29,12 +33,14 @@ export class BreakGlassController {
 
   @Get('break-glass-actions')
   @Permit('incidents.read')
-  @ApiOperation({ summary: 'Break-glass actions to review (or all with pending=false), oldest first, of incidents the caller may see', operationId: 'listBreakGlassActions' })
+  @ApiOperation({ summary: 'Break-glass actions to review (or all with pending=false), oldest first, of incidents the caller may see; a page at a time', operationId: 'listBreakGlassActions' })
   @ApiQuery({ name: 'pending', required: false, enum: ['true', 'false'] })
-  @ApiJsonResponse(200, BreakGlassList, 'The actions')
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } })
+  @ApiQuery({ name: 'cursor', required: false, type: String })
+  @ApiJsonResponse(200, BreakGlassList, 'A page of actions')
   @ApiProblems(400, 503)
   async list(@Query(new ZodPipe(ListQuery, 'query')) query: z.infer<typeof ListQuery>, @Caller() caller: Principal) {
-    return { items: await this.actions.breakGlassActions(caller, query.pending === 'true') };
+    return this.actions.breakGlassActions(caller, { pendingOnly: query.pending === 'true', limit: query.limit, cursor: query.cursor });
   }
 
   @Post('break-glass-actions/:actionId/review')

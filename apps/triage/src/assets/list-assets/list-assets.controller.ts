@@ -1,11 +1,10 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AssetCriticality, AssetPage, AssetView } from '@vigil/contracts';
-import { ApiJsonResponse, ApiProblems, Permit, Problem, ZodPipe } from '@vigil/platform';
+import { ApiJsonResponse, ApiProblems, decodeCursor, pageOf, Permit, Problem, ZodPipe } from '@vigil/platform';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { ASSET_COLUMNS, toAssetView, type AssetRow } from '../asset-rows';
-import { decodeCursor, pageOf } from '../../paging';
 import { normaliseHostname, normaliseIp } from '../normalise';
 
 const ListQuery = z.strictObject({

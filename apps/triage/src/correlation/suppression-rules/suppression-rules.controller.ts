@@ -1,11 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CreateSuppressionRule, Reason, SuppressionRulePage, SuppressionRuleView, type SuppressionMatch } from '@vigil/contracts';
-import { ApiJsonBody, ApiJsonResponse, ApiProblems, Caller, Permit, Problem, ZodPipe, type Principal } from '@vigil/platform';
+import { ApiJsonBody, ApiJsonResponse, ApiProblems, Caller, decodeCursor, pageOf, Permit, type Principal, Problem, ZodPipe } from '@vigil/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { decodeCursor, pageOf } from '../../paging';
 
 interface RuleRow {
   id: string;

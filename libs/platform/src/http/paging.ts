@@ -1,4 +1,4 @@
-import { Problem } from '@vigil/platform';
+import { Problem } from './problem';
 
 /** Opaque keyset cursors: the sort they belong to, the last row's sort value and its id. */
 export interface Cursor {
