@@ -300,9 +300,11 @@ describe('response actions (real PostgreSQL, local connector receiver, injected 
 
   it('lists break-glass actions a page at a time, oldest first, each once, and refuses a cursor it did not issue', async () => {
     const incidentId = await incident('critical');
-    const broken = [];
-    for (const host of ['fs-11', 'fs-12', 'fs-13']) broken.push(await actions.breakGlass(irene, incidentId, { ...isolate(edr, host), breakGlassReason: `encryption spreading from ${host}` }));
-    const ids = broken.map((a) => a.actionId);
+    // Two at the same instant (the keyset breaks the tie by id), the third a second later.
+    const glass = (host: string) => actions.breakGlass(irene, incidentId, { ...isolate(edr, host), breakGlassReason: `encryption spreading from ${host}` });
+    const tied = [(await glass('fs-11')).actionId, (await glass('fs-12')).actionId].sort();
+    clock.advance(1000);
+    const ids = [...tied, (await glass('fs-13')).actionId];
     // Pages of one: the three in the order they were requested, none twice, none missing.
     const pending = (await breakGlass(irene, true, 1)).map((a) => a.actionId);
     expect(pending.filter((id) => ids.includes(id))).toEqual(ids);
