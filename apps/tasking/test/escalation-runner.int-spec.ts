@@ -325,8 +325,9 @@ describe('escalation runner (real PostgreSQL, injected clock)', () => {
     await runner(db).runDue();
     expect(await pages(incidentId)).toEqual(['0.1: Alice']);
 
-    // Acknowledged: the next task past its SLA pages again, with an escalation of its own.
+    // Acknowledged: the next task past its SLA, a minute later, pages again, with an escalation of its own.
     await db.transaction((m) => stopEscalations(m, { escalationIds: [wave[0].id] }, { reason: 'acknowledged', detail: null, actor: 'u-alice', at: clock.now() }));
+    clock.advance(MINUTE);
     await deliver(breach('Notify the data protection officer'));
     expect((await escalations()).map((e) => [e.status, e.reason])).toEqual([
       ['acknowledged', wave[0].reason],
