@@ -338,7 +338,7 @@ export async function readTopic<T>(
 }
 
 /** Runs `fn` with a connection to the test database (or to the one at `url`). */
-export type Offsets = Map<string, bigint>;
+type Offsets = Map<string, bigint>;
 
 async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = new Admin({ clientId: 'vigil-test-admin', bootstrapBrokers: testEnv().brokers.split(',') });
@@ -350,7 +350,7 @@ async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
 }
 
 /** A group's committed offsets, by `topic:partition`. */
-export async function committed(group: string): Promise<Offsets> {
+async function committed(group: string): Promise<Offsets> {
   return withAdmin(async (admin) => {
     const [g] = await admin.listConsumerGroupOffsets({ groups: [group] });
     const out: Offsets = new Map();
@@ -388,7 +388,7 @@ async function ends(partitions: string[]): Promise<Offsets> {
   });
 }
 
-/** Consumed up to the end of every partition its group reads (the default groups' partitions). */
+/** Whether a group has committed up to the end of each partition named. */
 export async function caughtUp(group: string, partitions: string[]): Promise<boolean> {
   const [done, end] = await Promise.all([committed(group), ends(partitions)]);
   return partitions.every((tp) => (done.get(tp) ?? 0n) >= (end.get(tp) ?? 0n));

@@ -475,13 +475,12 @@ export class ResponseActions {
     return view;
   }
 
-  /** Break-glass actions (awaiting review, or all), of incidents the caller may see. */
-  /** A page of break-glass actions, oldest first (keyset on the request time and id). */
+  /** A page of break-glass actions (awaiting review, or all) of incidents the caller may see, oldest first (keyset on the request time and id). */
   async breakGlassActions(caller: Principal, query: { pendingOnly: boolean; limit: number; cursor?: string }): Promise<{ items: ActionView[]; nextCursor: string | null }> {
     const sort = 'break-glass';
     const params: unknown[] = [];
     const p = (v: unknown) => `$${params.push(v)}`;
-    const where = [`a.break_glass_reason IS NOT NULL`, `${visibleIncidentCondition('tasking', 'a.incident_id', caller, params)}`];
+    const where = ['a.break_glass_reason IS NOT NULL', visibleIncidentCondition('tasking', 'a.incident_id', caller, params)];
     if (query.pendingOnly) where.push('a.reviewed_at IS NULL');
     if (query.cursor) {
       const c = decodeCursor(query.cursor, sort);

@@ -52,19 +52,21 @@ export async function startEscalation(
   input: { facts: IncidentFacts; triggerKind: string; firing: TriggerFiring; now: Date },
 ): Promise<StartOutcome> {
   const { facts, firing, now } = input;
-  const choice = choosePolicy(await loadRouting(manager), facts);
-  if (!choice) return { skipped: 'no escalation rule matches and there is no default policy' };
-  const chosen = await currentPolicy(manager, choice.policyId);
-  if (!chosen) return { skipped: `the policy ${choice.policyId} chosen by ${choice.rule} is archived or gone` };
-  const policy = firing.pageFirst ? await withFirstPage(manager, chosen, firing.pageFirst) : chosen;
   if (firing.joinsRunning) {
-    // Events of one incident share a partition (keyed by it), so its firings are read in order.
+    // Before any routing is read: a firing that joins starts nothing. Events of one incident share
+    // a partition (keyed by it), so its firings are read in order; the lock waits for the runner,
+    // so an escalation it has just run out is seen as over, and the firing starts a new one.
     const running: Array<{ id: string }> = await manager.query(
       `SELECT id FROM tasking.escalations WHERE incident_id = $1 AND trigger_kind = $2 AND status = 'active' FOR UPDATE`,
       [facts.incidentId, input.triggerKind],
     );
     if (running.length > 0) return { skipped: `joins the ${input.triggerKind} escalation already running (${running[0].id})` };
   }
+  const choice = choosePolicy(await loadRouting(manager), facts);
+  if (!choice) return { skipped: 'no escalation rule matches and there is no default policy' };
+  const chosen = await currentPolicy(manager, choice.policyId);
+  if (!chosen) return { skipped: `the policy ${choice.policyId} chosen by ${choice.rule} is archived or gone` };
+  const policy = firing.pageFirst ? await withFirstPage(manager, chosen, firing.pageFirst) : chosen;
   let superseded: StoppedEscalation[] = [];
   if (firing.supersedes) {
     const running: Array<{ id: string; policy_id: string }> = await manager.query(
